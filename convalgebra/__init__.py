@@ -28,6 +28,7 @@ from ._ops import up as up
 from ._transpose import Transposed as Transposed
 from ._transpose import adjoint as adjoint
 from ._transpose import transpose as transpose
+from . import nn as nn
 
 __version__ = "0.1.0"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import Any
 
@@ -223,6 +224,11 @@ def matrix(op: Operator, x_like: Any, max_entries: int = MAX_MATRIX_ENTRIES) -> 
             f"{n_out} x {n_in} = {n_in * n_out} entries, above max_entries={max_entries}; "
             "use a smaller input or raise max_entries"
         )
+    return _dense(op, s)
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _dense(op: Operator, s: jax.ShapeDtypeStruct) -> jax.Array:
+    n_in = _shapes.size(s.shape)
     eye = jnp.eye(n_in, dtype=s.dtype).reshape((n_in, *s.shape))
-    cols = jax.vmap(lambda e: op(e).ravel())(eye)
-    return cols.T
+    return jax.vmap(lambda e: op(e).ravel())(eye).T

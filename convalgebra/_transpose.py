@@ -29,6 +29,16 @@ def _pullback(op: Operator, struct: jax.ShapeDtypeStruct, method: str):
     return lambda y: jax.vjp(f, zeros)[1](y)[0]
 
 
+@jax.jit
+def _apply_transposed(t: Transposed, y: jax.Array) -> jax.Array:
+    # Jitted so that eager use runs one compiled program (cached per operator structure) instead
+    # of the transposed program op by op; under an outer jit it is inlined.
+    pull = _pullback(t.bound.op, t.bound._fixed_in(), t.method)
+    if t.conj:
+        return jnp.conj(pull(jnp.conj(y)))
+    return pull(y)
+
+
 @pytree_node(data=("bound",))
 class Transposed(Operator):
     """``Aᵀ`` (or ``Aᴴ`` when ``conj``) of a bound operator, derived by JAX when applied."""
@@ -62,11 +72,7 @@ class Transposed(Operator):
         return tuple(self.bound.shape), np.dtype(self.bound.dtype)
 
     def _apply(self, y: jax.Array) -> jax.Array:
-        y = y.astype(self._in_struct().dtype)
-        pull = _pullback(self.bound.op, self.bound._fixed_in(), self.method)
-        if self.conj:
-            return jnp.conj(pull(jnp.conj(y)))
-        return pull(y)
+        return _apply_transposed(self, y.astype(self._in_struct().dtype))
 
     def _fixed_in(self):
         return self._in_struct()
