@@ -1,8 +1,8 @@
 """The algebra: composition, sums, scaling, shapes, matrices of the DSP view, pytrees."""
 
 import jax
-import jax.test_util
 import jax.numpy as jnp
+import jax.test_util
 import numpy as np
 import pytest
 from conftest import rand

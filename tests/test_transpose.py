@@ -139,10 +139,10 @@ def test_transpose_under_jit_and_grad(rng):
 
 def test_errors():
     with pytest.raises(ValueError, match=r"needs its input shape.*A.on\(x_like\)"):
-        ca.down(2).T
-    with pytest.raises(ValueError, match="adjoint.*needs its input shape"):
-        ca.down(2).H
-    with pytest.raises(ValueError, match="not linear.*tanh"):
+        _ = ca.down(2).T
+    with pytest.raises(ValueError, match=r"adjoint.*needs its input shape"):
+        _ = ca.down(2).H
+    with pytest.raises(ValueError, match=r"not linear.*tanh"):
         ca.transpose(ca.linear(jnp.tanh), jnp.zeros(3))
     with pytest.raises(ValueError, match="not linear"):
         ca.adjoint(ca.linear(lambda v: v * v), jnp.zeros(3), method="vjp")
