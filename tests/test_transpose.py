@@ -155,3 +155,13 @@ def test_errors():
         t(jnp.zeros(4, np.complex64))
     assert ca.testing.check_linear(ca.linear(lambda v: v + 1.0), jnp.zeros(3)) > 0.1
     assert ca.testing.check_linear(ca.down(2) @ ca.corr(jnp.ones(3)), jnp.zeros(7)) < 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+def test_jit_equals_eager(rng, dtype):
+    apply = jax.jit(lambda op, x: op(x))
+    for name, (op, shape) in _ops(rng, dtype).items():
+        x = jnp.asarray(rand(rng, shape, dtype))
+        np.testing.assert_allclose(
+            apply(op, x), op(x), rtol=tol(dtype), atol=tol(dtype), err_msg=name
+        )
