@@ -1,0 +1,255 @@
+"""Reporting: the header, per-case tables, the summary, JSON, Markdown and the plot."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from typing import Any
+
+from .timing import Row
+
+COLUMNS = (
+    ("direction", "{:<9}", 9),
+    ("formulation", "{:<24}", 24),
+    ("median ms", "{:>10.3f}", 10),
+    ("IQR ms", "{:>8.3f}", 8),
+    ("compile s", "{:>9.2f}", 9),
+    ("x best", "{:>7.2f}", 7),
+    ("GFLOP/s", "{:>8.1f}", 8),
+    ("% peak", "{:>6.1f}", 6),
+    ("n", "{:>3d}", 3),
+)
+
+
+def machine_info(jax_device: Any, torch_device: Any, notes: list[str]) -> dict:
+    """Device, versions and threads, for the header and every JSON row."""
+    import jax
+    import jaxlib
+
+    info = {
+        "device": f"{jax_device.platform}: {getattr(jax_device, 'device_kind', '?')}",
+        "cpu": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "jax": jax.__version__,
+        "jaxlib": jaxlib.__version__,
+        "python": platform.python_version(),
+    }
+    try:
+        info["threads"] = len(os.sched_getaffinity(0))
+    except AttributeError:
+        info["threads"] = os.cpu_count()
+    info["torch"] = None
+    if torch_device is not None:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+        info["torch_device"] = str(torch_device)
+    for var in ("XLA_FLAGS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY"):
+        if os.environ.get(var):
+            info[var] = os.environ[var]
+    info["notes"] = list(notes)
+    return info
+
+
+def header(info: dict, peak: tuple[float, float], gemm_n: int) -> str:
+    cpu_model = _cpu_model()
+    lines = [
+        "convalgebra.bench — float32, medians of interleaved runs after warm-up",
+        f"device   {info['device']}   cpu {cpu_model} ({info['cpu_count']} cores, "
+        f"{info['threads']} usable)",
+        f"versions jax {info['jax']}, jaxlib {info['jaxlib']}, torch {info['torch'] or '-'}, "
+        f"python {info['python']}",
+        f"threads  XLA: {info['threads']} cores"
+        + (f", torch: {info['torch_threads']} ({info['torch_device']})" if info["torch"] else ""),
+        f"GEMM     {gemm_n}x{gemm_n} float32 matmul: {peak[0]:.1f} GFLOP/s peak "
+        f"(median {peak[1]:.1f}); '% peak' is against the peak",
+    ]
+    lines += [f"env      {k}={info[k]}" for k in ("XLA_FLAGS", "OMP_NUM_THREADS") if k in info]
+    lines += [f"note     {n}" for n in info["notes"]]
+    return "\n".join(lines)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _cell(fmt: str, width: int, value: Any) -> str:
+    return " " * width if value is None else fmt.format(value)
+
+
+def table(rows: list[Row], peak: float) -> str:
+    """The rows of one case as a fixed-width table (direction, formulation, timings...)."""
+    out = [
+        "  ".join(
+            f"{name:>{w}}" if i > 1 else f"{name:<{w}}" for i, (name, _, w) in enumerate(COLUMNS)
+        )
+    ]
+    for r in rows:
+        if r.status != "ok":
+            out.append(f"{r.direction:<9}  {r.name:<24}  {r.status.upper()}: {r.error}")
+            continue
+        vals = [
+            r.direction,
+            r.name,
+            r.median_ms,
+            r.iqr_ms,
+            r.compile_s,
+            r.ratio_to_best,
+            r.gflops,
+            100 * r.gflops / peak if r.gflops else None,
+            len(r.times),
+        ]
+        out.append("  ".join(_cell(f, w, v) for (_, f, w), v in zip(COLUMNS, vals)))
+    return "\n".join(out)
+
+
+def to_json_rows(rows: list[Row], info: dict, peak: float) -> list[dict]:
+    """One dict per row: the fields of the JSON output."""
+    out = []
+    for r in rows:
+        g = r.gflops
+        d = {
+            "case": r.case.name,
+            "formulation": r.name,
+            "family": r.entry.family,
+            "direction": r.direction,
+            "median_ms": r.median_ms,
+            "iqr_ms": r.iqr_ms,
+            "compile_s": r.compile_s,
+            "ratio_to_best": r.ratio_to_best,
+            "gflops": g,
+            "percent_peak": 100 * g / peak if g else None,
+            "useful_gflop": r.case.useful_flops(r.direction) / 1e9,
+            "n_repeats": len(r.times),
+            "first_call_ms": r.first_ms,
+            "status": r.status,
+            "error": r.error,
+            "rel_err": r.rel_err,
+            "checked_against": r.checked_against,
+            "layout": r.entry.layout,
+            "dtype": "float32",
+            "device": info["device"],
+            "gemm_peak_gflops": peak,
+        }
+        d.update(r.case.shape_info())
+        out.append(d)
+    return out
+
+
+def write_json(path: str, rows: list[dict]) -> None:
+    with open(path, "w") as f:
+        json.dump(rows, f, indent=1)
+        f.write("\n")
+
+
+def summary(rows: list[Row]) -> str:
+    """Per (case, direction): the fastest formulation and where convalgebra stands."""
+    out = ["", "summary: fastest formulation per (case, direction), and convalgebra's ratio"]
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        groups.setdefault((r.case.name, r.direction), []).append(r)
+    for (case, direction), rs in groups.items():
+        ok = [r for r in rs if r.status == "ok" and r.times]
+        if not ok:
+            continue
+        best = min(ok, key=lambda r: r.median_ms)
+        lib = [f"{r.name} x{r.ratio_to_best:.2f}" for r in ok if r.entry.family == "convalgebra"]
+        bad = [f"{r.name}: {r.status}" for r in rs if r.status != "ok"]
+        out.append(
+            f"  {case:<11} {direction:<9} best {best.name:<24} {best.median_ms:>10.3f} ms   "
+            + ", ".join(lib + bad)
+        )
+    return "\n".join(out)
+
+
+def markdown(rows: list[dict], info: dict, peak: float) -> str:
+    """A compact Markdown table: one line per (case, direction), every formulation's ratio."""
+    lines = [
+        f"Machine: {info['device']} ({_cpu_model()}, {info['threads']} cores), jax "
+        f"{info['jax']}, jaxlib {info['jaxlib']}, torch {info['torch'] or '-'}; float32; "
+        f"GEMM peak {peak:.0f} GFLOP/s.",
+        "",
+        "| case | direction | best (ms) | convalgebra | others (× best) |",
+        "|---|---|---|---|---|",
+    ]
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["case"], r["direction"]), []).append(r)
+    for (case, direction), rs in groups.items():
+        ok = sorted((r for r in rs if r["status"] == "ok"), key=lambda r: r["median_ms"])
+        if not ok:
+            continue
+        best = ok[0]
+        lib = (
+            ", ".join(f"{r['ratio_to_best']:.2f}×" for r in ok if r["family"] == "convalgebra")
+            or "–"
+        )
+        others = ", ".join(
+            f"{r['formulation']} {r['ratio_to_best']:.2f}"
+            for r in ok
+            if r["family"] != "convalgebra"
+        )
+        others += "".join(f"; {r['formulation']}: {r['status']}" for r in rs if r["status"] != "ok")
+        lines.append(
+            f"| {case} | {direction} | {best['formulation']} ({best['median_ms']:.2f}) | {lib} "
+            f"| {others} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot(path: str, rows: list[dict], info: dict) -> None:
+    """Ratio to the best formulation, one line per (case, direction), log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = [r for r in rows if r["status"] == "ok"]
+    labels = list(dict.fromkeys(f"{r['case']} {r['direction']}" for r in ok))
+    fams = list(dict.fromkeys(r["family"] for r in ok))
+    fig, ax = plt.subplots(figsize=(9, 1.5 + 0.28 * len(labels)))
+    markers = dict(zip(fams, "o^sDvP*"))
+    for fam in fams:
+        pts = [
+            (r["ratio_to_best"], labels.index(f"{r['case']} {r['direction']}"))
+            for r in ok
+            if r["family"] == fam
+        ]
+        ax.scatter(
+            *zip(*pts),
+            label=fam,
+            marker=markers[fam],
+            s=40 if fam == "convalgebra" else 18,
+            zorder=3 if fam == "convalgebra" else 2,
+        )
+    ax.set_xscale("log")
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="0.6", lw=0.8)
+    ax.set_xlabel("time / fastest formulation of the same case and direction (log)")
+    ax.set_title(f"convalgebra.bench — {info['device']}, jax {info['jax']}", fontsize=9)
+    ax.grid(axis="x", which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def progress_line(done: int, total: int, label: str, elapsed: float, width: int = 28) -> str:
+    frac = done / max(total, 1)
+    bar = "#" * int(width * frac) + "-" * (width - int(width * frac))
+    return f"\r[{bar}] {done}/{total} {elapsed:5.0f}s {label[:60]:<60}"
+
+
+def stderr_is_tty() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,241 @@
+"""Running one (case, direction): compile, warm up, cross-check, then time interleaved."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import numpy as np
+
+from . import kernels
+from .cases import Case, Inputs
+from .registry import Entry, NotApplicable
+
+TOLERANCE = 1e-4  # relative L2 error between formulations, float32
+_CHECK_ORDER = ("lax", "reference", "auto", "torch", "convalgebra")  # who is trusted first
+
+
+@dataclasses.dataclass
+class Config:
+    """Timing settings: at most ``repeat`` timed calls per row, about ``budget`` s per row."""
+
+    repeat: int = 15
+    budget: float = 2.0
+    jax_device: Any = None
+    torch_device: Any = None
+
+
+@dataclasses.dataclass
+class Row:
+    """The measurement of one formulation of one (case, direction)."""
+
+    case: Case
+    direction: str
+    entry: Entry
+    status: str = "ok"  # ok | mismatch | error
+    error: str | None = None
+    compile_s: float | None = None
+    first_ms: float | None = None
+    times: list[float] = dataclasses.field(default_factory=list)
+    rel_err: float | None = None
+    checked_against: str | None = None
+    ratio_to_best: float | None = None
+
+    @property
+    def name(self) -> str:
+        return self.entry.name
+
+    @property
+    def median_ms(self) -> float | None:
+        return float(np.median(self.times)) * 1e3 if self.times else None
+
+    @property
+    def iqr_ms(self) -> float | None:
+        if not self.times:
+            return None
+        q1, q3 = np.percentile(self.times, [25, 75])
+        return float(q3 - q1) * 1e3
+
+    @property
+    def gflops(self) -> float | None:
+        m = self.median_ms
+        return self.case.useful_flops(self.direction) / (m * 1e6) if m else None
+
+
+def one_line(e: BaseException) -> str:
+    msg = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {msg[0] if msg else ''}"[:300]
+
+
+def _flat(out: Any) -> list[np.ndarray]:
+    return [np.asarray(a) for a in jax.tree_util.tree_leaves(out)]
+
+
+def _prepare_jax(entry: Entry, case: Case, direction: str, data: Inputs, cfg: Config):
+    fn = entry.build(case, direction)
+    if fn is None:
+        return None
+    cl = entry.layout == "channels_last" and case.kind != "fir"
+
+    def put(a, signal=True):
+        if cl and signal:
+            a = np.ascontiguousarray(np.moveaxis(a, 1, -1))
+        return jax.device_put(a, cfg.jax_device)
+
+    def back(a):
+        a = np.asarray(a)
+        return np.moveaxis(a, -1, 1) if cl else a
+
+    ws = tuple(put(w, signal=False) for w in data.ws)
+    args = {
+        "forward": (ws, put(data.x)),
+        "transpose": (ws, put(data.g)),
+        "grad": (ws, put(data.x), put(data.g)),
+    }[direction]
+    t0 = time.perf_counter()
+    compiled = jax.jit(fn).lower(*args).compile()
+    compile_s = time.perf_counter() - t0
+
+    def run():
+        return jax.block_until_ready(compiled(*args))
+
+    def unpack(out):
+        if direction == "grad":
+            return [back(out[0]), *_flat(out[1])]
+        return [back(out)]
+
+    return run, unpack, compile_s
+
+
+def _prepare_torch(entry: Entry, case: Case, direction: str, data: Inputs, cfg: Config):
+    from .forms_torch import sync
+
+    built = entry.build(case, direction, data, cfg.torch_device)
+    if built is None:
+        return None
+    fn, args, unpack = built
+
+    def run():
+        out = fn(*args)
+        sync(cfg.torch_device)
+        return out
+
+    return run, lambda out: _flat(unpack(out)), None
+
+
+def _rel_err(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    if len(a) != len(b):
+        return math.inf
+    return max(kernels.rel_err(u, v) for u, v in zip(a, b))
+
+
+def cross_check(rows: list[Row], outputs: dict[str, list[np.ndarray]]) -> None:
+    """Marks every row whose result differs from the consensus by more than ``TOLERANCE``.
+
+    The reference is the formulation that agrees with the most others (ties go to hand-written
+    lax forms first); each row records its error against it.
+    """
+    names = list(outputs)
+    if not names:
+        return
+    fam = {r.name: r.entry.family for r in rows}
+    err = {(a, b): _rel_err(outputs[a], outputs[b]) for a in names for b in names if a < b}
+
+    def e(a, b):
+        return 0.0 if a == b else err[(a, b) if a < b else (b, a)]
+
+    votes = {a: sum(e(a, b) <= TOLERANCE for b in names) for a in names}
+    ref = max(names, key=lambda a: (votes[a], -_CHECK_ORDER.index(fam[a])))
+    for r in rows:
+        if r.name in outputs:
+            r.rel_err, r.checked_against = e(r.name, ref), ref
+            if not r.rel_err <= TOLERANCE:
+                r.status = "mismatch"
+                r.error = f"relative error {r.rel_err:.2e} against {ref!r}"
+
+
+def repeats(first_s: float, cfg: Config) -> int:
+    """Timed calls for a row whose warm-up took ``first_s``: fewer for slow rows."""
+    floor = 3 if first_s < 1.0 else 1
+    return max(1, min(cfg.repeat, max(floor, int(cfg.budget / max(first_s, 1e-9)))))
+
+
+def run_group(
+    case: Case,
+    direction: str,
+    entries: list[Entry],
+    data: Inputs,
+    cfg: Config,
+    step: Callable[[str], None] = lambda label: None,
+) -> list[Row]:
+    """Compiles, warms up, cross-checks and times every formulation of ``(case, direction)``.
+
+    Timing is interleaved: round ``i`` calls each formulation once (those with fewer repeats
+    drop out), so slow drifts of the machine hit every formulation alike.
+    """
+    rows, runners, outputs = [], {}, {}
+    for entry in entries:
+        step(f"{case.name} {direction} {entry.name}")
+        if entry.backend == "torch" and cfg.torch_device is None:
+            continue
+        row = Row(case, direction, entry)
+        try:
+            prep = (_prepare_jax if entry.backend == "jax" else _prepare_torch)(
+                entry, case, direction, data, cfg
+            )
+            if prep is None:
+                continue
+            run, unpack, row.compile_s = prep
+            t0 = time.perf_counter()
+            out = run()
+            row.first_ms = (time.perf_counter() - t0) * 1e3
+            outputs[entry.name] = unpack(out)
+            del out
+            runners[entry.name] = run
+        except NotApplicable:
+            continue
+        except Exception as e:  # a broken formulation is reported, the others still run
+            row.status, row.error = "error", one_line(e)
+        rows.append(row)
+    cross_check(rows, outputs)
+    outputs.clear()
+    live = [r for r in rows if r.status == "ok"]
+    n = {r.name: repeats(r.first_ms / 1e3, cfg) for r in live}
+    step(f"{case.name} {direction} timing")
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for i in range(max(n.values(), default=0)):
+            for r in live:
+                if i < n[r.name]:
+                    t0 = time.perf_counter()
+                    runners[r.name]()
+                    r.times.append(time.perf_counter() - t0)
+    finally:
+        if enabled:
+            gc.enable()
+    best = min((r.median_ms for r in live), default=None)
+    for r in live:
+        r.ratio_to_best = r.median_ms / best if best else None
+    return rows
+
+
+def gemm_peak(device: Any, n: int, repeat: int = 10) -> tuple[float, float]:
+    """``(best, median)`` GFLOP/s of a jitted ``n × n`` float32 matmul on ``device``."""
+    rng = np.random.default_rng(0)
+    a, b = (jax.device_put(rng.standard_normal((n, n), np.float32), device) for _ in range(2))
+    f = jax.jit(kernels.gemm()).lower(a, b).compile()
+    jax.block_until_ready(f(a, b))
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        jax.block_until_ready(f(a, b))
+        times.append(time.perf_counter() - t0)
+    flops = 2.0 * n**3
+    return flops / min(times) / 1e9, flops / float(np.median(times)) / 1e9

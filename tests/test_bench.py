@@ -1,0 +1,147 @@
+"""The benchmark harness: a --quick run end to end, its JSON rows, and bad input."""
+
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+from convalgebra.bench import cases as bench_cases
+from convalgebra.bench import registry, timing
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REQUIRED = {
+    "case": str,
+    "formulation": str,
+    "direction": str,
+    "median_ms": float,
+    "iqr_ms": float,
+    "ratio_to_best": float,
+    "gflops": float,
+    "percent_peak": float,
+    "n_repeats": int,
+    "kind": str,
+    "x_shape": list,
+    "y_shape": list,
+    "kernel_shapes": list,
+}
+
+
+def bench(*args, timeout=120):
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    env.pop("JAX_ENABLE_X64", None)
+    return subprocess.run(
+        [sys.executable, "-m", "convalgebra.bench", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_quick_run_writes_consistent_rows(tmp_path):
+    out = tmp_path / "rows.json"
+    md = tmp_path / "table.md"
+    r = bench(
+        "--quick",
+        "--suite",
+        "strided,transposed",
+        "--filter",
+        "1d_k9_s2",
+        "--json",
+        str(out),
+        "--markdown",
+        str(md),
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "GEMM" in r.stdout and "jax 0." in r.stdout  # the header names machine and versions
+    rows = json.loads(out.read_text())
+    assert isinstance(rows, list) and rows
+    for row in rows:
+        assert row["status"] == "ok", row
+        for key, typ in REQUIRED.items():
+            assert isinstance(row[key], typ), (key, row)
+        assert row["direction"] in ("forward", "transpose", "grad")
+        assert row["ratio_to_best"] >= 1.0 - 1e-12
+        assert row["rel_err"] <= timing.TOLERANCE
+        assert (row["compile_s"] is None) == (row["family"] == "torch")
+        assert row["median_ms"] > 0 and row["iqr_ms"] >= 0 and row["gflops"] > 0
+    groups = {(r["case"], r["direction"]) for r in rows}
+    assert groups == {(c, d) for c in ("s1d_k9_s2", "t1d_k9_s2") for d in bench_cases.DIRECTIONS}
+    for case, direction in groups:
+        ratios = [
+            r["ratio_to_best"] for r in rows if (r["case"], r["direction"]) == (case, direction)
+        ]
+        assert min(ratios) == pytest.approx(1.0)
+    names = {(r["case"], r["direction"], r["formulation"]) for r in rows}
+    for want in [
+        ("s1d_k9_s2", "forward", "convalgebra"),
+        ("s1d_k9_s2", "forward", "lax stride"),
+        ("s1d_k9_s2", "transpose", "convalgebra"),
+        ("s1d_k9_s2", "transpose", "jax.linear_transpose"),
+        ("s1d_k9_s2", "transpose", "polyphase"),
+        ("t1d_k9_s2", "grad", "jax.vjp"),
+        ("t1d_k9_s2", "grad", "polyphase"),
+    ]:
+        assert want in names
+    assert "| s1d_k9_s2 | forward |" in md.read_text()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--suite", "nope"],
+        ["--suite", "strided,bogus"],
+        ["--direction", "sideways"],
+        ["--device", "tpu"],
+        ["--json", "/nonexistent-dir/rows.json"],
+        ["--repeat", "0"],
+        ["--frobnicate"],
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(args):
+    r = bench("--quick", *args, timeout=60)
+    assert r.returncode != 0
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, r.stderr
+    assert "error" in lines[0] and "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.skipif(any(d.platform == "gpu" for d in jax.devices()), reason="a GPU is present here")
+def test_missing_device_is_one_line():
+    r = bench("--quick", "--device", "gpu", timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "not present" in r.stderr
+
+
+def test_every_case_has_consistent_shapes():
+    """The plain lax forward of every case produces the case's declared output shape."""
+    from convalgebra.bench import forms_lax
+
+    for case in bench_cases.all_cases(quick=False):
+        f = forms_lax.PLAIN[case.kind](case)
+        ws = tuple(jax.ShapeDtypeStruct(s, np.float32) for s in case.kernel_shapes)
+        y = jax.eval_shape(f, ws, jax.ShapeDtypeStruct(case.x_shape, np.float32))
+        assert tuple(y.shape) == case.y_shape, case
+        assert case.useful_flops("grad") == 2 * case.useful_flops("forward") > 0
+
+
+def test_cross_check_flags_the_odd_one_out():
+    case = bench_cases.all_cases(quick=True)[0]
+    entries = [registry.Entry(n, "lax", "jax", "channels_first", None) for n in "abc"]
+    rows = [timing.Row(case, "forward", e) for e in entries]
+    y = np.random.default_rng(0).standard_normal(10)
+    timing.cross_check(rows, {"a": [y], "b": [y + 1e-7], "c": [y + 1e-2]})
+    assert [r.status for r in rows] == ["ok", "ok", "mismatch"]
+    assert rows[2].checked_against in ("a", "b") and rows[2].rel_err > timing.TOLERANCE
+
+
+def test_select_rejects_unknown_suites():
+    with pytest.raises(ValueError, match="unknown suite"):
+        bench_cases.select(["nope"])
+    assert {c.suite for c in bench_cases.select(["all"])} == set(bench_cases.SUITES)
