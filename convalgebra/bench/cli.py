@@ -43,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu or gpu (default: JAX's default backend)")
     p.add_argument("--repeat", type=int, default=None, help="max timed calls per row (15; quick 5)")
     p.add_argument(
-        "--budget", type=float, default=None, help="seconds of timing per row (2.0; quick 0.1)"
+        "--budget", type=float, default=None, help="seconds of timing per row (1.0; quick 0.1)"
     )
     p.add_argument("--json", metavar="FILE", help="write the rows as a JSON list")
     p.add_argument("--markdown", metavar="FILE", help="write a compact Markdown results table")
@@ -170,7 +170,7 @@ def _bench(args, cases, directions) -> int:
     torch_device = None if args.no_torch else _torch_device(kind, notes)
     cfg = timing.Config(
         repeat=args.repeat or (5 if args.quick else 15),
-        budget=args.budget or (0.1 if args.quick else 2.0),
+        budget=args.budget or (0.1 if args.quick else 1.0),
         jax_device=jax_device,
         torch_device=torch_device,
     )

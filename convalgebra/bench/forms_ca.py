@@ -1,11 +1,13 @@
 """convalgebra formulations: every case written in the algebra, as a user would write it.
 
-One *algebra family* is one way of running the same expression: ``"convalgebra"`` evaluates it
-as written (``A(x)``, ``ca.transpose(A, x_like)``, ``jax.vjp`` for the kernel gradient). A
-lowering engine adds its own family with :func:`register_algebra`, e.g.::
+One *algebra family* is one way of running the same expression: ``"convalgebra"`` runs it the
+way a user does (``A(x)``, ``ca.transpose(A, x_like)``, ``jax.vjp`` for the kernel gradient).
+When a lowering engine is installed (``ca.as_written`` exists and ``A(x)`` runs the lowered
+program), the rows split into ``"convalgebra as written"`` (``ca.as_written(A)``, its
+``jax.linear_transpose`` and ``jax.vjp``) and ``"convalgebra lowered"`` (``A(x)``,
+``ca.transpose``). Any other way of running the expressions is one call, e.g.::
 
-    register_algebra("convalgebra lowered", apply=lambda A, x: ca.lower(A)(x),
-                     transpose=lambda A, x_like: ca.lower(ca.transpose(A, x_like)))
+    register_algebra("convalgebra fft", apply=lambda A, x: ca.lower(A, strategy="fft")(x))
 
 and every case of every suite gets the new rows, cross-checked against all other formulations.
 """
@@ -81,4 +83,18 @@ def register_algebra(
         return step
 
 
-register_algebra("convalgebra")
+def _as_written(op: ca.Operator, x: jax.Array) -> jax.Array:
+    return ca.as_written(op)(x)
+
+
+def _as_written_t(op: ca.Operator, x_like: jax.ShapeDtypeStruct):
+    """What ``ca.transpose`` derives from the expression as written: its ``linear_transpose``."""
+    t = jax.linear_transpose(ca.as_written(op), x_like)
+    return lambda g: t(g)[0]
+
+
+if hasattr(ca, "as_written"):  # a lowering engine is installed: A(x) runs the lowered program
+    register_algebra("convalgebra as written", apply=_as_written, transpose=_as_written_t)
+    register_algebra("convalgebra lowered")
+else:
+    register_algebra("convalgebra")

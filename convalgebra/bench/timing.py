@@ -25,7 +25,7 @@ class Config:
     """Timing settings: at most ``repeat`` timed calls per row, about ``budget`` s per row."""
 
     repeat: int = 15
-    budget: float = 2.0
+    budget: float = 1.0
     jax_device: Any = None
     torch_device: Any = None
 
@@ -161,7 +161,7 @@ def cross_check(rows: list[Row], outputs: dict[str, list[np.ndarray]]) -> None:
 
 def repeats(first_s: float, cfg: Config) -> int:
     """Timed calls for a row whose warm-up took ``first_s``: fewer for slow rows."""
-    floor = 3 if first_s < 1.0 else 1
+    floor = 3 if first_s < 0.5 else 2 if first_s < 5.0 else 1
     return max(1, min(cfg.repeat, max(floor, int(cfg.budget / max(first_s, 1e-9)))))
 
 
