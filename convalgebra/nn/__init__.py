@@ -1,0 +1,32 @@
+"""Deep-learning layers built from the algebra, exact to PyTorch (and TensorFlow's "same").
+
+Every function here is a composition of the core operators, and its docstring gives the formula
+in the DSP notation (``⋆`` correlation, ``*`` convolution, ``↓s``/``↑s`` down/up-sampling):
+
+* ``conv``: ``↓s ((↑d w) ⋆ pad(x))``; ``conv_transpose``: its transpose ``crop((↑d w) * (↑s x))``
+* ``upsample_nearest``: ``box_k * (↑k x)``; ``upsample_bilinear``: ``tri_k * (↑k pad_edge(x))``
+* ``avg_pool``: ``(1/|k|) ↓s (1_k ⋆ pad(x))``; ``max_pool``: a non-linear down-sampler
+* ``overlap``: ``Aᵀ 1``, the write count behind checkerboard artifacts
+
+The ``*_op`` variants return the operator itself, to compose, transpose and inspect.
+"""
+
+from ._conv import conv as conv
+from ._conv import conv_op as conv_op
+from ._conv import conv_transpose as conv_transpose
+from ._conv import conv_transpose_op as conv_transpose_op
+from ._conv import overlap as overlap
+from ._conv import transpose_of_conv as transpose_of_conv
+from ._pool import MaxPool as MaxPool
+from ._pool import avg_pool as avg_pool
+from ._pool import avg_pool_op as avg_pool_op
+from ._pool import max_pool as max_pool
+from ._pool import max_pool_op as max_pool_op
+from ._resample import bilinear_kernel as bilinear_kernel
+from ._resample import triangle as triangle
+from ._resample import upsample_bilinear as upsample_bilinear
+from ._resample import upsample_bilinear_op as upsample_bilinear_op
+from ._resample import upsample_conv_fused as upsample_conv_fused
+from ._resample import upsample_conv_kernel as upsample_conv_kernel
+from ._resample import upsample_nearest as upsample_nearest
+from ._resample import upsample_nearest_op as upsample_nearest_op

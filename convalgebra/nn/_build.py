@@ -1,0 +1,106 @@
+"""Building blocks shared by the ``nn`` layers: dtype handling, kernels and signed crops.
+
+Everything here returns core operators or kernels; no layer semantics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from .. import _ops
+from .._base import Operator
+from ._args import Pairs
+
+
+def as_array(op: str, name: str, v: Any) -> jax.Array:
+    """``v`` as a JAX array with an inexact dtype (ints are refused, as PyTorch does)."""
+    a = jnp.asarray(v)
+    if not jnp.issubdtype(a.dtype, jnp.inexact):
+        raise TypeError(f"{op}: {name} must have a floating or complex dtype, got {a.dtype}")
+    return a
+
+
+def default_float() -> np.dtype:
+    """JAX's default floating dtype (float64 when x64 is enabled, else float32)."""
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.float64))
+
+
+def common_dtype(op: str, x: jax.Array, w: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Casts ``x`` and ``w`` to their NumPy-promoted dtype, explicitly (strict promotion safe)."""
+    dt = np.result_type(x.dtype, w.dtype)
+    return x.astype(dt), w.astype(dt)
+
+
+def trim(pairs: Pairs) -> Operator | None:
+    """Removes ``(lo, hi)`` samples per trailing axis; a negative width appends zeros instead."""
+    cut = tuple((max(a, 0), max(b, 0)) for a, b in pairs)
+    add = tuple((max(-a, 0), max(-b, 0)) for a, b in pairs)
+    ops = [_ops.pad(add)] if any(map(any, add)) else []
+    if any(map(any, cut)):
+        ops.append(_ops.crop(cut))
+    if not ops:
+        return None
+    return ops[0] @ ops[1] if len(ops) == 2 else ops[0]
+
+
+def chain(*ops: Operator | None) -> Operator:
+    """``ops[0] @ ops[1] @ ...`` skipping ``None`` (identity when nothing is left)."""
+    kept = [o for o in ops if o is not None]
+    if not kept:
+        return _ops.identity()
+    out = kept[-1]
+    for o in reversed(kept[:-1]):
+        out = o @ out
+    return out
+
+
+def dilate(w: jax.Array, dilation: Sequence[int]) -> jax.Array:
+    """``↑d w`` trimmed to ``d·(k - 1) + 1`` taps on the trailing axes (``lax.pad``, no scatter)."""
+    if all(d == 1 for d in dilation):
+        return w
+    nd = len(dilation)
+    cfg = [(0, 0, 0)] * (w.ndim - nd) + [(0, 0, d - 1) for d in dilation]
+    return lax.pad(w, jnp.zeros((), w.dtype), cfg)
+
+
+def grouped_kernel(w: jax.Array, groups: int, nd: int) -> jax.Array:
+    """A grouped weight ``(C_out, C_in/g, *K)`` as a core kernel.
+
+    ``groups == 1``: the weight itself (channel mixing). Depthwise (``C_in/g == 1`` and
+    ``C_out == g``): the per-channel kernel ``(C, *K)``. Otherwise the block-diagonal mixing
+    kernel ``(C_out, C_in, *K)`` (the core has no grouped filter yet).
+    """
+    if groups == 1:
+        return w
+    c_out, c_in_g = w.shape[:2]
+    if c_in_g == 1 and c_out == groups:
+        return w[:, 0]
+    c_out_g = c_out // groups
+    zero = jnp.zeros((), w.dtype)
+    blocks = [
+        lax.pad(
+            w[g * c_out_g : (g + 1) * c_out_g],
+            zero,
+            [(0, 0, 0), (g * c_in_g, (groups - 1 - g) * c_in_g, 0)] + [(0, 0, 0)] * nd,
+        )
+        for g in range(groups)
+    ]
+    return jnp.concatenate(blocks, axis=0)
+
+
+def forward_op(
+    kernel: jax.Array, nd: int, stride: Sequence[int], pads: Pairs, mode: str = "zero"
+) -> Operator:
+    """``↓s ∘ kernel⋆ ∘ pad``: the forward convolution. Zero pads may be signed (negative crops)."""
+    if mode == "zero":
+        pre = trim(tuple((-a, -b) for a, b in pads))
+    else:
+        pre = _ops.pad(pads, mode) if any(map(any, pads)) else None
+    down = _ops.down(tuple(stride)) if any(s > 1 for s in stride) else None
+    return chain(down, _ops.corr(kernel, "valid", ndim=nd), pre)

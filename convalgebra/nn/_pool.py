@@ -1,0 +1,312 @@
+"""Pooling: average pooling is linear (a box filter then ``↓s``), max pooling is not.
+
+* ``avg_pool``: ``y = c ⊙ ↓s (1_k ⋆ pad(x))`` with ``c = 1/|k|`` (or PyTorch's per-window
+  divisor near the borders): an operator of the algebra, transposable like any other.
+* ``max_pool``: ``y = ↓s max_k(pad_{-∞}(x))``, a non-linear down-sampler. It is an operator node
+  so that it composes and differentiates (``jax.grad``), but ``ca.transpose`` refuses it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from functools import reduce
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from .. import _ops
+from .._base import Operator, Shape, pytree_node, wrap_sym
+from . import _args
+from ._build import as_array, chain
+
+
+def _geometry(op, kernel_size, stride, padding, dilation, ndim):
+    if isinstance(kernel_size, (tuple, list)):
+        nd = len(kernel_size)
+    elif ndim is None:
+        raise ValueError(f"{op}: an int kernel_size needs ndim (the number of spatial axes)")
+    else:
+        (nd,) = _args.ints(op, "ndim", ndim, 1, 1)
+    if isinstance(kernel_size, (tuple, list)) and ndim is not None and ndim != nd:
+        raise ValueError(f"{op}: kernel_size={tuple(kernel_size)} has {nd} axes but ndim={ndim}")
+    k = _args.ints(op, "kernel_size", kernel_size, nd, 1)
+    s = k if stride is None else _args.ints(op, "stride", stride, nd, 1)
+    p = _args.ints(op, "padding", padding, nd, 0)
+    d = _args.ints(op, "dilation", dilation, nd, 1)
+    k_eff = _args.effective(k, d)
+    _args.pool_pad_limit(op, p, k_eff, k)
+    return nd, k, s, p, d, k_eff
+
+
+def _pool_input(op: str, x: Any, nd: int | None, kernel_size: Any) -> tuple[jax.Array, int]:
+    x = as_array(op, "input", x)
+    if nd is None:
+        nd = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else x.ndim - 2
+    if nd < 1 or x.ndim < nd:
+        raise ValueError(
+            f"{op}: input of shape {tuple(x.shape)} has no room for {nd} spatial axes; pass "
+            "(N, C, *S) or give ndim"
+        )
+    return x, nd
+
+
+def _ceil_extra(n, k_eff, s, p, out):
+    """Extra samples after the right padding that the last ceil-mode window reaches."""
+    return tuple(
+        max((o - 1) * si + ki - (ni + 2 * pi), 0) for ni, ki, si, pi, o in zip(n, k_eff, s, p, out)
+    )
+
+
+def avg_pool_op(
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    ndim: int | None = None,
+    in_size: Sequence[int] | None = None,
+) -> Operator:
+    """Average pooling as an operator: ``c ⊙ ↓s (1_k ⋆ pad(x))``.
+
+    Args:
+      kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override: as for
+        :func:`avg_pool`.
+      ndim: number of spatial axes, for an int ``kernel_size``.
+      in_size: the input's spatial size; needed when the divisor varies over the output
+        (``ceil_mode=True``, or ``count_include_pad=False`` with padding).
+
+    Returns:
+      A linear operator on the trailing ``ndim`` axes.
+
+    Example:
+      >>> import convalgebra as ca
+      >>> ca.notation(ca.nn.avg_pool_op(2, ndim=1))
+      '0.5·(↓2 (q ⋆ x))'
+    """
+    op = "avg_pool_op"
+    nd, k, s, p, _, _ = _geometry(op, kernel_size, stride, padding, 1, ndim)
+    div = None
+    if divisor_override is not None:
+        (div,) = _args.ints(op, "divisor_override", divisor_override, 1, 1)
+    if in_size is None:
+        if ceil_mode or (div is None and not count_include_pad and any(p)):
+            raise ValueError(
+                f"{op}: with ceil_mode={ceil_mode}, count_include_pad={count_include_pad} and "
+                f"padding={p} the windows depend on the input size; pass in_size="
+            )
+        n = out = None
+        extra = (0,) * nd
+    else:
+        n = _args.ints(op, "in_size", in_size, nd, 1)
+        out = _args.pool_out(op, n, k, s, p, ceil_mode)
+        extra = _ceil_extra(n, k, s, p, out)
+    pads = tuple((pi, pi + e) for pi, e in zip(p, extra))
+    box = np.ones(k).tolist()  # weak: adopts the input's dtype
+    total = chain(
+        _ops.down(s) if any(si > 1 for si in s) else None,
+        _ops.corr(box, "valid", ndim=nd),
+        _ops.pad(pads) if any(map(any, pads)) else None,
+    )
+    if div is not None:
+        return (1.0 / div) * total
+    if n is None:
+        return (1.0 / math.prod(k)) * total
+    counts = [
+        np.asarray(_args.pool_counts(ni, ki, si, pi, oi, count_include_pad), dtype=np.float64)
+        for ni, ki, si, pi, oi in zip(n, k, s, p, out)
+    ]
+    divisor = reduce(np.multiply.outer, counts)
+    if np.all(divisor == divisor.flat[0]):
+        return (1.0 / float(divisor.flat[0])) * total
+
+    def divide_by_count(y: jax.Array) -> jax.Array:
+        return y / jnp.asarray(divisor, dtype=y.dtype)
+
+    return _ops.linear(divide_by_count) @ total
+
+
+def avg_pool(
+    x: jax.typing.ArrayLike,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+    *,
+    ndim: int | None = None,
+) -> jax.Array:
+    """Average pooling, exactly ``torch.nn.functional.avg_pool{1,2,3}d``; linear.
+
+    ``y = c ⊙ ↓s (1_k ⋆ pad(x))``: a box filter of ones, every ``s``-th sample, divided by the
+    window size (PyTorch's divisor: with ``count_include_pad=False`` the padded samples are not
+    counted; a ceil-mode window hanging past the padding counts only what it covers).
+
+    Args:
+      x: ``(N, C, *S)`` (any leading axes).
+      kernel_size: positive int or one per spatial axis.
+      stride: default ``kernel_size``.
+      padding: zeros on both sides, at most half the kernel size.
+      ceil_mode: round the output size up (a last, partial window), as PyTorch.
+      count_include_pad: count padded zeros in the divisor.
+      divisor_override: divide by this instead.
+      ndim: number of spatial axes (default ``len(kernel_size)`` or ``x.ndim - 2``).
+
+    Returns:
+      ``(N, C, *S')``, ``S' = (S + 2p - k) // s + 1`` (rounded up with ``ceil_mode``).
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca
+      >>> ca.nn.avg_pool(jnp.array([[[1.0, 3.0, 5.0, 7.0]]]), 2).tolist()
+      [[[2.0, 6.0]]]
+    """
+    op = "avg_pool"
+    x, nd = _pool_input(op, x, ndim, kernel_size)
+    _, k, s, p, _, _ = _geometry(op, kernel_size, stride, padding, 1, nd)
+    n = tuple(x.shape[-nd:])
+    _args.pool_out(op, n, k, s, p, ceil_mode)
+    a = avg_pool_op(
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+        ndim=nd,
+        in_size=n,
+    )
+    return a(x)
+
+
+@pytree_node()
+class MaxPool(Operator):
+    """``↓s max_k(pad_{-∞}(x))`` on the trailing axes: a non-linear down-sampler."""
+
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[int, ...]
+    dilation: tuple[int, ...]
+    ceil_mode: bool
+
+    def _label(self) -> str:
+        return (
+            f"max_pool({self.kernel}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode})"
+        )
+
+    def _sym(self, x: str) -> str:
+        s = self.stride[0] if len(set(self.stride)) == 1 else self.stride
+        k = self.kernel[0] if len(set(self.kernel)) == 1 else self.kernel
+        return f"↓{s} max{k} {wrap_sym(x)}"
+
+    def _out(self, shape: Shape) -> tuple[int, ...]:
+        nd = len(self.kernel)
+        k_eff = _args.effective(self.kernel, self.dilation)
+        return _args.pool_out(
+            self._label(), shape[-nd:], k_eff, self.stride, self.padding, self.ceil_mode
+        )
+
+    def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
+        nd = len(self.kernel)
+        if len(shape) < nd:
+            raise ValueError(f"{self._label()}: acts on {nd} trailing axes, got shape {shape}")
+        if not np.issubdtype(dtype, np.floating):
+            raise TypeError(f"{self._label()}: needs a real floating input, got {dtype}")
+        return tuple(shape[:-nd]) + self._out(shape), np.dtype(dtype)
+
+    def _apply(self, x: jax.Array) -> jax.Array:
+        nd, lead = len(self.kernel), x.ndim - len(self.kernel)
+        n = x.shape[-nd:]
+        out = self._out(x.shape)
+        k_eff = _args.effective(self.kernel, self.dilation)
+        extra = _ceil_extra(n, k_eff, self.stride, self.padding, out)
+        pads = [(p, p + e) for p, e in zip(self.padding, extra)]
+        ninf = np.array(-np.inf, x.dtype)  # concrete, so JAX sees the max monoid
+        if all(d == 1 for d in self.dilation):
+            return lax.reduce_window(
+                x,
+                ninf,
+                lax.max,
+                (1,) * lead + self.kernel,
+                (1,) * lead + self.stride,
+                [(0, 0)] * lead + pads,
+            )
+        # JAX has no reverse-mode rule for a dilated reduce_window max: take the maximum of the
+        # strided slices, one per tap (the same function, differentiable everywhere).
+        xp = lax.pad(x, ninf, [(0, 0, 0)] * lead + [(a, b, 0) for a, b in pads])
+        taps = []
+        for t in itertools.product(*(range(k) for k in self.kernel)):
+            idx = tuple(
+                slice(ti * di, ti * di + (oi - 1) * si + 1, si)
+                for ti, di, oi, si in zip(t, self.dilation, out, self.stride)
+            )
+            taps.append(xp[(Ellipsis, *idx)])
+        return reduce(jnp.maximum, taps)
+
+
+def max_pool_op(
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+    *,
+    ndim: int | None = None,
+) -> MaxPool:
+    """Max pooling as an operator node (non-linear: ``ca.transpose`` refuses it).
+
+    Arguments as for :func:`max_pool`; ``ndim`` is needed for an int ``kernel_size``.
+
+    Example:
+      >>> import convalgebra as ca
+      >>> ca.notation(ca.nn.max_pool_op(2, ndim=2))
+      '↓2 max2 x'
+    """
+    _, k, s, p, d, _ = _geometry("max_pool_op", kernel_size, stride, padding, dilation, ndim)
+    return MaxPool(k, s, p, d, bool(ceil_mode))
+
+
+def max_pool(
+    x: jax.typing.ArrayLike,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    dilation: int | Sequence[int] = 1,
+    ceil_mode: bool = False,
+    *,
+    ndim: int | None = None,
+) -> jax.Array:
+    """Max pooling, exactly ``torch.nn.functional.max_pool{1,2,3}d``.
+
+    ``y = ↓s max_k(pad_{-∞}(x))``: the maximum over each (dilated) window, every ``s``-th
+    window. Not linear, so it has no transpose; ``jax.grad`` routes the gradient to the
+    maximum of each window, as PyTorch's autograd does.
+
+    Args:
+      x: ``(N, C, *S)`` (any leading axes), real floating.
+      kernel_size: positive int or one per spatial axis.
+      stride: default ``kernel_size``.
+      padding: ``-inf`` on both sides, at most half the effective window.
+      dilation: spacing of the window's taps.
+      ceil_mode: round the output size up, as PyTorch.
+      ndim: number of spatial axes (default ``len(kernel_size)`` or ``x.ndim - 2``).
+
+    Returns:
+      ``(N, C, *S')``, ``S' = (S + 2p - d·(k - 1) - 1) // s + 1`` (rounded up with
+      ``ceil_mode``).
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca
+      >>> ca.nn.max_pool(jnp.array([[[1.0, 3.0, 5.0, 2.0]]]), 2).tolist()
+      [[[3.0, 5.0]]]
+    """
+    op = "max_pool"
+    x, nd = _pool_input(op, x, ndim, kernel_size)
+    return max_pool_op(kernel_size, stride, padding, dilation, ceil_mode, ndim=nd)(x)

@@ -1,0 +1,287 @@
+"""Up-sampling layers as interpolation kernels after zero insertion, and the nearest+conv fusion.
+
+* nearest:  ``y = crop(box_k * (↑k x))``, ``box_k = (1 … 1)`` (``k`` ones)
+* bilinear: ``y = crop(tri_k * (↑k pad_edge(x)))``, the triangle of half-width ``k``; the edge
+  padding reproduces PyTorch's border clamping (``align_corners=False``) exactly.
+
+N-D kernels are outer products of the 1-D ones (the interpolations are separable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .. import _ops
+from .._base import Operator
+from . import _args
+from ._build import as_array, chain, default_float
+from ._conv import conv_transpose_op
+
+
+def _spatial(op: str, factor: Any, ndim: int | None) -> tuple[int, ...]:
+    """Factors (one positive int per axis) and so the number of spatial axes."""
+    if isinstance(factor, (tuple, list)):
+        nd = len(factor)
+        if ndim is not None and ndim != nd:
+            raise ValueError(
+                f"{op}: factor {tuple(factor)} names {nd} axes but ndim={ndim}; give one "
+                "factor per spatial axis"
+            )
+    else:
+        nd = 1 if ndim is None else ndim
+    if isinstance(factor, float) and not float(factor).is_integer():
+        raise ValueError(
+            f"{op}: factor must be a positive int (↑k needs an integer k), got factor={factor!r}"
+        )
+    if isinstance(factor, float):
+        factor = int(factor)
+    return _args.ints(op, "factor", factor, nd, 1)
+
+
+def _outer(vectors: Sequence[Sequence[float]]) -> list:
+    """Outer product of 1-D weight vectors, as a nested list (a *weak* kernel for the core)."""
+    out = np.ones(())
+    for v in vectors:
+        out = np.multiply.outer(out, np.asarray(v, dtype=np.float64))
+    return out.tolist()
+
+
+def triangle(k: int) -> tuple[list[float], int]:
+    """The 1-D linear-interpolation kernel of ``↑k`` with half-pixel centres.
+
+    Output ``j`` of a factor-``k`` up-sampler reads input position ``(j + 1/2)/k - 1/2``, so
+    input ``i`` contributes to output ``j = i·k + t`` with weight ``1 - |2t + 1 - k| / 2k``.
+
+    Returns:
+      ``(weights, t0)``: the non-zero weights for ``t = t0, t0 + 1, ...`` (``t0 = -(k // 2)``).
+    """
+    ts = range(-k, 2 * k)
+    w = {t: 1 - Fraction(abs(2 * t + 1 - k), 2 * k) for t in ts}
+    keep = [t for t in ts if w[t] > 0]
+    return [float(w[t]) for t in keep], keep[0]
+
+
+def upsample_nearest_op(factor: int | Sequence[int], ndim: int | None = None) -> Operator:
+    """Nearest-neighbour up-sampling ``crop(box_k * (↑k x))`` on the trailing axes.
+
+    Args:
+      factor: positive int, or one per trailing axis.
+      ndim: number of trailing spatial axes for an int factor (default 1).
+
+    Example:
+      >>> import convalgebra as ca
+      >>> ca.notation(ca.nn.upsample_nearest_op(2))
+      'crop[(0, 1)] (q * (↑2 x))'
+    """
+    ks = _spatial("upsample_nearest_op", factor, ndim)
+    box = _outer([[1.0] * k for k in ks])
+    return chain(
+        _ops.crop(tuple((0, k - 1) for k in ks)),
+        _ops.conv(box, "full", ndim=len(ks)),
+        _ops.up(ks),
+    )
+
+
+def upsample_bilinear_op(factor: int | Sequence[int], ndim: int | None = None) -> Operator:
+    """Linear interpolation ``crop(tri_k * (↑k pad_edge(x)))`` on the trailing axes.
+
+    Equals ``torch.nn.functional.interpolate(mode="linear"/"bilinear"/"trilinear",
+    align_corners=False, scale_factor=k)``, borders included: PyTorch clamps the source position
+    to the first sample, which is what one sample of edge padding does.
+
+    Args:
+      factor: positive int, or one per trailing axis.
+      ndim: number of trailing spatial axes for an int factor (default 1).
+    """
+    ks = _spatial("upsample_bilinear_op", factor, ndim)
+    tris = [triangle(k) for k in ks]
+    # y[j] = full[j + k - t0] where the full convolution runs over ↑k of the edge-padded input.
+    cut = tuple((k - t0, k + t0 + len(w) - 1) for k, (w, t0) in zip(ks, tris))
+    return chain(
+        _ops.crop(cut),
+        _ops.conv(_outer([w for w, _ in tris]), "full", ndim=len(ks)),
+        _ops.up(ks),
+        _ops.pad(tuple((1, 1) for _ in ks), "edge"),
+    )
+
+
+def _input(op: str, x: Any) -> jax.Array:
+    x = as_array(op, "input", x)
+    if x.ndim < 3:
+        raise ValueError(
+            f"{op}: input must be (N, C, *S) with at least one spatial axis, got shape "
+            f"{tuple(x.shape)}"
+        )
+    return x
+
+
+def upsample_nearest(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> jax.Array:
+    """``torch.nn.functional.interpolate(x, scale_factor=k, mode="nearest")`` for integer ``k``.
+
+    ``y = crop(box_k * (↑k x))``: zero insertion, then a box of ``k`` ones fills the holes.
+
+    Args:
+      x: ``(N, C, *S)``, 1 to 3 (or more) spatial axes.
+      factor: positive int, or one per spatial axis.
+
+    Returns:
+      ``(N, C, *(k·S))``.
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca
+      >>> ca.nn.upsample_nearest(jnp.array([[[1.0, 2.0]]]), 2).tolist()
+      [[[1.0, 1.0, 2.0, 2.0]]]
+    """
+    x = _input("upsample_nearest", x)
+    return upsample_nearest_op(factor, x.ndim - 2)(x)
+
+
+def upsample_bilinear(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> jax.Array:
+    """Linear (1-D), bilinear (2-D) or trilinear (3-D) up-sampling by an integer factor.
+
+    ``y = crop(tri_k * (↑k pad_edge(x)))``, exactly ``torch.nn.functional.interpolate(x,
+    scale_factor=k, mode="linear"|"bilinear"|"trilinear", align_corners=False)``, borders
+    included.
+
+    Args:
+      x: ``(N, C, *S)``.
+      factor: positive int, or one per spatial axis.
+
+    Returns:
+      ``(N, C, *(k·S))``.
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca
+      >>> ca.nn.upsample_bilinear(jnp.array([[[0.0, 4.0]]]), 2).tolist()
+      [[[0.0, 1.0, 3.0, 4.0]]]
+    """
+    x = _input("upsample_bilinear", x)
+    return upsample_bilinear_op(factor, x.ndim - 2)(x)
+
+
+def bilinear_kernel(factor: int, channels: int, ndim: int = 2, dtype: Any = None) -> jax.Array:
+    """Weights that make a transposed convolution up-sample bilinearly (FCN initialisation).
+
+    ``conv_transpose(x, bilinear_kernel(f, C), stride=f, padding=f // 2)`` gives ``f·n`` samples
+    per axis and equals :func:`upsample_bilinear` away from the borders (the transposed
+    convolution sees zeros beyond the edge, the interpolation repeats the edge sample). The
+    kernel has ``2f - f % 2`` taps per axis: the triangle ``1 - |t - c| / f`` centred at
+    ``c = (size - 1) / 2``, on the diagonal channel pairs (channel ``i`` to channel ``i``).
+
+    Args:
+      factor: positive int up-sampling factor.
+      channels: number of channels ``C``.
+      ndim: number of spatial axes (2 for images).
+      dtype: the weight dtype (default: JAX's default floating dtype).
+
+    Returns:
+      ``(C, C, *K)`` with ``K = 2f - f % 2`` on each axis.
+
+    Example:
+      >>> import convalgebra as ca
+      >>> ca.nn.bilinear_kernel(2, 1, ndim=1).tolist()
+      [[[0.25, 0.75, 0.75, 0.25]]]
+    """
+    (f,) = _args.ints("bilinear_kernel", "factor", factor, 1, 1)
+    (c,) = _args.ints("bilinear_kernel", "channels", channels, 1, 1)
+    (nd,) = _args.ints("bilinear_kernel", "ndim", ndim, 1, 1)
+    size = 2 * f - f % 2
+    centre = Fraction(size - 1, 2)
+    tri = [float(1 - abs(t - centre) / f) for t in range(size)]
+    filt = np.asarray(_outer([tri] * nd))
+    w = np.zeros((c, c, *filt.shape))
+    w[np.arange(c), np.arange(c)] = filt
+    dt = default_float() if dtype is None else dtype
+    return jnp.asarray(w, dtype=dt)
+
+
+def _fused_geometry(op, w, factor, padding):
+    w = as_array(op, "weight", w)
+    if w.ndim < 3:
+        raise ValueError(
+            f"{op}: weight must be (C_out, C_in/groups, *K), got shape {tuple(w.shape)}"
+        )
+    nd = w.ndim - 2
+    ks = _spatial(op, factor, nd)
+    k = tuple(w.shape[2:])
+    pads = _args.conv_pads(op, _args.padding(op, padding, nd), k, (1,) * nd, None)
+    for (lo, hi), kk in zip(pads, k):
+        if max(lo, hi) > kk - 1:
+            raise ValueError(
+                f"{op}: the fusion needs padding <= kernel_size - 1 on each side (the transposed "
+                f"convolution's padding is kernel_size - 1 - padding), got padding={padding!r} "
+                f"for kernel size {k}"
+            )
+    return w, nd, ks, pads
+
+
+def upsample_conv_kernel(
+    w: jax.typing.ArrayLike, factor: int | Sequence[int], groups: int = 1
+) -> jax.Array:
+    """The transposed-convolution weight of nearest up-sampling followed by ``conv(·, w)``.
+
+    ``conv(upsample_nearest(x, f), w) = conv_transpose(x, flip(box_f * w), stride=f, ...)``:
+    the two convolutions merge into one kernel of ``K + f - 1`` taps. In 1-D with ``f = 2`` and
+    ``w = (q0, q1, q2)`` the merged taps are ``(q0, q0 + q1, q1 + q2, q2)``, flipped because
+    PyTorch's ``conv`` correlates while its ``conv_transpose`` convolves.
+
+    Args:
+      w: conv weight ``(C_out, C_in/groups, *K)``.
+      factor: positive int, or one per spatial axis.
+      groups: the convolution's groups.
+
+    Returns:
+      ``(C_in, C_out/groups, *(K + f - 1))``, the ``ConvTranspose`` layout.
+    """
+    op = "upsample_conv_kernel"
+    w, nd, ks, _ = _fused_geometry(op, w, factor, 0)
+    c_out, c_in_g = w.shape[:2]
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1 or c_out % groups:
+        raise ValueError(
+            f"{op}: groups must be a positive int dividing C_out={c_out}, got groups={groups!r}"
+        )
+    box = _outer([[1.0] * k for k in ks])
+    merged = _ops.conv(box, "full", ndim=nd)(w)  # the algebra applied to the kernel itself
+    merged = jnp.flip(merged, axis=tuple(range(2, 2 + nd)))
+    g, rest = groups, merged.shape[2:]
+    merged = merged.reshape((g, c_out // g, c_in_g, *rest))
+    return jnp.swapaxes(merged, 1, 2).reshape((g * c_in_g, c_out // g, *rest))
+
+
+def upsample_conv_fused(
+    w: jax.typing.ArrayLike,
+    factor: int | Sequence[int],
+    padding: int | str | Sequence[Any] = 0,
+    groups: int = 1,
+) -> Operator:
+    """Nearest ``↑f`` then ``conv(·, w, padding)``, fused into one transposed convolution.
+
+    ``conv(upsample_nearest(x, f), w, padding=p, groups=g)`` equals the operator returned here,
+    ``conv_transpose_op(upsample_conv_kernel(w, f, g), stride=f, padding=K - 1 - p, groups=g)``
+    (the DSP view: ``w ⋆ (box_f * ↑f x) = (flip(box_f * w)) * ↑f x``). The transposed
+    convolution has the same "interpolation capacity" with ``f - 1`` more taps per axis and
+    never materialises the up-sampled input.
+
+    Args:
+      w: conv weight ``(C_out, C_in/groups, *K)``.
+      factor: positive int, or one per spatial axis.
+      padding: the convolution's padding (int, tuple, pairs, ``"same"``, ``"valid"``); at most
+        ``K - 1`` on each side.
+      groups: the convolution's groups.
+
+    Returns:
+      An operator ``(..., C_in, *S) -> (..., C_out, *S')``.
+    """
+    op = "upsample_conv_fused"
+    w, _, ks, pads = _fused_geometry(op, w, factor, padding)
+    k = tuple(w.shape[2:])
+    fused_pads = tuple((kk - 1 - lo, kk - 1 - hi) for kk, (lo, hi) in zip(k, pads))
+    return conv_transpose_op(
+        upsample_conv_kernel(w, ks, groups), stride=ks, padding=fused_pads, groups=groups
+    )
