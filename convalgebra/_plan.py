@@ -1,0 +1,89 @@
+"""Pure-integer planning of one lowered convolution axis (no JAX here).
+
+A lowered convolution node computes, per spatial axis, ``y = ↓s,ps (w ⋆ pad(↑u,pu x, lo, hi))``
+where ``w`` has ``K`` taps placed ``r`` samples apart (``r`` is the dilation, the compact kernel
+spans ``Lc = (K - 1) r + 1`` samples). :func:`axis_plan` turns that into *phases*: VALID strided
+correlations of the original (not up-sampled) ``x`` with sub-kernels, plus how to interleave them.
+This is the polyphase decomposition; with ``u == 1`` it is a single strided correlation and with
+``s`` a multiple of ``u`` a single phase survives (``↓k ∘ (w ⋆) ∘ ↑k`` needs one sub-kernel).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+    """One VALID correlation: ``out[t] = sum_j sub[j] x[g t + j - lo]`` for ``t < count``.
+
+    ``sub`` is the kernel selection: ``("slice", e, u)`` takes taps ``e, e+u, ...`` of the
+    (dense) kernel with sub-dilation ``rsub``; ``("zero",)`` means the phase is identically zero.
+    ``lo``/``hi`` pad (negative: crop) the input so that the VALID correlation has ``count``
+    outputs.
+    """
+
+    sub: tuple
+    rsub: int
+    taps: int
+    lo: int
+    hi: int
+    stride: int
+    count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class AxisPlan:
+    phases: tuple[Phase, ...]
+    interleave: int  # 1: the single phase is the result; u > 1: interleave the u phases
+    v_len: int  # length of the interleaved signal before the final ↓s,ps
+    stride: int
+    phase: int
+    out_len: int
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def out_length(n: int, k: int, r: int, lo: int, hi: int, u: int, s: int, ps: int) -> int:
+    """Length of ``↓s,ps (w ⋆ pad(↑u x))``: ``n`` input samples, ``k`` taps dilated by ``r``."""
+    m = u * n + lo + hi - ((k - 1) * r + 1) + 1
+    return max(0, ceil_div(m - ps, s))
+
+
+def _sub(k: int, r: int, e: int, u: int) -> tuple[tuple, int, int]:
+    """The taps of a ``k``-tap kernel dilated by ``r`` at dense positions ``e, e+u, ...``."""
+    lc = (k - 1) * r + 1
+    if r == 1:
+        taps = max(0, ceil_div(k - e, u))
+        return (("slice", e, u) if taps else ("zero",)), 1, taps
+    if r % u == 0:
+        return (("slice", 0, 1), r // u, k) if e == 0 else (("zero",), 1, 0)
+    taps = max(0, ceil_div(lc - e, u))  # general case: slice the materialised dilated kernel
+    return (("dense", e, u) if taps else ("zero",)), 1, taps
+
+
+def _phase(n: int, k: int, r: int, lo: int, u: int, pu: int, b: int, a0: int, g: int, count: int):
+    c = pu + lo - b
+    e, d = c % u, c // u
+    sub, rsub, taps = _sub(k, r, e, u)
+    lox = d - a0
+    if taps == 0 or count <= 0:
+        return Phase(("zero",), 1, 0, 0, 0, g, max(count, 0))
+    span = (taps - 1) * rsub + 1
+    hix = g * (count - 1) + span - n - lox
+    return Phase(sub, rsub, taps, lox, hix, g, count)
+
+
+def axis_plan(n: int, k: int, r: int, lo: int, hi: int, u: int, pu: int, s: int, ps: int):
+    """Plans one axis; see the module docstring for the meaning of the arguments."""
+    m = u * n + lo + hi - ((k - 1) * r + 1) + 1
+    t_out = max(0, ceil_div(m - ps, s))
+    if s % u == 0:
+        ph = _phase(n, k, r, lo, u, pu, ps % u, ps // u, s // u, t_out)
+        return AxisPlan((ph,), 1, m, s, ps, t_out)
+    phases = tuple(
+        _phase(n, k, r, lo, u, pu, b, 0, 1, max(0, ceil_div(m - b, u))) for b in range(u)
+    )
+    return AxisPlan(phases, u, m, s, ps, t_out)

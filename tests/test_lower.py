@@ -1,0 +1,220 @@
+"""The lowering engine: every rewrite rule is exact and fires; strategies agree; jaxprs are lean."""
+
+import jax
+import jax.numpy as jnp
+import jax.test_util
+import numpy as np
+import pytest
+from conftest import rand
+
+import convalgebra as ca
+from convalgebra import _lower, _rules
+from convalgebra._explain import lax_ops
+
+TOL = {np.float64: 1e-12, np.float32: 1e-5, np.complex128: 1e-12}
+
+
+def close(got, ref, dtype):
+    assert got.shape == ref.shape and got.dtype == ref.dtype, (got.shape, ref.shape, got.dtype)
+    scale = max(1.0, float(jnp.max(jnp.abs(ref)))) if ref.size else 1.0
+    err = float(jnp.max(jnp.abs(got - ref))) / scale if ref.size else 0.0
+    assert err < TOL[dtype], err
+
+
+def fired(op):
+    names = []
+    _rules.rewrite(op, names)
+    return names
+
+
+def convs(fn, *args):
+    """``(window_strides, lhs_dilation, rhs_dilation)`` of every convolution in ``fn``'s jaxpr."""
+    ops = lax_ops(jax.make_jaxpr(fn)(*args))
+    return [(p["window_strides"], p["lhs_dilation"], p["rhs_dilation"]) for n, p in ops if p]
+
+
+# One case per rule: (rule name, operator builder, input shape). The builder gets a kernel maker.
+def _cases():
+    def q(rng, k, c=None, dtype=np.float64):
+        shape = (k,) if c is None else (*c, k)
+        return rand(rng, shape, dtype)
+
+    return [
+        ("down_down", lambda r, d: ca.down(2, 1) @ ca.down(3, 2), (2, 17)),
+        ("up_up", lambda r, d: ca.up(2, 1) @ ca.up(3, 2), (2, 5)),
+        ("down_up_identity", lambda r, d: ca.down(3, 1) @ ca.up(3, 1), (2, 5)),
+        (
+            "strided_conv",
+            lambda r, d: ca.down(2, 1) @ ca.corr(q(r, 4, (3, 2), d), "same", 1),
+            (2, 2, 11),
+        ),
+        ("strided_conv", lambda r, d: ca.down(3) @ ca.conv(q(r, 5, None, d), "full"), (2, 10)),
+        ("polyphase", lambda r, d: ca.corr(q(r, 5, (3, 2), d), "full", 1) @ ca.up(2, 1), (2, 2, 6)),
+        ("polyphase", lambda r, d: ca.conv(q(r, 4, (2,), d), "same", 1) @ ca.up(3), (2, 2, 5)),
+        (
+            "crop_into_pads",
+            lambda r, d: ca.crop((1, 2)) @ ca.corr(q(r, 4, None, d)) @ ca.up(2),
+            (2, 6),
+        ),
+        (
+            "zero_pad_into_pads",
+            lambda r, d: ca.corr(q(r, 3, None, d), "valid") @ ca.pad((2, 1)),
+            (2, 7),
+        ),
+        (
+            "conv_conv",
+            lambda r, d: ca.conv(q(r, 3, None, d), "same") @ ca.corr(q(r, 4, None, d)),
+            (2, 9),
+        ),
+        (
+            "conv_conv",
+            lambda r, d: (
+                ca.corr(q(r, 2, (3, 3), d), "valid", 1) @ ca.corr(q(r, 3, (3, 2), d), "full", 1)
+            ),
+            (2, 2, 8),
+        ),
+        ("fold_scale", lambda r, d: -2.5 * (ca.down(2) @ ca.corr(q(r, 3, None, d))), (2, 9)),
+    ]
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("i", range(len(CASES)))
+def test_rule_is_exact_and_fires(rng, i, dtype):
+    name, build, shape = CASES[i]
+    op = build(rng, dtype)
+    assert name in fired(op)
+    x = jnp.asarray(rand(rng, shape, dtype))
+    close(op(x), ca.as_written(op)(x), dtype)
+
+
+def test_rules_do_not_fire_when_inexact(rng):
+    q = rand(rng, (3,))
+    assert "down_up_identity" not in fired(ca.down(2, 1) @ ca.up(2, 0))  # zero, not identity
+    assert "polyphase" not in fired(ca.corr(q, "circular") @ ca.up(2))  # wrap of ↑x
+    assert "conv_conv" not in fired(ca.corr(q, "same") @ ca.corr(q, "same"))  # boundary
+    assert "strided_conv" not in fired(ca.down(2) @ ca.corr(rand(rng, (3, 3)), "same"))  # 2 axes
+    assert "conv_conv" not in fired(  # 2-D channel mixing: merged kernel costs more
+        ca.corr(rand(rng, (4, 4, 3, 3)), "valid") @ ca.corr(rand(rng, (4, 4, 3, 3)))
+    )
+    x = rand(rng, (2, 9))
+    for op in [ca.down(2, 1) @ ca.up(2, 0), ca.corr(q, "circular") @ ca.up(2)]:
+        close(op(x), ca.as_written(op)(x), np.float64)
+
+
+MODES = ["full", "same", "valid", "circular"]
+
+
+@pytest.mark.parametrize("strategy", ["lax", "shift", "fft"])
+@pytest.mark.parametrize("kind", ["single", "depthwise", "mixing"])
+def test_strategies_agree_on_multirate_grid(rng, strategy, kind):
+    """``↓s (q ⋆ (↑u x))`` for all modes, phases and dilation, 1-D and 2-D, vs as written."""
+    chan = {"single": (), "depthwise": (2,), "mixing": (3, 2)}[kind]
+    for nd, mode, flip, (u, pu, s, ps, r) in [
+        (1, "full", False, (1, 0, 2, 1, 1)),
+        (1, "same", True, (2, 1, 1, 0, 1)),
+        (1, "valid", False, (3, 2, 2, 1, 1)),
+        (1, "circular", True, (1, 0, 3, 2, 2)),
+        (1, "same", False, (2, 0, 2, 0, 2)),
+        (1, "full", True, (2, 1, 3, 0, 3)),
+        (2, "same", False, (2, 1, 1, 0, 1)),
+        (2, "full", True, (1, 0, 2, 1, 2)),
+    ]:
+        k = rand(rng, (*chan, *(3, 4)[:nd]), np.complex128 if nd == 1 and s == 3 else np.float64)
+        f = (ca.conv if flip else ca.corr)(k, mode, nd)
+        f = ca.dilate(f, r) if r > 1 else f
+        op = ca.down(s, ps, nd) @ f
+        if mode != "circular":
+            op = op @ ca.up(u, pu, nd)
+        x = jnp.asarray(rand(rng, (2, *chan[-1:], *(9, 7)[:nd])))
+        ref = ca.as_written(op)(x)
+        close(ca.lower(op, strategy=strategy)(x), ref, np.complex128)
+
+
+def test_dilate_equals_zero_inserted_kernel(rng):
+    q, x = rand(rng, (2, 3)), rand(rng, (2, 2, 8))
+    for mode in MODES[:3]:
+        for flip in (False, True):
+            f = (ca.conv if flip else ca.corr)(q, mode, 1)
+            dense = (ca.conv if flip else ca.corr)(ca.up(2)(q), mode, 1)
+            close(ca.dilate(f, 2)(x), dense(x), np.float64)
+    assert ca.dilate(ca.corr(q, ndim=1), 2).notation() == "(↑2 q) ⋆ x"
+    with pytest.raises(TypeError, match="dilate"):
+        ca.dilate(ca.down(2), 2)
+
+
+def test_lowered_forward_jaxprs(rng):
+    w, x = rand(rng, (4, 3, 5)), jnp.zeros((2, 3, 16))
+    strided = ca.down(2) @ ca.corr(w, "same", 1)
+    assert convs(strided, x) == [((2,), (1,), (1,))]  # one strided conv, no slice after it
+    transposed = ca.corr(w, "full", 1) @ ca.up(2)
+    assert convs(transposed, x) == [((1,), (1,), (1,))] * 2  # polyphase: 2 VALID convs
+    dilated = ca.dilate(ca.corr(w, "same", 1), 3)
+    assert convs(dilated, x) == [((1,), (1,), (3,))]  # rhs_dilation, no zero taps
+    noble = ca.dilate(ca.corr(w, "full", 1), 2) @ ca.up(2)  # conv(↑2 h) ∘ ↑2 = ↑2 ∘ conv(h)
+    assert convs(noble, x) == [((1,), (1,), (1,))]
+
+
+def test_transposes_and_kernel_grads_avoid_lhs_dilation(rng):
+    """The derived transposes and gradients of lowered programs contain no lhs_dilation."""
+    w = jnp.asarray(rand(rng, (4, 3, 5)))
+    x = jnp.asarray(rand(rng, (2, 3, 12)))
+    cases = [
+        (lambda w: ca.down(2) @ ca.corr(w, "same", 1), x),
+        (lambda w: ca.corr(w, "full", 1) @ ca.up(2), x[..., :6]),
+    ]
+    for make, xin in cases:
+        op = make(w)
+        y = jnp.asarray(rand(rng, op.out_struct(xin).shape))
+        t = op.on(xin).T
+        close(t(y), jax.linear_transpose(ca.as_written(op), xin)(y)[0], np.float64)
+        assert all(c[1] == (1,) for c in convs(t, y))
+
+        def loss(w, make=make, xin=xin):
+            return jnp.sum(make(w)(xin) ** 2)
+
+        def loss_t(w, make=make, xin=xin, y=y):  # training step of the transposed operator
+            return jnp.sum(ca.transpose(make(w), xin)(y) ** 2)
+
+        for lf in (loss, loss_t):
+            close(
+                jax.grad(lf)(w), jax.grad(lambda w, lf=lf: _as_written_loss(lf, w))(w), np.float64
+            )
+            assert all(c[1] == (1,) for c in convs(jax.grad(lf), w)), lf
+
+
+def _as_written_loss(lf, w):
+    ca._base.set_evaluator(None)
+    try:
+        return lf(w)
+    finally:
+        _lower.install()
+
+
+def test_forward_mode_and_vmap(rng):
+    w = jnp.asarray(rand(rng, (4, 3, 3)))
+    x = jnp.asarray(rand(rng, (2, 3, 9)))
+    op = ca.down(2) @ ca.conv(w, "same", 1)
+    jax.test_util.check_grads(lambda w: (ca.down(2) @ ca.conv(w, "same", 1))(x), (w,), 2)
+    jax.test_util.check_grads(op, (x,), 1)
+    close(jax.vmap(op)(x[:, None]), op(x)[:, None], np.float64)
+    close(jax.jit(lambda A, x: A(x))(op, x), op(x), np.float64)
+
+
+def test_force_strategy_errors(rng):
+    op = ca.down(2) @ ca.corr(rand(rng, (3,)))
+    with pytest.raises(ValueError, match="unknown strategy 'im2col'"):
+        ca.lower(op, strategy="im2col")
+    with pytest.raises(ValueError, match="cannot express"):
+        ca.lower(ca.down(2) @ ca.up(2), strategy="fft")
+
+
+def test_as_written_and_integer_inputs():
+    op = ca.down(2) @ ca.corr(jnp.ones(2))
+    x = jnp.arange(6.0)
+    np.testing.assert_allclose(op(x), ca.as_written(op)(x))
+    assert op(jnp.arange(6)).dtype == ca.as_written(op)(jnp.arange(6)).dtype
+    with pytest.raises(ValueError):
+        ca.as_written(ca.corr(jnp.ones(3), "valid"))(jnp.ones(2))
