@@ -36,3 +36,17 @@ __version__ = "0.1.0"
 def notation(op: Operator, x: str = "x") -> str:
     """The expression of ``op`` applied to ``x`` in the DSP notation, e.g. ``'↓2 (q ⋆ x)'``."""
     return op.notation(x)
+
+
+# ---- the lowering engine (rewrites, strategies, plans, explain, optimize) ----
+from . import _lower  # noqa: E402
+from ._explain import explain as explain  # noqa: E402
+from ._lower import STRATEGIES as STRATEGIES  # noqa: E402
+from ._lower import Plan as Plan  # noqa: E402
+from ._lower import as_written as as_written  # noqa: E402
+from ._lower import lower as lower  # noqa: E402
+from ._lower import use_plan as use_plan  # noqa: E402
+from ._optimize import optimize as optimize  # noqa: E402
+from ._rules import dilate as dilate  # noqa: E402
+
+_lower.install()  # A(x) runs the lowered program; ca.as_written(A) evaluates as written
