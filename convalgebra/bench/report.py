@@ -28,8 +28,10 @@ def machine_info(jax_device: Any, torch_device: Any, notes: list[str]) -> dict:
     import jax
     import jaxlib
 
+    kind = getattr(jax_device, "device_kind", "?")
+    model = _cpu_model() if jax_device.platform == "cpu" else kind
     info = {
-        "device": f"{jax_device.platform}: {getattr(jax_device, 'device_kind', '?')}",
+        "device": f"{jax_device.platform} ({model})",
         "cpu": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "jax": jax.__version__,
@@ -55,11 +57,9 @@ def machine_info(jax_device: Any, torch_device: Any, notes: list[str]) -> dict:
 
 
 def header(info: dict, peak: tuple[float, float], gemm_n: int) -> str:
-    cpu_model = _cpu_model()
     lines = [
         "convalgebra.bench — float32, medians of interleaved runs after warm-up",
-        f"device   {info['device']}   cpu {cpu_model} ({info['cpu_count']} cores, "
-        f"{info['threads']} usable)",
+        f"device   {info['device']}, host {info['cpu_count']} cores ({info['threads']} usable)",
         f"versions jax {info['jax']}, jaxlib {info['jaxlib']}, torch {info['torch'] or '-'}, "
         f"python {info['python']}",
         f"threads  XLA: {info['threads']} cores"
@@ -175,7 +175,7 @@ def summary(rows: list[Row]) -> str:
 def markdown(rows: list[dict], info: dict, peak: float) -> str:
     """A compact Markdown table: one line per (case, direction), every formulation's ratio."""
     lines = [
-        f"Machine: {info['device']} ({_cpu_model()}, {info['threads']} cores), jax "
+        f"Machine: {info['device']}, {info['threads']} cores, jax "
         f"{info['jax']}, jaxlib {info['jaxlib']}, torch {info['torch'] or '-'}; float32; "
         f"GEMM peak {peak:.0f} GFLOP/s.",
         "",
@@ -191,7 +191,12 @@ def markdown(rows: list[dict], info: dict, peak: float) -> str:
             continue
         best = ok[0]
         lib = (
-            ", ".join(f"{r['ratio_to_best']:.2f}×" for r in ok if r["family"] == "convalgebra")
+            ", ".join(
+                f"{r['formulation'].removeprefix('convalgebra').strip() or 'as written'} "
+                f"{r['ratio_to_best']:.2f}×"
+                for r in ok
+                if r["family"] == "convalgebra"
+            )
             or "–"
         )
         others = ", ".join(
@@ -214,23 +219,29 @@ def plot(path: str, rows: list[dict], info: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ok = [r for r in rows if r["status"] == "ok"]
+    ok = [r for r in rows if r["status"] == "ok" and r["ratio_to_best"]]
+    if not ok:
+        raise ValueError("plot: no successful rows to draw")
     labels = list(dict.fromkeys(f"{r['case']} {r['direction']}" for r in ok))
-    fams = list(dict.fromkeys(r["family"] for r in ok))
+
+    def series(r: dict) -> str:  # one series per library formulation, one per other family
+        return r["formulation"] if r["family"] == "convalgebra" else r["family"]
+
+    names = list(dict.fromkeys(series(r) for r in ok))
     fig, ax = plt.subplots(figsize=(9, 1.5 + 0.28 * len(labels)))
-    markers = dict(zip(fams, "o^sDvP*"))
-    for fam in fams:
+    for i, name in enumerate(names):
+        lib = name.startswith("convalgebra")
         pts = [
             (r["ratio_to_best"], labels.index(f"{r['case']} {r['direction']}"))
             for r in ok
-            if r["family"] == fam
+            if series(r) == name
         ]
         ax.scatter(
             *zip(*pts),
-            label=fam,
-            marker=markers[fam],
-            s=40 if fam == "convalgebra" else 18,
-            zorder=3 if fam == "convalgebra" else 2,
+            label=name,
+            marker="o^sDvP*X"[i % 8],
+            s=44 if lib else 18,
+            zorder=3 if lib else 2,
         )
     ax.set_xscale("log")
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
