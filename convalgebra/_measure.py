@@ -147,7 +147,7 @@ def _report(title, t, base, refs):
 
 def main(argv):
     quick = "--quick" in argv
-    rep = 3 if quick else 7
+    rep = 3 if quick else 5
     n1, n2 = (2048, 32) if quick else (16384, 128)
     for s in (2, 4):
         t = strided((8, 64, n1), 9, s, rep)

@@ -82,6 +82,12 @@ def axis_plan(n: int, k: int, r: int, lo: int, hi: int, u: int, pu: int, s: int,
     t_out = max(0, ceil_div(m - ps, s))
     if s % u == 0:
         ph = _phase(n, k, r, lo, u, pu, ps % u, ps // u, s // u, t_out)
+        if u == 1 and ph.sub != ("zero",) and hi >= 0 and ph.hi < hi:
+            # keep the mode's own padding when it gives the same outputs (XLA's fast paths
+            # are tuned for symmetric "same" padding)
+            span = (ph.taps - 1) * ph.rsub + 1
+            if (n + ph.lo + hi - span) // s + 1 == t_out:
+                ph = dataclasses.replace(ph, hi=hi)
         return AxisPlan((ph,), 1, m, s, ps, t_out)
     phases = tuple(
         _phase(n, k, r, lo, u, pu, b, 0, 1, max(0, ceil_div(m - b, u))) for b in range(u)
