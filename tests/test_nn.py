@@ -22,11 +22,35 @@ F = torch.nn.functional
 
 @pytest.fixture(scope="module", autouse=True)
 def _quick_compiles():
-    """XLA's optimisation passes triple the compile time of these tiny programs."""
-    old = jax.config.values["jax_disable_most_optimizations"]
+    """XLA's optimisation passes triple the compile time of these tiny programs; restored
+    afterwards (as is PyTorch's thread count, 1 here: the tensors are tiny)."""
+    old, threads = jax.config.values["jax_disable_most_optimizations"], torch.get_num_threads()
     jax.config.update("jax_disable_most_optimizations", True)
+    torch.set_num_threads(1)
     yield
     jax.config.update("jax_disable_most_optimizations", old)
+    torch.set_num_threads(threads)
+
+
+# XLA:CPU's fusion emitters dominate the compile time of these tiny programs (about 4x); the
+# values do not depend on them. Per-jit compiler options: nothing global changes.
+_FAST_COMPILE = {"xla_cpu_use_fusion_emitters": False}
+
+
+def fast_jit(fn):
+    """``jax.jit(fn)`` compiled with ``_FAST_COMPILE`` where the backend knows the option."""
+    fast, plain = jax.jit(fn, compiler_options=_FAST_COMPILE), jax.jit(fn)
+
+    def call(*args):
+        if _FAST_COMPILE:
+            try:
+                return fast(*args)
+            except Exception as e:  # another backend or XLA version: no such option
+                if "compile option" not in str(e):
+                    raise
+        return plain(*args)
+
+    return call
 
 
 def randn(rng, *shape, dtype=np.float64):
@@ -80,7 +104,7 @@ def test_matches_lax_conv_transpose(rng, case):
         k_eff = [di * (ki - 1) + 1 for ki, di in zip(k, d)]
         lax_pad = [(ke - 1 - lo, ke - 1 - hi) for ke, (lo, hi) in zip(k_eff, pad)]
 
-    @jax.jit
+    @fast_jit
     def both(x, w):
         ref = lax.conv_transpose(
             x,
@@ -123,7 +147,7 @@ def test_transpose_of_conv_op_is_conv_transpose(rng, case):
     k_eff = [di * (ki - 1) + 1 for ki, di in zip(k, d)]
     op = tuple((ni + 2 * pi - ke) % si for ni, pi, ke, si in zip(n, p, k_eff, s))
 
-    @jax.jit
+    @fast_jit
     def both(y, w):
         a = ca.nn.conv_op(w, stride=s, padding=p, dilation=d, groups=g)
         got = ca.transpose(a, x_like)(y)
@@ -142,7 +166,7 @@ def test_transpose_of_conv_gives_conv_transpose_op(rng, padding, output_padding)
     a, out = ca.nn.transpose_of_conv(w, (5,), 2, padding, output_padding, 2, 2)
     x = randn(rng, 2, 4, 5)
 
-    @jax.jit
+    @fast_jit
     def both(x):
         derived = ca.transpose(a, jax.ShapeDtypeStruct((2, 2, *out), np.float64))(x)
         return derived, ca.nn.conv_transpose_op(w, 2, padding, output_padding, 2, 2)(x)
@@ -172,7 +196,7 @@ def test_dot_product_tests():
     xs = [randn(rng, *s.shape) for _, s in ops]
     ys = [randn(rng, *a.out_struct(s).shape) for a, s in ops]
 
-    @jax.jit
+    @fast_jit
     def dots(xs, ys):  # <A x, y> and <x, Aᵀ y>, Aᵀ derived by ca.transpose
         return [
             (jnp.vdot(a(x), y), jnp.vdot(x, ca.transpose(a, s)(y)))
@@ -191,7 +215,7 @@ def test_operators_compose_and_differentiate(rng):
     assert ca.notation(encode) == "↓2 (q ⋆ (pad[(1, 1)] x))"
     assert ca.notation(decode) == "crop[(1, 2)] (q * (↑2 x))"
 
-    @jax.jit
+    @fast_jit
     def run(x, w1, w2):
         ae = ca.nn.conv_transpose_op(w2, stride=2, padding=1) @ ca.nn.conv_op(w1, 2, 1)
         seq = ca.nn.conv_transpose(ca.nn.conv(x, w1, 2, 1), w2, 2, 1)
@@ -208,7 +232,7 @@ def test_operators_compose_and_differentiate(rng):
 def test_conv_op_same_with_in_size_and_unbatched_input(rng):
     x, w = randn(rng, 2, 2, 7, 6), randn(rng, 3, 2, 3, 4)
 
-    @jax.jit
+    @fast_jit
     def run(x, w):
         a = ca.nn.conv_op(w, stride=2, padding="same", in_size=(7, 6))
         return a(x), ca.nn.conv(x, w, stride=2, padding="same"), ca.nn.conv(x[1], w, 2, "same")
@@ -222,7 +246,7 @@ def test_conv_op_same_with_in_size_and_unbatched_input(rng):
 def test_dtypes_are_explicit(rng):
     x32, w32 = randn(rng, 1, 2, 6, dtype=np.float32), randn(rng, 3, 2, 3, dtype=np.float32)
 
-    @jax.jit
+    @fast_jit
     def run(x32, w32):
         return (
             ca.nn.conv(x32, w32),
@@ -235,6 +259,13 @@ def test_dtypes_are_explicit(rng):
 
     dts = [np.dtype(y.dtype) for y in run(x32, w32)]
     assert dts == [np.float32, np.float64] + [np.float32] * 4
+
+
+def test_same_padding_equals_torch_same_at_stride_one(rng):
+    """TensorFlow's rule (odd padding sample after) is PyTorch's "same" where both exist."""
+    x, w = randn(rng, 2, 2, 7, 6), randn(rng, 3, 2, 4, 3)
+    ref = F.conv2d(t(x), t(w), padding="same", dilation=(2, 1)).numpy()
+    close(fast_jit(lambda x, w: ca.nn.conv(x, w, padding="same", dilation=(2, 1)))(x, w), ref)
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
@@ -254,7 +285,7 @@ def test_padding_mode_matches_torch_modules(rng, mode):
     with torch.no_grad():
         conv.weight.copy_(t(w))
         ref = conv(t(x)).numpy()
-    got = jax.jit(lambda x, w: ca.nn.conv(x, w, (2, 1), (2, 1), groups=2, padding_mode=mode))(x, w)
+    got = fast_jit(lambda x, w: ca.nn.conv(x, w, (2, 1), (2, 1), groups=2, padding_mode=mode))(x, w)
     close(got, ref)
 
 
@@ -281,7 +312,7 @@ def test_upsampling_matches_torch_interpolate(rng, nd, factor):
     linear = ("linear", "bilinear", "trilinear")[nd - 1]
     ref_near = F.interpolate(t(x), size=out, mode="nearest").numpy()
     ref_lin = F.interpolate(t(x), size=out, mode=linear, align_corners=False).numpy()
-    near, lin = jax.jit(
+    near, lin = fast_jit(
         lambda x: (ca.nn.upsample_nearest(x, factor), ca.nn.upsample_bilinear(x, factor))
     )(x)
     close(near, ref_near)
@@ -292,7 +323,7 @@ def test_bilinear_gradient_matches_torch(rng):
     x, ct = randn(rng, 1, 2, 4, 3), randn(rng, 1, 2, 12, 6)
     xt = t(x).requires_grad_()
     (F.interpolate(xt, scale_factor=(3, 2), mode="bilinear") * t(ct)).sum().backward()
-    got = jax.jit(jax.grad(lambda x: jnp.sum(ca.nn.upsample_bilinear(x, (3, 2)) * ct)))(x)
+    got = fast_jit(jax.grad(lambda x: jnp.sum(ca.nn.upsample_bilinear(x, (3, 2)) * ct)))(x)
     close(got, xt.grad.numpy())
 
 
@@ -315,7 +346,7 @@ def test_bilinear_kernel_values():
 def test_bilinear_kernel_transposed_conv_is_bilinear_inside(rng, nd, f):
     x = randn(rng, 1, 2, *(5, 4, 3)[:nd])
     w = ca.nn.bilinear_kernel(f, 2, nd, np.float64)
-    deconv, interp = jax.jit(
+    deconv, interp = fast_jit(
         lambda x: (
             ca.nn.conv_transpose(x, w, stride=f, padding=f // 2),
             ca.nn.upsample_bilinear(x, f),
@@ -342,7 +373,7 @@ def test_nearest_upsample_then_conv_is_one_transposed_conv(rng, nd, factor, k, p
     kk = k if isinstance(k, tuple) else (k,) * nd
     w = randn(rng, 3 * groups, 2, *kk)
 
-    @jax.jit
+    @fast_jit
     def both(x, w):
         two_step = ca.nn.conv(ca.nn.upsample_nearest(x, factor), w, padding=padding, groups=groups)
         return two_step, ca.nn.upsample_conv_fused(w, factor, padding, groups)(x)
@@ -397,7 +428,7 @@ def avg_results():
         data.append((x, ct, y.detach().numpy(), xt.grad.numpy()))
         fns.append(lambda x, k=k, s=s, p=p, kw=kw: ca.nn.avg_pool(x, k, s, p, **kw))
 
-    @jax.jit
+    @fast_jit
     def run(args):
         outs = []
         for f, (x, ct) in zip(fns, args):
@@ -422,7 +453,7 @@ def test_avg_pool_transpose_is_torch_backward(rng):
     xt = t(x).requires_grad_()
     (F.avg_pool2d(xt, 3, 2, 1, ceil_mode=True, count_include_pad=False) * t(ct)).sum().backward()
     a = ca.nn.avg_pool_op(3, 2, 1, True, False, ndim=2, in_size=(7, 6))
-    got = jax.jit(lambda y: ca.transpose(a, jax.ShapeDtypeStruct(x.shape, np.float64))(y))(ct)
+    got = fast_jit(lambda y: ca.transpose(a, jax.ShapeDtypeStruct(x.shape, np.float64))(y))(ct)
     close(got, xt.grad.numpy())
 
 
@@ -451,7 +482,7 @@ def test_max_pool_matches_torch_with_gradients():
         data.append((x, ct, y.detach().numpy(), xt.grad.numpy()))
         fns.append(lambda x, k=k, s=s, p=p, d=d, c=ceil: ca.nn.max_pool(x, k, s, p, d, c))
 
-    @jax.jit
+    @fast_jit
     def run(args):
         return [
             (f(x), jax.grad(lambda x, f=f, ct=ct: jnp.sum(f(x) * ct))(x))
