@@ -4,6 +4,7 @@ Compose up-sampling, down-sampling and convolution as operators, derive their tr
 automatically, see them as matrices, and let XLA compile the result.
 """
 
+from . import nn as nn
 from . import testing as testing
 from ._algebra import Bound as Bound
 from ._algebra import Compose as Compose
@@ -28,7 +29,6 @@ from ._ops import up as up
 from ._transpose import Transposed as Transposed
 from ._transpose import adjoint as adjoint
 from ._transpose import transpose as transpose
-from . import nn as nn
 
 __version__ = "0.1.0"
 
