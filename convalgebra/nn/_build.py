@@ -15,6 +15,7 @@ from jax import lax
 
 from .. import _ops
 from .._base import Operator
+from .._rules import dilate as dilate_filter
 from ._args import Pairs
 
 
@@ -60,13 +61,14 @@ def chain(*ops: Operator | None) -> Operator:
     return out
 
 
-def dilate(w: jax.Array, dilation: Sequence[int]) -> jax.Array:
-    """``↑d w`` trimmed to ``d·(k - 1) + 1`` taps on the trailing axes (``lax.pad``, no scatter)."""
-    if all(d == 1 for d in dilation):
-        return w
-    nd = len(dilation)
-    cfg = [(0, 0, 0)] * (w.ndim - nd) + [(0, 0, d - 1) for d in dilation]
-    return lax.pad(w, jnp.zeros((), w.dtype), cfg)
+def filter_op(kernel: jax.Array, nd: int, dilation: Sequence[int], mode: str, flip: bool):
+    """``(↑d kernel) ⋆`` (or ``*`` when ``flip``) with the dilation kept structural.
+
+    ``↑d kernel`` (``ca.dilate``) has ``d·K`` taps, the last ``d - 1`` zero: it lowers to
+    ``rhs_dilation`` instead of a convolution with mostly-zero taps.
+    """
+    f = (_ops.conv if flip else _ops.corr)(kernel, mode, ndim=nd)
+    return dilate_filter(f, tuple(dilation)) if any(d > 1 for d in dilation) else f
 
 
 def grouped_kernel(w: jax.Array, groups: int, nd: int) -> jax.Array:
@@ -95,12 +97,25 @@ def grouped_kernel(w: jax.Array, groups: int, nd: int) -> jax.Array:
 
 
 def forward_op(
-    kernel: jax.Array, nd: int, stride: Sequence[int], pads: Pairs, mode: str = "zero"
+    kernel: jax.Array,
+    nd: int,
+    stride: Sequence[int],
+    pads: Pairs,
+    dilation: Sequence[int],
+    mode: str = "zero",
 ) -> Operator:
-    """``↓s ∘ kernel⋆ ∘ pad``: the forward convolution. Zero pads may be signed (negative crops)."""
+    """``↓s ∘ (↑d kernel)⋆ ∘ pad``: the forward convolution. Zero pads may be signed (crop).
+
+    ``↑d kernel`` ends in ``d - 1`` zero taps, so the input gets ``d - 1`` more zeros after it;
+    they meet only those zero taps (the outputs are PyTorch's).
+    """
+    extra = tuple(d - 1 for d in dilation)
     if mode == "zero":
-        pre = trim(tuple((-a, -b) for a, b in pads))
+        pre = trim(tuple((-a, -(b + e)) for (a, b), e in zip(pads, extra)))
     else:
-        pre = _ops.pad(pads, mode) if any(map(any, pads)) else None
+        pre = chain(
+            _ops.pad(tuple((0, e) for e in extra)) if any(extra) else None,
+            _ops.pad(pads, mode) if any(map(any, pads)) else None,
+        )
     down = _ops.down(tuple(stride)) if any(s > 1 for s in stride) else None
-    return chain(down, _ops.corr(kernel, "valid", ndim=nd), pre)
+    return chain(down, filter_op(kernel, nd, dilation, "valid", False), pre)

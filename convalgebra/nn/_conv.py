@@ -30,7 +30,7 @@ from ._build import (
     chain,
     common_dtype,
     default_float,
-    dilate,
+    filter_op,
     forward_op,
     grouped_kernel,
     trim,
@@ -127,7 +127,7 @@ def conv_op(
     pads = _args.conv_pads(op, _args.padding(op, padding, nd), k_eff, s, size)
     if size is not None:
         _args.conv_out(op, size, k_eff, s, pads)
-    return forward_op(grouped_kernel(dilate(w, d), g, nd), nd, s, pads, pmode)
+    return forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)
 
 
 def conv(
@@ -189,7 +189,7 @@ def conv(
     pads = _args.conv_pads(op, _args.padding(op, padding, nd), k_eff, s, n)
     _args.conv_out(op, n, k_eff, s, pads)
     x, w = common_dtype(op, x, w)
-    return forward_op(grouped_kernel(dilate(w, d), g, nd), nd, s, pads, pmode)(x)
+    return forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)(x)
 
 
 # ---- transposed convolution ------------------------------------------------------------------
@@ -210,11 +210,12 @@ def _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation):
 
 def _scatter_op(w, nd, s, d, pads, groups) -> Operator:
     """``crop((↑d w) * (↑s x))``: the explicit form of the transposed convolution."""
-    kernel = _transposed_kernel(dilate(w, d), groups, nd)
-    # ↑s x has s·n samples, the full convolution s·n + k_eff - 1; keep (n-1)·s + k_eff - lo - hi.
-    cut = tuple((lo, si - 1 + hi) for si, (lo, hi) in zip(s, pads))
+    kernel = _transposed_kernel(w, groups, nd)
+    # ↑s x has s·n samples and ↑d w has d·K taps (the last d - 1 zero), so the full convolution
+    # has s·n + d·K - 1 samples; keep (n - 1)·s + d·(K - 1) + 1 - lo - hi of them.
+    cut = tuple((lo, si - 1 + di - 1 + hi) for si, di, (lo, hi) in zip(s, d, pads))
     up = _ops.up(tuple(s)) if any(si > 1 for si in s) else None
-    return chain(trim(cut), _ops.conv(kernel, "full", ndim=nd), up)
+    return chain(trim(cut), filter_op(kernel, nd, d, "full", True), up)
 
 
 def conv_transpose_op(
@@ -327,7 +328,7 @@ def transpose_of_conv(
     s, d, k_eff, pads = _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation)
     n = _args.ints(op, "in_size", in_size, nd, 1)
     out = _args.transpose_out(op, n, k_eff, s, pads)
-    return forward_op(grouped_kernel(dilate(w, d), g, nd), nd, s, pads, "zero"), out
+    return forward_op(grouped_kernel(w, g, nd), nd, s, pads, d), out
 
 
 def overlap(
