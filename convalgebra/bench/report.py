@@ -172,15 +172,31 @@ def summary(rows: list[Row]) -> str:
     return "\n".join(out)
 
 
+_MD_FAMILIES = (
+    ("lax", "lax"),
+    ("auto", "jax auto"),
+    ("reference", "reference"),
+    ("torch", "torch"),
+)
+
+
 def markdown(rows: list[dict], info: dict, peak: float) -> str:
-    """A compact Markdown table: one line per (case, direction), every formulation's ratio."""
+    """A Markdown table: one line per (case, direction), one column per family.
+
+    Library formulations get a column each; for every other family the cell shows its fastest
+    formulation's time over the best of the row, and its name.
+    """
+    lib = list(dict.fromkeys(r["formulation"] for r in rows if r["family"] == "convalgebra"))
+    heads = [n.removeprefix("convalgebra").strip() or "convalgebra" for n in lib]
     lines = [
-        f"Machine: {info['device']}, {info['threads']} cores, jax "
-        f"{info['jax']}, jaxlib {info['jaxlib']}, torch {info['torch'] or '-'}; float32; "
-        f"GEMM peak {peak:.0f} GFLOP/s.",
+        f"Machine: {info['device']}, {info['threads']} cores, jax {info['jax']}, jaxlib "
+        f"{info['jaxlib']}, torch {info['torch'] or '-'}; float32; GEMM peak {peak:.0f} GFLOP/s. "
+        "Cells: time / fastest of the row (fastest family member named).",
         "",
-        "| case | direction | best (ms) | convalgebra | others (× best) |",
-        "|---|---|---|---|---|",
+        "| case | direction | fastest (ms) | "
+        + " | ".join([*heads, *(h for _, h in _MD_FAMILIES)])
+        + " |",
+        "|---|---|---|" + "---:|" * len(heads) + "---|" * len(_MD_FAMILIES),
     ]
     groups: dict[tuple[str, str], list[dict]] = {}
     for r in rows:
@@ -190,25 +206,30 @@ def markdown(rows: list[dict], info: dict, peak: float) -> str:
         if not ok:
             continue
         best = ok[0]
-        lib = (
-            ", ".join(
-                f"{r['formulation'].removeprefix('convalgebra').strip() or 'as written'} "
-                f"{r['ratio_to_best']:.2f}×"
-                for r in ok
-                if r["family"] == "convalgebra"
+        cells = []
+        for name in lib:
+            r = [r for r in rs if r["formulation"] == name]
+            cells.append(
+                "–"
+                if not r
+                else f"{r[0]['ratio_to_best']:.2f}"
+                if r[0]["status"] == "ok"
+                else r[0]["status"]
             )
-            or "–"
-        )
-        others = ", ".join(
-            f"{r['formulation']} {r['ratio_to_best']:.2f}"
-            for r in ok
-            if r["family"] != "convalgebra"
-        )
-        others += "".join(f"; {r['formulation']}: {r['status']}" for r in rs if r["status"] != "ok")
+        for fam, _ in _MD_FAMILIES:
+            r = [r for r in ok if r["family"] == fam]
+            cells.append(f"{r[0]['ratio_to_best']:.2f} {r[0]['formulation']}" if r else "–")
         lines.append(
-            f"| {case} | {direction} | {best['formulation']} ({best['median_ms']:.2f}) | {lib} "
-            f"| {others} |"
+            f"| {case} | {direction} | {best['median_ms']:.2f} {best['formulation']} | "
+            + " | ".join(cells)
+            + " |"
         )
+    bad = [
+        f"{r['case']} {r['direction']} {r['formulation']}: {r['error']}"
+        for r in rows
+        if r["status"] != "ok"
+    ]
+    lines += ["", *(f"- {b}" for b in bad)] if bad else []
     return "\n".join(lines) + "\n"
 
 

@@ -230,7 +230,7 @@ def gemm_peak(device: Any, n: int, repeat: int = 10) -> tuple[float, float]:
     """``(best, median)`` GFLOP/s of a jitted ``n × n`` float32 matmul on ``device``."""
     rng = np.random.default_rng(0)
     a, b = (jax.device_put(rng.standard_normal((n, n), np.float32), device) for _ in range(2))
-    f = jax.jit(kernels.gemm()).lower(a, b).compile()
+    f = jax.jit(kernels.gemm).lower(a, b).compile()
     jax.block_until_ready(f(a, b))
     times = []
     for _ in range(repeat):
