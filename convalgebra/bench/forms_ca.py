@@ -33,7 +33,11 @@ def expression(case: Case, ws) -> ca.Operator:
         return ca.down(s, ndim=nd) @ ca.corr(ws[0], "same", ndim=nd)
     if case.kind == "transposed":  # w ⋆ (↑s x)
         return ca.corr(ws[0], "same", ndim=nd) @ ca.up(s, ndim=nd)
-    if case.kind == "dilated":  # (↑r w) ⋆ x, the trailing r - 1 zeros of ↑r w dropped
+    if case.kind == "dilated":  # (↑r w) ⋆ x, "same" for the r(K-1)+1 taps from first to last
+        if hasattr(ca, "dilate"):  # structural: ↑r w has rK taps, the last r - 1 zero
+            lo, hi = case.pads
+            pad = ca.pad(((lo, hi + s - 1),) * nd)
+            return ca.dilate(ca.corr(ws[0], "valid", ndim=nd), s) @ pad
         q = ca.crop(((0, s - 1),) * nd)(ca.up(s, ndim=nd)(ws[0]))
         return ca.corr(q, "same", ndim=nd)
     if case.kind == "nearest":  # w ⋆ nearest(x), nearest(x) = crop(box * ↑s x)
