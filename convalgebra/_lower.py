@@ -90,6 +90,10 @@ def _forward(node: _rules.LConv, x: jax.Array, w: jax.Array, strategy: str) -> j
     ]
     wd = _dense_axes(w, node, plans)
     lead = _lead_shape(x, w, kind, nd)
+    if strategy == "lax" and any(p.interleave > 1 for p in plans):
+        y = _stacked(node, plans, x, wd)
+        if y is not None:
+            return y
     impl = _strategies.IMPLS[strategy]
     outs = {}
     for combo in itertools.product(*[range(len(p.phases)) for p in plans]):
@@ -109,6 +113,107 @@ def _forward(node: _rules.LConv, x: jax.Array, w: jax.Array, strategy: str) -> j
         strides = tuple(ph.stride for ph in phs)
         outs[combo] = impl(xp, wsub, kind, nd, strides, rsub, cpads)
     return _assemble(outs, plans, nd, 0, ())
+
+
+def _stacked(node: _rules.LConv, plans, x: jax.Array, wd: jax.Array) -> jax.Array | None:
+    """Polyphase as ONE convolution: every phase's sub-kernel is an output channel.
+
+    The sub-kernels of an axis's phases are zero-padded onto a common window (their offsets
+    into ``x`` differ by at most the kernel length), so a single VALID stride-1 convolution of
+    the explicitly padded ``x`` computes all phases at once (``u^d · C_out`` output channels);
+    a depth-to-space reshape/transpose interleaves them. Phases that are identically zero are
+    left out of the convolution and inserted as zeros. ``None`` when no phase is nonzero.
+    """
+    nd, kind = node.ndim, node.kind
+    spatial = x.shape[-nd:]
+    live, shifts, pads, strides, rsubs, counts = [], [], [], [], [], []
+    for p, n in zip(plans, spatial):
+        idx = [i for i, ph in enumerate(p.phases) if ph.sub != ("zero",) and ph.count > 0]
+        if not idx:
+            return None
+        phs = [p.phases[i] for i in idx]
+        count = max(ph.count for ph in p.phases)
+        if len(idx) == 1:  # one sub-kernel on this axis: keep its sub-dilation and stride
+            ph = phs[0]
+            length, sh, base = ph.taps, [0], -ph.lo
+            rsub, stride = ph.rsub, ph.stride
+            span = (length - 1) * rsub + 1
+        else:  # several phases (stride 1, dense sub-kernels): a common window
+            assert all(ph.rsub == 1 and ph.stride == 1 for ph in phs), phs
+            base = min(-ph.lo for ph in phs)
+            length = max(-ph.lo - base + ph.taps for ph in phs)
+            sh = [-ph.lo - base for ph in phs]
+            rsub, stride, span = 1, 1, length
+        lo = -base
+        hi = stride * (count - 1) + span - n - lo
+        live.append(idx)
+        shifts.append([(a, length - a - ph.taps) for a, ph in zip(sh, phs)])
+        pads.append((lo, hi))
+        strides.append(stride)
+        rsubs.append(rsub)
+        counts.append(count)
+    subs = []
+    for combo in itertools.product(*[range(len(i)) for i in live]):
+        full = tuple(live[a][j] for a, j in enumerate(combo))
+        wsub, _ = _sub_kernel(wd, plans, full, nd)
+        cfg = [(0, 0, 0)] * (wsub.ndim - nd) + [(*shifts[a][j], 0) for a, j in enumerate(combo)]
+        subs.append(lax.pad(wsub, jnp.zeros((), wsub.dtype), cfg))
+    nph = len(subs)
+    zs = tuple(len(i) for i in live)
+    taps = subs[0].shape[-nd:]
+    xp = _strategies._padded(x, nd, pads)
+    if kind == "mixing":  # (P, C_out, C_in, *L) -> (P·C_out, C_in, *L)
+        ws = jnp.stack(subs).reshape((nph * wd.shape[0], wd.shape[1], *taps))
+        y = _strategies.corr_lax(xp, ws, "mixing", nd, tuple(strides), tuple(rsubs), [(0, 0)] * nd)
+        c = wd.shape[0]
+        y = y.reshape((*y.shape[: -nd - 1], *zs, c, *y.shape[-nd:]))
+        y = jnp.moveaxis(y, -nd - 1, -2 * nd - 1)  # (..., C_out, *Z, *count)
+    elif kind == "depthwise":  # (C, P, *L) -> groups of P outputs per channel
+        c = wd.shape[0]
+        ws = jnp.stack(subs, 1).reshape((c * nph, 1, *taps))
+        lead, b = _strategies._split(xp, kind, nd)
+        y = lax.conv_general_dilated(
+            xp.reshape((b, c, *xp.shape[-nd:])), ws, tuple(strides), [(0, 0)] * nd,
+            rhs_dilation=tuple(rsubs), feature_group_count=c, precision=_strategies._HI,
+        )  # fmt: skip
+        y = y.reshape((*lead, c, *zs, *y.shape[-nd:]))
+    else:  # single: the phases become the output channels of a 1-channel convolution
+        ws = jnp.stack(subs).reshape((nph, 1, *taps))
+        lead, b = _strategies._split(xp, kind, nd)
+        y = lax.conv_general_dilated(
+            xp.reshape((b, 1, *xp.shape[-nd:])), ws, tuple(strides), [(0, 0)] * nd,
+            rhs_dilation=tuple(rsubs), precision=_strategies._HI,
+        )  # fmt: skip
+        y = y.reshape((*lead, *zs, *y.shape[-nd:]))
+    return _depth_to_space(y, plans, live, counts, nd)
+
+
+def _depth_to_space(y: jax.Array, plans, live, counts, nd: int) -> jax.Array:
+    """``(..., *Z, *count)`` phase-major outputs → the interleaved, decimated result."""
+    lead = y.ndim - 2 * nd
+    for a, p in enumerate(plans):  # zero phases back in, so each axis has all its phases
+        if len(live[a]) < len(p.phases):
+            ax = lead + a
+            zero = jnp.zeros((*y.shape[:ax], 1, *y.shape[ax + 1 :]), y.dtype)
+            parts = [zero] * len(p.phases)
+            for j, i in enumerate(live[a]):
+                parts[i] = lax.slice_in_dim(y, j, j + 1, axis=ax)
+            y = jnp.concatenate(parts, axis=ax)
+    perm = list(range(lead))
+    for a in range(nd):
+        perm += [lead + nd + a, lead + a]
+    y = jnp.transpose(y, perm)
+    y = y.reshape((*y.shape[:lead], *[c * len(p.phases) for c, p in zip(counts, plans)]))
+    for a, p in enumerate(plans):
+        if p.interleave == 1:
+            continue
+        ax = lead + a
+        if p.out_len == 0:
+            y = lax.slice_in_dim(y, 0, 0, axis=ax)
+        else:
+            stop = p.phase + p.stride * (p.out_len - 1) + 1
+            y = lax.slice_in_dim(y, p.phase, stop, p.stride, axis=ax)
+    return y
 
 
 def _assemble(outs, plans, nd: int, axis: int, prefix: tuple) -> jax.Array:
