@@ -14,6 +14,13 @@ from convalgebra._explain import lax_ops
 TOL = {np.float64: 1e-12, np.float32: 1e-5, np.complex128: 1e-12}
 
 
+FAST = {"xla_cpu_use_fusion_emitters": False}  # 3-4x faster XLA:CPU compiles, same numerics
+
+
+def jit(fn):
+    return jax.jit(fn, compiler_options=FAST)
+
+
 def close(got, ref, dtype):
     assert got.shape == ref.shape and got.dtype == ref.dtype, (got.shape, ref.shape, got.dtype)
     scale = max(1.0, float(jnp.max(jnp.abs(ref)))) if ref.size else 1.0
@@ -87,7 +94,8 @@ def test_rule_is_exact_and_fires(rng, i, dtype):
     op = build(rng, dtype)
     assert name in fired(op)
     x = jnp.asarray(rand(rng, shape, dtype))
-    close(op(x), ca.as_written(op)(x), dtype)
+    got, ref = jit(lambda x: (op(x), ca.as_written(op)(x)))(x)
+    close(got, ref, dtype)
 
 
 def test_rules_do_not_fire_when_inexact(rng):
@@ -101,17 +109,10 @@ def test_rules_do_not_fire_when_inexact(rng):
     )
     x = rand(rng, (2, 9))
     for op in [ca.down(2, 1) @ ca.up(2, 0), ca.corr(q, "circular") @ ca.up(2)]:
-        close(op(x), ca.as_written(op)(x), np.float64)
+        close(*jit(lambda x, op=op: (op(x), ca.as_written(op)(x)))(x), np.float64)
 
 
 MODES = ["full", "same", "valid", "circular"]
-FAST = {"xla_cpu_use_fusion_emitters": False}  # 3-4x faster XLA:CPU compiles, same numerics
-
-
-def jit(fn):
-    return jax.jit(fn, compiler_options=FAST)
-
-
 # ↓s (q ⋆ (↑u x)): (ndim, mode, flip, (u, pu, s, ps, r)) — strided, polyphase (interleaved and
 # single-phase), dilation with zero phases, complex kernels, circular wrap, 2-D mixed axes.
 GRID = [
@@ -215,11 +216,14 @@ def test_2d_polyphase_is_one_stacked_conv(rng):
 
 def test_dilate_equals_zero_inserted_kernel(rng):
     q, x = rand(rng, (2, 3)), rand(rng, (2, 2, 8))
+    pairs = []
     for mode in MODES[:3]:
         for flip in (False, True):
             f = (ca.conv if flip else ca.corr)(q, mode, 1)
             dense = (ca.conv if flip else ca.corr)(ca.up(2)(q), mode, 1)
-            close(ca.dilate(f, 2)(x), dense(x), np.float64)
+            pairs.append((ca.dilate(f, 2), dense))
+    for got, ref in jit(lambda x: [(a(x), b(x)) for a, b in pairs])(x):
+        close(got, ref, np.float64)
     assert ca.dilate(ca.corr(q, ndim=1), 2).notation() == "(↑2 q) ⋆ x"
     with pytest.raises(TypeError, match="dilate"):
         ca.dilate(ca.down(2), 2)
@@ -249,7 +253,8 @@ def test_transposes_and_kernel_grads_avoid_lhs_dilation(rng):
         op = make(w)
         y = jnp.asarray(rand(rng, op.out_struct(xin).shape))
         t = op.on(xin).T
-        close(t(y), jax.linear_transpose(ca.as_written(op), xin)(y)[0], np.float64)
+        ref = jit(lambda y, op=op, xin=xin: jax.linear_transpose(ca.as_written(op), xin)(y)[0])
+        close(jit(t)(y), ref(y), np.float64)
         assert all(c[1] == (1,) for c in convs(t, y))
 
         def loss(w, make=make, xin=xin):
@@ -259,9 +264,8 @@ def test_transposes_and_kernel_grads_avoid_lhs_dilation(rng):
             return jnp.sum(ca.transpose(make(w), xin)(y) ** 2)
 
         for lf in (loss, loss_t):
-            close(
-                jax.grad(lf)(w), jax.grad(lambda w, lf=lf: _as_written_loss(lf, w))(w), np.float64
-            )
+            ref = jit(jax.grad(lambda w, lf=lf: _as_written_loss(lf, w)))
+            close(jit(jax.grad(lf))(w), ref(w), np.float64)
             assert all(c[1] == (1,) for c in convs(jax.grad(lf), w)), lf
 
 
@@ -277,8 +281,9 @@ def test_forward_mode_and_vmap(rng):
     w = jnp.asarray(rand(rng, (4, 3, 3)))
     x = jnp.asarray(rand(rng, (2, 3, 9)))
     op = ca.down(2) @ ca.conv(w, "same", 1)
-    jax.test_util.check_grads(lambda w: (ca.down(2) @ ca.conv(w, "same", 1))(x), (w,), 2)
-    jax.test_util.check_grads(op, (x,), 1)
+    f = jax.jit(lambda w: (ca.down(2) @ ca.conv(w, "same", 1))(x))  # nested in check_grads
+    jax.test_util.check_grads(f, (w,), 2)
+    jax.test_util.check_grads(jax.jit(op), (x,), 1)
     close(jax.vmap(op)(x[:, None]), op(x)[:, None], np.float64)
     close(jax.jit(lambda A, x: A(x))(op, x), op(x), np.float64)
 
