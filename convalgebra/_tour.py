@@ -7,6 +7,7 @@ and (unless ``--no-bench``) ends with a quick benchmark table.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from collections.abc import Callable
 
@@ -142,13 +143,15 @@ def tour(bench: bool = True) -> int:
     return len(c.failed)
 
 
+QUICK_BENCH = ["--quick", "--suite", "strided,transposed", "--no-torch"]
+
+
 def _quick_bench() -> None:
-    try:
-        from .bench import quick_table
-    except ImportError:
-        return
-    print("\n4. A quick benchmark (python -m convalgebra.bench for the full harness).")
-    quick_table()
+    # A separate process: the benchmark runs in float32 with JAX's defaults (the tour uses x64).
+    print("\n4. A quick benchmark, small sizes (python -m convalgebra.bench for the full one).")
+    sys.stdout.flush()
+    cmd = [sys.executable, "-m", "convalgebra.bench", *QUICK_BENCH]
+    subprocess.run(cmd, check=False)
 
 
 def main(argv: list[str] | None = None) -> int:
