@@ -20,8 +20,12 @@ METHODS = ("linear_transpose", "vjp")
 
 
 def _pullback(op: Operator, struct: jax.ShapeDtypeStruct, method: str):
-    """A function ``y -> Aᵀ y`` for ``A = op`` on inputs of ``struct``."""
-    f = op.__call__
+    """A function ``y -> Aᵀ y`` for ``A = op`` on inputs of ``struct``, ``A`` as written.
+
+    This is the transpose of the expression evaluated as written; the lowering engine, when
+    installed, evaluates ``Transposed`` nodes itself from the lowered forward program.
+    """
+    f = op._apply
     if method == "linear_transpose":
         t = jax.linear_transpose(f, struct)
         return lambda y: t(y)[0]
