@@ -18,6 +18,7 @@ import random
 import jax
 import numpy as np
 import pytest
+from conftest import fast_jit
 
 import convalgebra as ca
 
@@ -148,38 +149,7 @@ def build_grid() -> list[Config]:
 GRID = build_grid()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _quick_compiles():
-    """XLA's optimisation passes triple the compile time of these tiny programs; the values
-    do not depend on them. Restored afterwards, so other modules run as configured (as is
-    PyTorch's thread count)."""
-    old, threads = jax.config.values["jax_disable_most_optimizations"], torch.get_num_threads()
-    jax.config.update("jax_disable_most_optimizations", True)
-    torch.set_num_threads(1)  # tiny tensors: thread start-up costs more than the work
-    yield
-    jax.config.update("jax_disable_most_optimizations", old)
-    torch.set_num_threads(threads)
-
-
-# XLA:CPU's fusion emitters dominate the compile time of these tiny programs (about 4x); the
-# values do not depend on them. Per-jit compiler options: nothing global changes.
-_FAST_COMPILE = {"xla_cpu_use_fusion_emitters": False}
-
-
-def fast_jit(fn):
-    """``jax.jit(fn)`` compiled with ``_FAST_COMPILE`` where the backend knows the option."""
-    fast, plain = jax.jit(fn, compiler_options=_FAST_COMPILE), jax.jit(fn)
-
-    def call(*args):
-        if _FAST_COMPILE:
-            try:
-                return fast(*args)
-            except Exception as e:  # another backend or XLA version: no such option
-                if "compile option" not in str(e):
-                    raise
-        return plain(*args)
-
-    return call
+pytestmark = pytest.mark.usefixtures("quick_compiles")
 
 
 def test_grid_covers_the_issue():
