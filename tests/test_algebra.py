@@ -145,12 +145,14 @@ def test_pytree_jit_vmap_grad_no_retrace(rng):
 
     qs = jnp.asarray(rand(rng, (4, 3)))
     batched = jax.vmap(lambda q: ca.corr(q)(x))(qs)
+    chex.assert_shape(batched, (4, 2, 14))
     np.testing.assert_allclose(batched[2], ca.corr(qs[2])(x), atol=1e-13)
 
     def loss(op):
         return jnp.sum(op(x) ** 2)
 
     g = jax.grad(loss)(op1)
+    chex.assert_trees_all_equal_structs(g, op1)  # the gradient is an operator like op1
     eps = 1e-6
     e0 = jnp.zeros(3).at[0].set(eps)
     fd = (loss(ca.down(2) @ ca.corr(op1.inner.kernel + e0, "same")) - loss(op1)) / eps
