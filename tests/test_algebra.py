@@ -1,5 +1,6 @@
 """The algebra: composition, sums, scaling, shapes, matrices of the DSP view, pytrees."""
 
+import chex
 import jax
 import jax.numpy as jnp
 import jax.test_util
