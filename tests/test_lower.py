@@ -214,6 +214,23 @@ def test_2d_polyphase_is_one_stacked_conv(rng):
     assert not any("lhs_dilate" in ln for ln in hlo_convs(jax.grad(train), w))
 
 
+def test_2d_stacked_conv_stays_off_ynnpack(rng):
+    """XLA:CPU routes 2-D convs with > 16 features to YNNPACK unless an output axis outgrows its
+    input (measured slower here): the stacked polyphase conv computes one extra, cropped row."""
+    w = jnp.asarray(rand(rng, (8, 32, 3, 3), np.float32))
+    x = jnp.asarray(rand(rng, (2, 32, 12, 12), np.float32))
+    plain = lambda x: jax.lax.conv_general_dilated(x, w[:, :, :2, :2], (1, 1), "VALID")  # noqa: E731
+    if (
+        jax.default_backend() != "cpu"
+        or "__ynn_fusion" not in jit(plain).lower(x).compile().as_text()
+    ):
+        pytest.skip("no YNNPACK routing in this backend")
+    op = ca.corr(w, "same", 2) @ ca.up(2, ndim=2)
+    text = jit(op).lower(x).compile().as_text()
+    assert "__ynn_fusion" not in text and len(hlo_convs(op, x)) == 1
+    close(jit(op)(x), jit(ca.as_written(op))(x), np.float32)
+
+
 def test_dilate_equals_zero_inserted_kernel(rng):
     q, x = rand(rng, (2, 3)), rand(rng, (2, 2, 8))
     pairs = []
