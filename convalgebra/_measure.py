@@ -1,6 +1,7 @@
 """Measures the lowering targets of issue 5 on this machine: ``python -m convalgebra._measure``.
 
-Medians of interleaved runs (each variant jitted, warmed up, then timed round-robin). Prints, per
+Medians of interleaved runs (each variant jitted, warmed up, then timed round-robin in
+alternating order). Prints, per
 case, milliseconds and the ratio of convalgebra (lowered ``A(x)``) to each reference. Pass
 ``--quick`` for smaller shapes.
 """
@@ -23,8 +24,10 @@ def _time(fns: dict, args: dict, repeats: int) -> dict:
     for k, f in jitted.items():
         jax.block_until_ready(f(*args[k]))
     ts: dict = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, f in jitted.items():
+    order = list(jitted)
+    for i in range(repeats):  # round-robin, alternating direction: no variant always follows
+        for k in order if i % 2 == 0 else order[::-1]:  # the same (cache-evicting) neighbour
+            f = jitted[k]
             t0 = time.perf_counter()
             jax.block_until_ready(f(*args[k]))
             ts[k].append(time.perf_counter() - t0)
@@ -205,7 +208,7 @@ def _summary(rows: dict) -> None:
 def main(argv):
     quick = "--quick" in argv
     only = [a.split("=", 1)[1] for a in argv if a.startswith("--only=")]
-    rep = 3 if quick else 5
+    rep = 3 if quick else 7
     n1, n2 = (2048, 32) if quick else (16384, 128)
     cases = {
         f"1-D 8x64->64x{n1} k=9 s=2": ((8, 64, n1), 9, 2),
