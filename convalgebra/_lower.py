@@ -355,11 +355,9 @@ def node_cost(node: _rules.LConv, in_shape: Shape, strategy: str) -> float:
     nd, kind = node.ndim, node.kind
     out_shape, _ = node._infer(tuple(in_shape), np.dtype(np.float32))
     ks = node.kernel.shape
-    cin = ks[1] if kind == "mixing" else 1
     cout = ks[0] if kind != "single" else 1
+    cin = {"mixing": ks[1] if len(ks) > 1 else 1, "depthwise": cout}.get(kind, 1)
     batch = int(np.prod(in_shape[: len(in_shape) - nd - (0 if kind == "single" else 1)]))
-    if kind == "depthwise":
-        batch *= ks[0]
     n_in = int(np.prod([u * n for u, n in zip(node.up, in_shape[-nd:])]))
     n_out = int(np.prod(out_shape[-nd:]))
     taps = int(np.prod(node.taps))

@@ -8,7 +8,7 @@ import pytest
 from conftest import rand
 
 import convalgebra as ca
-from convalgebra import _lower, _rules
+from convalgebra import _lower, _rules, _strategies
 from convalgebra._explain import lax_ops
 
 TOL = {np.float64: 1e-12, np.float32: 1e-5, np.complex128: 1e-12}
@@ -320,3 +320,98 @@ def test_as_written_and_integer_inputs():
     assert op(jnp.arange(6)).dtype == ca.as_written(op)(jnp.arange(6)).dtype
     with pytest.raises(ValueError):
         ca.as_written(ca.corr(jnp.ones(3), "valid"))(jnp.ones(2))
+
+
+# ---- the cost model and the shifted multiply-add strategy's transposes ---------------------------
+def _choice(op, shape, dtype=jnp.float32):
+    """The cost model's strategy for every convolution of ``op`` on inputs of ``shape``."""
+    nodes = _lower._conv_inputs(op, jax.ShapeDtypeStruct(shape, dtype))
+    return [_lower.choose(node, s, _lower._Ctx()) for node, s in nodes]
+
+
+def test_cost_model_decisions():
+    """FFT for a long single filter, shifted multiply-adds for short and per-channel kernels."""
+    z = lambda *s: jnp.zeros(s, jnp.float32)  # noqa: E731
+    long_audio = (1, 2**20)
+    assert _choice(ca.corr(z(1024), "same"), long_audio) == ["fft"]
+    assert _choice(ca.corr(z(64), "same"), long_audio) == ["shift"]
+    assert _choice(ca.down(4) @ ca.corr(z(64), "same"), long_audio) == ["shift"]
+    assert _choice(ca.corr(z(64, 9), "same", 1), (8, 64, 16384)) == ["shift"]
+    assert _choice(ca.corr(z(64, 5, 5), "same", 2), (8, 64, 128, 128)) == ["shift"]
+    assert _choice(ca.corr(z(32, 257), "same", 1), (4, 32, 16384)) == ["fft"]
+    assert _choice(ca.down(2) @ ca.corr(z(64, 64, 9), "same", 1), (8, 64, 16384)) == ["lax"]
+
+
+def test_kernel_gradient_programs():
+    """Kernel gradients of shift-lowered correlations avoid one reduction per tap when slow."""
+    kg = _strategies.kernel_grad_strategy
+    assert kg("single", (1, 2**20 + 63), (64,), 1, (1,)) == "lax"
+    assert kg("single", (1, 2**20 + 63), (64,), 1, (4,)) == "fft"
+    assert kg("depthwise", (8, 64, 16392), (64, 9), 1, (1,)) == "fft"
+    assert kg("single", (2, 40), (3,), 1, (1,)) in ("lax", "shift")  # tiny: never an FFT
+
+
+def test_fft_uses_fast_lengths(rng):
+    assert [_strategies.fast_len(n) for n in (1, 7, 11, 17, 97, 2**20 + 1023)] == [
+        1,
+        8,
+        12,
+        18,
+        100,
+        1049760,
+    ]
+    x, w = rand(rng, (2, 3, 101)), rand(rng, (3, 7))  # prime length: padded to 108
+    for strides in ((1,), (3,)):
+        got = _strategies.corr_fft(x, w, "depthwise", 1, strides, (2,), [(0, 0)])
+        ref = _strategies.corr_lax(x, w, "depthwise", 1, strides, (2,), [(0, 0)])
+        close(got, ref, np.float64)
+
+
+def _interior_pads(fn, *args):
+    """Interior (zero-insertion) paddings of every ``pad`` in ``fn``'s jaxpr, nested included."""
+    found = []
+
+    def walk(jaxpr):
+        for eqn in getattr(jaxpr, "jaxpr", jaxpr).eqns:
+            for v in eqn.params.values():
+                if hasattr(v, "eqns") or hasattr(v, "jaxpr"):
+                    walk(v)
+            if eqn.primitive.name == "pad":
+                found.extend(i for _, _, i in eqn.params["padding_config"] if i)
+
+    walk(jax.make_jaxpr(fn)(*args))
+    return found
+
+
+@pytest.mark.parametrize(
+    "kind,nd,strides,rdil",
+    [
+        ("single", 1, (1,), (1,)),
+        ("single", 1, (4,), (1,)),
+        ("depthwise", 1, (2,), (3,)),
+        ("depthwise", 2, (2, 1), (1, 2)),
+        ("mixing", 1, (3,), (2,)),
+    ],
+)
+def test_shift_transpose_is_polyphase(rng, kind, nd, strides, rdil):
+    """``jax.vjp`` of shifted multiply-adds: exact, and without zero insertion or convolutions."""
+    shape = (2, 3, *(23 - a for a in range(nd)))
+    if kind == "single":
+        shape, w = shape[1:], rand(rng, (3, 2)[:nd])
+    elif kind == "depthwise":
+        w = rand(rng, (3, *(3, 2)[:nd]))
+    else:
+        w = rand(rng, (4, 3, *(3, 2)[:nd]))
+    x = rand(rng, shape)
+    pads = [(0, 0)] * nd
+    f = lambda x, w: _strategies.corr_shift(x, w, kind, nd, strides, rdil, pads)  # noqa: E731
+    r = lambda x, w: _strategies.corr_lax(x, w, kind, nd, strides, rdil, pads)  # noqa: E731
+    y = f(x, w)
+    ct = rand(rng, y.shape)
+    got, ref = jax.vjp(f, x, w)[1](ct), jax.vjp(r, x, w)[1](ct)
+    close(got[0], ref[0], np.float64)
+    close(got[1], ref[1], np.float64)
+    x_t = lambda ct: jax.vjp(lambda x: f(x, w), x)[1](ct)[0]  # noqa: E731
+    assert _interior_pads(x_t, ct) == []
+    assert not [n for n, _ in lax_ops(jax.make_jaxpr(x_t)(ct)) if n == "conv_general_dilated"]
+    close(jax.jvp(f, (x, w), (x, w))[1], jax.jvp(r, (x, w), (x, w))[1], np.float64)
