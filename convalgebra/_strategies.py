@@ -182,8 +182,14 @@ def _kernel_tangent(x, dw, kind, nd, strides, rdil):
     ~13, and the FFT's transpose is three FFTs whatever the number of taps.
     """
     how = kernel_grad_strategy(kind, x.shape, dw.shape, nd, strides)
-    if how == "lax":
-        return corr_lax(x, dw, kind, nd, strides, rdil, [(0, 0)] * nd)
+    if how == "lax":  # stride 1, then decimated: its transpose is a stride-1 kernel gradient
+        y = corr_lax(x, dw, kind, nd, (1,) * nd, rdil, [(0, 0)] * nd)
+        if any(g > 1 for g in strides):
+            counts = _counts(x, dw, nd, strides, rdil)
+            lead = y.ndim - nd
+            stop = [*y.shape[:lead]] + [g * (c - 1) + 1 for g, c in zip(strides, counts)]
+            y = lax.slice(y, [0] * y.ndim, stop, [1] * lead + list(strides))
+        return y
     if how == "fft":
         return corr_fft(x, dw, kind, nd, strides, rdil, [(0, 0)] * nd)
     return _shift_valid(x, dw, kind, nd, strides, rdil)
@@ -203,8 +209,8 @@ def kernel_grad_strategy(kind, x_shape, w_shape, nd, strides) -> str:
         "shift": work * KGRAD["shift"] + _OVERHEAD * taps,
         "fft": estimate("fft", kind, batch, cout, cout, n_in, n_in, taps),
     }
-    if kind == "single" and all(g == 1 for g in strides):
-        costs["lax"] = work * KGRAD["lax"]
+    if kind == "single":  # strided: the stride-1 kernel gradient of the zero-inserted cotangent
+        costs["lax"] = work * math.prod(strides) * KGRAD["lax"]
     return min(costs, key=costs.get)
 
 
