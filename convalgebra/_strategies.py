@@ -206,7 +206,7 @@ def kernel_grad_strategy(kind, x_shape, w_shape, nd, strides) -> str:
     n_out = math.prod(n // g for n, g in zip(x_shape[-nd:], strides))
     work = batch * cout * n_out * taps
     costs = {
-        "shift": work * KGRAD["shift"] + _OVERHEAD * taps,
+        "shift": work * KGRAD["shift"] + _OVERHEAD * taps,  # one reduction per tap
         "fft": estimate("fft", kind, batch, cout, cout, n_in, n_in, taps),
     }
     if kind == "single":  # strided: the stride-1 kernel gradient of the zero-inserted cotangent
@@ -283,7 +283,7 @@ IMPLS = {"lax": corr_lax, "shift": corr_shift, "fft": corr_fft}
 # Measured on a 2-core CPU, jax 0.10.2, float32 (medians of jitted calls):
 # * XLA's convolution: ~50 GFLOP/s with channel mixing, ~10-20 single-channel, ~1 with feature
 #   groups (depthwise);
-# * shifted multiply-adds are memory-bound: ~3 ns per output sample plus ~0.04 ns per tap while
+# * shifted multiply-adds are memory-bound: ~1-3 ns per output sample plus ~0.04 ns per tap while
 #   XLA keeps the taps in one fusion (measured up to 64 taps: 2.5 ms for 2^20 outputs); 1024
 #   taps ran at ~0.5 ns per tap (517 ms for 2^20 outputs, 27x an FFT);
 # * FFTs: ~4 ns per sample per transform at length ~2^14, growing with log2(length);
@@ -297,7 +297,7 @@ RATES = {
     ("shift", "mixing"): 15e9,
     ("fft", "mixing"): 50e9,  # the per-frequency channel mixing (complex matmuls)
 }
-SHIFT_PER_OUT = 3e-9
+SHIFT_PER_OUT = 1.5e-9  # 0.6 ns measured on an idle machine, 3 ns under memory contention
 SHIFT_PER_TAP = 0.04e-9
 SHIFT_PER_TAP_LONG = 0.5e-9
 SHIFT_LONG = 128  # taps beyond which shifted multiply-adds are no longer one fast fusion
@@ -329,8 +329,11 @@ def estimate(
         t = per * (sig_in + batch * cout + kern)
         if kind == "mixing":
             t += 4.0 * batch * length * cin * cout / RATES[("fft", "mixing")]
-        return t + _OVERHEAD
+        return t + 5 * _OVERHEAD  # pads, three transforms, a product
     if strategy == "shift" and kind != "mixing":
         per_tap = SHIFT_PER_TAP if taps <= SHIFT_LONG else SHIFT_PER_TAP_LONG
-        return batch * cout * n_out * (SHIFT_PER_OUT + taps * per_tap) + _OVERHEAD * taps
-    return direct / RATES[(strategy, kind)] + _OVERHEAD * (taps if strategy == "shift" else 1)
+        return batch * cout * n_out * (SHIFT_PER_OUT + taps * per_tap) + _OVERHEAD  # one fusion
+    t = direct / RATES[(strategy, kind)] + _OVERHEAD * (taps if strategy == "shift" else 1)
+    if kind != "mixing":  # the same memory-bound floor per output as shifted multiply-adds
+        t += batch * cout * n_out * SHIFT_PER_OUT
+    return t
