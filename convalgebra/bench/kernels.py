@@ -16,6 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .._strategies import fast_len
+
 HIGHEST = lax.Precision.HIGHEST
 
 
@@ -167,22 +169,6 @@ def shifted_mad(x, w, pads, nd: int, stride: int = 1):
         term = coef * xp[idx]
         y = term if y is None else y + term
     return y
-
-
-def fast_len(n: int) -> int:
-    """The smallest ``2^a 3^b 5^c >= n`` (a fast FFT length)."""
-    best = 1 << max(0, (n - 1).bit_length())
-    p5 = 1
-    while p5 < best:
-        p35 = p5
-        while p35 < best:
-            p = p35
-            while p < n:
-                p *= 2
-            best = min(best, p)
-            p35 *= 3
-        p5 *= 5
-    return best
 
 
 def fft_corr(x, w, pads, nd: int, stride: int = 1):
