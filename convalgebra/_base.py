@@ -47,7 +47,8 @@ def as_struct(x_like: Any) -> jax.ShapeDtypeStruct:
     )
 
 
-def _wrap(s: str) -> str:
+def wrap_sym(s: str) -> str:
+    """Parenthesises a notation string that has more than one term."""
     return f"({s})" if " " in s else s
 
 
@@ -210,7 +211,3 @@ def set_evaluator(fn: Callable[[Operator, jax.Array], jax.Array] | None) -> None
     _EVALUATOR.clear()
     if fn is not None:
         _EVALUATOR.append(fn)
-
-
-def wrap_sym(s: str) -> str:
-    return _wrap(s)

@@ -11,7 +11,7 @@ import numpy as np
 from jax import lax
 
 from . import _shapes
-from ._base import Operator, Shape, as_struct, pytree_node, wrap_sym
+from ._base import Operator, Shape, pytree_node, wrap_sym
 
 _SUPERSCRIPT = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹˒")
 
@@ -454,8 +454,3 @@ def linear(fn: Callable[[jax.Array], jax.Array], name: str | None = None) -> Lin
     if not callable(fn):
         raise TypeError(f"linear: fn must be callable, got {type(fn).__name__}")
     return Linear(fn, name or getattr(fn, "__name__", "f"))
-
-
-def apply_like(op: Operator, x_like: Any) -> jax.ShapeDtypeStruct:
-    """The output structure of ``op`` on ``x_like``."""
-    return op.out_struct(as_struct(x_like))
