@@ -15,20 +15,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._static.structs import node
+
 Shape = tuple[int, ...]
 
 
-def pytree_node(data: tuple[str, ...] = ()) -> Callable[[type], type]:
-    """Class decorator: a frozen dataclass registered as a pytree with ``data`` as leaves."""
-
-    def wrap(cls: type) -> type:
-        cls = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
-        names = [f.name for f in dataclasses.fields(cls)]
-        meta = [n for n in names if n not in data]
-        jax.tree_util.register_dataclass(cls, data_fields=list(data), meta_fields=meta)
-        return cls
-
-    return wrap
+pytree_node = node
 
 
 def as_struct(x_like: Any) -> jax.ShapeDtypeStruct:

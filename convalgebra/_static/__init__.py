@@ -1,0 +1,1 @@
+"""Floor 1: static arithmetic decided before tracing (shapes, polyphase plans, dtype rules)."""
