@@ -105,6 +105,11 @@ def _torch_device(kind: str, notes: list[str]):
         torch.backends.cudnn.allow_tf32 = False  # true float32, like Precision.HIGHEST
         torch.backends.cuda.matmul.allow_tf32 = False
         return torch.device("cuda")
+    from .report import usable_cores
+
+    # PyTorch's default is every core of the host, which oversubscribes a process limited to
+    # fewer (taskset, containers, CI): its rows were up to 30x off. XLA uses the usable ones.
+    torch.set_num_threads(usable_cores())
     return torch.device("cpu")
 
 
@@ -147,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise UsageError("--plot needs matplotlib (pip install matplotlib)") from None
+            raise UsageError("--plot needs matplotlib: pip install convalgebra[plot]") from None
     cases = select(suites, args.quick, args.filter)
     if not cases:
         raise UsageError(f"no case of suite {args.suite!r} matches --filter {args.filter!r}")
@@ -174,45 +179,49 @@ def _bench(args, cases, directions) -> int:
         jax_device=jax_device,
         torch_device=torch_device,
     )
+    loaded = report.load_warning() if kind == "cpu" else None  # before our own threads run
+    if loaded:
+        notes.append(loaded)
+        print(f"{PROG}: warning: {loaded}", file=sys.stderr, flush=True)
     info = report.machine_info(jax_device, torch_device, notes)
     gemm_n = (1024 if args.quick else 2048) * (4 if kind == "gpu" else 1)
     peak = timing.gemm_peak(jax_device, gemm_n)
-    print(report.header(info, peak, gemm_n), flush=True)
+    print(report.header(info, peak, gemm_n, quick=args.quick), flush=True)
 
     groups = [(c, d) for c in cases for d in directions]
     total = sum(len(registry.entries(c.kind)) + 1 for c, _ in groups)
-    tty, done, start = report.stderr_is_tty(), [0], time.perf_counter()
-
-    def step(label: str) -> None:
-        done[0] += 1
-        if tty:
-            line = report.progress_line(done[0], total, label, time.perf_counter() - start)
-            print(line, end="", file=sys.stderr, flush=True)
-
+    progress = report.Progress(total)
+    start = time.perf_counter()
     rows = []
-    for i, case in enumerate(cases):
-        data = make_inputs(case)
-        case_rows = []
-        for direction in directions:
-            t0 = time.perf_counter()
-            case_rows += timing.run_group(
-                case, direction, registry.entries(case.kind), data, cfg, step
-            )
-            if not tty:
-                print(
-                    f"[{i + 1}/{len(cases)}] {case.name} {direction}: "
-                    f"{time.perf_counter() - t0:.1f} s",
-                    file=sys.stderr,
-                    flush=True,
+    try:
+        for i, case in enumerate(cases):
+            data = make_inputs(case)
+            case_rows = []
+            for direction in directions:
+                t0 = time.perf_counter()
+                case_rows += timing.run_group(
+                    case,
+                    direction,
+                    registry.entries(case.kind),
+                    data,
+                    cfg,
+                    progress.step,
+                    progress.calls,
                 )
-        if tty:
-            print("\r" + " " * 110 + "\r", end="", file=sys.stderr, flush=True)
-        print(
-            f"\n{case.name}: {case.describe()}, "
-            f"{case.useful_flops('forward') / 1e9:.3g} useful GFLOP forward"
-        )
-        print(report.table(case_rows, peak[0]), flush=True)
-        rows += case_rows
+                if not progress.tty:
+                    progress.message(
+                        f"[{i + 1}/{len(cases)}] {case.name} {direction}: "
+                        f"{time.perf_counter() - t0:.1f} s"
+                    )
+            progress.pause()
+            print(
+                f"\n{case.name}: {case.describe()}, "
+                f"{case.useful_flops('forward') / 1e9:.3g} useful GFLOP forward"
+            )
+            print(report.table(case_rows, peak[0]), flush=True)
+            rows += case_rows
+    finally:
+        progress.close()
     print(report.summary(rows))
     print(f"\ntotal {time.perf_counter() - start:.0f} s", flush=True)
 

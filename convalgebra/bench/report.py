@@ -6,6 +6,8 @@ import json
 import os
 import platform
 import sys
+import threading
+import time
 from typing import Any
 
 from .timing import Row
@@ -38,10 +40,7 @@ def machine_info(jax_device: Any, torch_device: Any, notes: list[str]) -> dict:
         "jaxlib": jaxlib.__version__,
         "python": platform.python_version(),
     }
-    try:
-        info["threads"] = len(os.sched_getaffinity(0))
-    except AttributeError:
-        info["threads"] = os.cpu_count()
+    info["threads"] = usable_cores()
     info["torch"] = None
     if torch_device is not None:
         import torch
@@ -56,7 +55,8 @@ def machine_info(jax_device: Any, torch_device: Any, notes: list[str]) -> dict:
     return info
 
 
-def header(info: dict, peak: tuple[float, float], gemm_n: int) -> str:
+def header(info: dict, peak: tuple[float, float], gemm_n: int, quick: bool = False) -> str:
+    size = f"{gemm_n}x{gemm_n}" + (" (--quick; the full run uses twice the size)" if quick else "")
     lines = [
         "convalgebra.bench — float32, medians of interleaved runs after warm-up",
         f"device   {info['device']}, host {info['cpu_count']} cores ({info['threads']} usable)",
@@ -64,7 +64,7 @@ def header(info: dict, peak: tuple[float, float], gemm_n: int) -> str:
         f"python {info['python']}",
         f"threads  XLA: {info['threads']} cores"
         + (f", torch: {info['torch_threads']} ({info['torch_device']})" if info["torch"] else ""),
-        f"GEMM     {gemm_n}x{gemm_n} float32 matmul: {peak[0]:.1f} GFLOP/s peak "
+        f"GEMM     {size} float32 matmul: {peak[0]:.1f} GFLOP/s peak "
         f"(median {peak[1]:.1f}); '% peak' is against the peak",
     ]
     lines += [f"env      {k}={info[k]}" for k in ("XLA_FLAGS", "OMP_NUM_THREADS") if k in info]
@@ -234,53 +234,119 @@ def markdown(rows: list[dict], info: dict, peak: float) -> str:
 
 
 def plot(path: str, rows: list[dict], info: dict) -> None:
-    """Ratio to the best formulation, one line per (case, direction), log scale."""
-    import matplotlib
+    """Ratio to the best formulation, one line per (case, direction), log scale (ca.plot)."""
+    from ..plot import benchmark
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    benchmark(rows, title=f"convalgebra.bench — {info['device']}, jax {info['jax']}", path=path)
 
-    ok = [r for r in rows if r["status"] == "ok" and r["ratio_to_best"]]
-    if not ok:
-        raise ValueError("plot: no successful rows to draw")
-    labels = list(dict.fromkeys(f"{r['case']} {r['direction']}" for r in ok))
 
-    def series(r: dict) -> str:  # one series per library formulation, one per other family
-        return r["formulation"] if r["family"] == "convalgebra" else r["family"]
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity mask), not the host's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
-    names = list(dict.fromkeys(series(r) for r in ok))
-    fig, ax = plt.subplots(figsize=(9, 1.5 + 0.28 * len(labels)))
-    for i, name in enumerate(names):
-        lib = name.startswith("convalgebra")
-        pts = [
-            (r["ratio_to_best"], labels.index(f"{r['case']} {r['direction']}"))
-            for r in ok
-            if series(r) == name
-        ]
-        ax.scatter(
-            *zip(*pts),
-            label=name,
-            marker="o^sDvP*X"[i % 8],
-            s=44 if lib else 18,
-            zorder=3 if lib else 2,
+
+def load_warning() -> str | None:
+    """A warning when the 1-minute load average exceeds the usable cores (timings are noisy)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+    cores = usable_cores()
+    if load <= cores:
+        return None
+    return (
+        f"the machine is loaded: 1-minute load average {load:.1f} > {cores} usable cores; "
+        "timings will be slow and noisy (PyTorch rows most, its threads compete)"
+    )
+
+
+class Progress:
+    """Says on stderr what the benchmark is doing while it works.
+
+    On a terminal, one live line: overall steps, elapsed time, the current step and how long
+    it has run, and, while timing, the calls done and an estimate of the time left; a
+    background thread redraws it every second, so a long compile or call still shows time
+    passing. Otherwise (a log file, a pipe) a line after ``every`` seconds without output.
+    """
+
+    def __init__(self, total: int, stream: Any = None, tty: bool | None = None, every=15.0):
+        self.stream = stream or sys.stderr
+        self.tty = stderr_is_tty() if tty is None else tty
+        self.every = 1.0 if self.tty else every
+        self.total, self.done, self.label, self.detail = total, 0, None, ""
+        self.start = self.since = self.last = time.perf_counter()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+        self._thread.start()
+
+    def step(self, label: str) -> None:
+        """A new step (a formulation's compile and warm-up, or a group's timing) begins."""
+        with self._lock:
+            self.done, self.label, self.detail = self.done + 1, label, ""
+            self.since = time.perf_counter()
+            if self.tty:
+                self._show()
+
+    def calls(self, done: int, total: int, left_s: float) -> None:
+        """Progress of the interleaved timing loop: ``done`` of ``total`` calls."""
+        with self._lock:
+            self.detail = f"{done}/{total} calls, ~{_duration(left_s)} left"
+            if self.tty and time.perf_counter() - self.last >= 0.25:
+                self._show()
+
+    def message(self, text: str) -> None:
+        """A line of its own (the live line is cleared first)."""
+        with self._lock:
+            self._clear()
+            print(text, file=self.stream, flush=True)
+            self.last = time.perf_counter()
+
+    def pause(self) -> None:
+        """Clears the live line until the next step (while tables go to stdout)."""
+        with self._lock:
+            self._clear()
+            self.label = None
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+        self.pause()
+
+    def line(self) -> str:
+        now = time.perf_counter()
+        width = 20
+        n = int(width * self.done / max(self.total, 1))
+        detail = f", {self.detail}" if self.detail else ""
+        return (
+            f"[{'#' * n}{'-' * (width - n)}] {self.done}/{self.total} "
+            f"{_duration(now - self.start)}  {(self.label or '')[:48]} "
+            f"({_duration(now - self.since)}{detail})"
         )
-    ax.set_xscale("log")
-    ax.set_yticks(range(len(labels)), labels, fontsize=7)
-    ax.invert_yaxis()
-    ax.axvline(1.0, color="0.6", lw=0.8)
-    ax.set_xlabel("time / fastest formulation of the same case and direction (log)")
-    ax.set_title(f"convalgebra.bench — {info['device']}, jax {info['jax']}", fontsize=9)
-    ax.grid(axis="x", which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+
+    def _show(self) -> None:
+        self.last = time.perf_counter()
+        if self.tty:
+            print("\r" + self.line()[:118].ljust(118), end="", file=self.stream, flush=True)
+        else:
+            print(self.line(), file=self.stream, flush=True)
+
+    def _clear(self) -> None:
+        if self.tty and self.label is not None:
+            print("\r" + " " * 118 + "\r", end="", file=self.stream, flush=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(1.0):
+            with self._lock:
+                if self.label is not None and time.perf_counter() - self.last >= self.every:
+                    self._show()
 
 
-def progress_line(done: int, total: int, label: str, elapsed: float, width: int = 28) -> str:
-    frac = done / max(total, 1)
-    bar = "#" * int(width * frac) + "-" * (width - int(width * frac))
-    return f"\r[{bar}] {done}/{total} {elapsed:5.0f}s {label[:60]:<60}"
+def _duration(s: float) -> str:
+    return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
 
 
 def stderr_is_tty() -> bool:

@@ -172,11 +172,15 @@ def run_group(
     data: Inputs,
     cfg: Config,
     step: Callable[[str], None] = lambda label: None,
+    calls: Callable[[int, int, float], None] = lambda done, total, left_s: None,
 ) -> list[Row]:
     """Compiles, warms up, cross-checks and times every formulation of ``(case, direction)``.
 
     Timing is interleaved: round ``i`` calls each formulation once (those with fewer repeats
-    drop out), so slow drifts of the machine hit every formulation alike.
+    drop out), so slow drifts of the machine hit every formulation alike. ``step(label)`` is
+    called as each formulation is prepared and before the timing; ``calls(done, total,
+    left_s)`` after each timed call, with an estimate of the seconds left (each formulation's
+    warm-up time, scaled by how the timed calls so far compare with their warm-ups).
     """
     rows, runners, outputs = [], {}, {}
     for entry in entries:
@@ -210,13 +214,22 @@ def run_group(
     gc.collect()
     enabled = gc.isenabled()
     gc.disable()
+    total = sum(n.values())
+    expected_left = sum(n[r.name] * r.first_ms / 1e3 for r in live)
+    expected_done = spent = 0.0
+    done = 0
     try:
         for i in range(max(n.values(), default=0)):
             for r in live:
                 if i < n[r.name]:
                     t0 = time.perf_counter()
                     runners[r.name]()
-                    r.times.append(time.perf_counter() - t0)
+                    dt = time.perf_counter() - t0
+                    r.times.append(dt)
+                    done, spent = done + 1, spent + dt
+                    expected_done += r.first_ms / 1e3
+                    expected_left -= r.first_ms / 1e3
+                    calls(done, total, max(expected_left, 0.0) * spent / max(expected_done, 1e-9))
     finally:
         if enabled:
             gc.enable()
