@@ -122,7 +122,7 @@ def test_transpose_of_conv_op_is_conv_transpose(rng, case):
     def both(y, w):
         a = ca.nn.conv_op(w, stride=s, padding=p, dilation=d, groups=g)
         got = ca.transpose(a, x_like)(y)
-        return got, ca.nn.conv_transpose(y, w, s, p, op, g, d)
+        return got, ca.nn.conv_transpose(y, w, None, s, p, op, g, d)
 
     got, want = both(y, w)
     assert got.shape == x_like.shape
@@ -189,9 +189,9 @@ def test_operators_compose_and_differentiate(rng):
     @fast_jit
     def run(x, w1, w2):
         ae = ca.nn.conv_transpose_op(w2, stride=2, padding=1) @ ca.nn.conv_op(w1, 2, 1)
-        seq = ca.nn.conv_transpose(ca.nn.conv(x, w1, 2, 1), w2, 2, 1)
+        seq = ca.nn.conv_transpose(ca.nn.conv(x, w1, None, 2, 1), w2, None, 2, 1)
         grad = jax.grad(lambda w: jnp.sum(ca.nn.conv_op(w, 2, 1)(x) ** 2))(w1)
-        grad_ref = jax.grad(lambda w: jnp.sum(ca.nn.conv(x, w, 2, 1) ** 2))(w1)
+        grad_ref = jax.grad(lambda w: jnp.sum(ca.nn.conv(x, w, None, 2, 1) ** 2))(w1)
         return ae(x), seq, grad, grad_ref
 
     ae, seq, grad, grad_ref = run(x, w1, w2)
@@ -206,7 +206,11 @@ def test_conv_op_same_with_in_size_and_unbatched_input(rng):
     @fast_jit
     def run(x, w):
         a = ca.nn.conv_op(w, stride=2, padding="same", in_size=(7, 6))
-        return a(x), ca.nn.conv(x, w, stride=2, padding="same"), ca.nn.conv(x[1], w, 2, "same")
+        return (
+            a(x),
+            ca.nn.conv(x, w, stride=2, padding="same"),
+            ca.nn.conv(x[1], w, None, 2, "same"),
+        )
 
     op, fn, unbatched = run(x, w)
     assert fn.shape == (2, 3, 4, 3)  # ceil(7 / 2), ceil(6 / 2)
@@ -241,7 +245,7 @@ def test_same_padding_equals_torch_same_at_stride_one(rng):
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 def test_padding_mode_matches_torch_modules(rng, mode):
-    x, w = randn(rng, 2, 4, 6, 5), randn(rng, 6, 2, 3, 3)
+    x, w, b = randn(rng, 2, 4, 6, 5), randn(rng, 6, 2, 3, 3), randn(rng, 6)
     conv = torch.nn.Conv2d(
         4,
         6,
@@ -249,14 +253,17 @@ def test_padding_mode_matches_torch_modules(rng, mode):
         stride=(2, 1),
         padding=(2, 1),
         groups=2,
-        bias=False,
+        bias=True,
         padding_mode=mode,
         dtype=torch.float64,
     )
     with torch.no_grad():
         conv.weight.copy_(t(w))
+        conv.bias.copy_(t(b))
         ref = conv(t(x)).numpy()
-    got = fast_jit(lambda x, w: ca.nn.conv(x, w, (2, 1), (2, 1), groups=2, padding_mode=mode))(x, w)
+    got = fast_jit(
+        lambda x, w, b: ca.nn.conv(x, w, b, (2, 1), (2, 1), groups=2, padding_mode=mode)
+    )(x, w, b)
     close(got, ref)
 
 

@@ -6,6 +6,8 @@ in the DSP notation (``⋆`` correlation, ``*`` convolution, ``↓s``/``↑s`` d
 * ``conv``: ``↓s ((↑d w) ⋆ pad(x))``; ``conv_transpose``: its transpose ``crop((↑d w) * (↑s x))``
 * ``upsample_nearest``: ``box_k * (↑k x)``; ``upsample_bilinear``: ``tri_k * (↑k pad_edge(x))``
 * ``avg_pool``: ``(1/|k|) ↓s (1_k ⋆ pad(x))``; ``max_pool``: a non-linear down-sampler
+  (``return_indices=True`` and its inverse ``max_unpool``); adaptive average / max pooling
+* ``interpolate``: every PyTorch mode, by size or (rational) scale factor
 * ``overlap``: ``Aᵀ 1``, the write count behind checkerboard artifacts
 
 The ``*_op`` variants return the operator itself, to compose, transpose and inspect.
@@ -17,11 +19,15 @@ from ._conv import conv_transpose as conv_transpose
 from ._conv import conv_transpose_op as conv_transpose_op
 from ._conv import overlap as overlap
 from ._conv import transpose_of_conv as transpose_of_conv
+from ._interp import interpolate as interpolate
 from ._pool import MaxPool as MaxPool
+from ._pool import adaptive_avg_pool as adaptive_avg_pool
+from ._pool import adaptive_max_pool as adaptive_max_pool
 from ._pool import avg_pool as avg_pool
 from ._pool import avg_pool_op as avg_pool_op
 from ._pool import max_pool as max_pool
 from ._pool import max_pool_op as max_pool_op
+from ._pool import max_unpool as max_unpool
 from ._resample import bilinear_kernel as bilinear_kernel
 from ._resample import triangle as triangle
 from ._resample import upsample_bilinear as upsample_bilinear

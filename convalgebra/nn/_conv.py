@@ -77,6 +77,34 @@ def _input(op: str, x: Any, nd: int, w_shape: tuple[int, ...]) -> jax.Array:
     return x
 
 
+def _bias(op: str, b: Any, c_out: int) -> jax.Array | None:
+    """``None`` or a ``(C_out,)`` inexact vector."""
+    if b is None:
+        return None
+    if np.shape(b) != (c_out,):
+        hint = " (stride is the fourth argument, as in PyTorch)" if np.ndim(b) == 0 else ""
+        raise ValueError(
+            f"{op}: bias must be None or have shape (C_out,) = ({c_out},), one value per output "
+            f"channel, got shape {np.shape(b)}{hint}"
+        )
+    return as_array(op, "bias", b)
+
+
+def add_bias(y: jax.Array, b: jax.Array | None, nd: int) -> jax.Array:
+    """``y + b`` with ``b`` broadcast over the ``nd`` spatial axes (channels at ``-nd - 1``)."""
+    if b is None:
+        return y
+    return y + b.astype(y.dtype).reshape((-1,) + (1,) * nd)
+
+
+def _promote(x: jax.Array, w: jax.Array, b: jax.Array | None):
+    """Explicit promotion of input, weight and bias to one dtype (bfloat16 stays bfloat16)."""
+    if b is None:
+        return (*common_dtype("", x, w), None)
+    dt = np.result_type(x.dtype, w.dtype, b.dtype)
+    return x.astype(dt), w.astype(dt), b.astype(dt)
+
+
 def _padding_mode(op: str, mode: str) -> str:
     if mode not in _PADDING_MODES:
         raise ValueError(f"{op}: padding_mode must be one of {tuple(_PADDING_MODES)}, got {mode!r}")
@@ -133,6 +161,7 @@ def conv_op(
 def conv(
     x: jax.typing.ArrayLike,
     w: jax.typing.ArrayLike,
+    bias: jax.typing.ArrayLike | None = None,
     stride: int | Sequence[int] = 1,
     padding: int | str | Sequence[Any] = 0,
     dilation: int | Sequence[int] = 1,
@@ -142,12 +171,15 @@ def conv(
 ) -> jax.Array:
     """The deep-learning convolution, exactly ``torch.nn.functional.conv{1,2,3}d``.
 
-    ``y = ↓s ((↑d w) ⋆ pad(x))``: pad, correlate with the dilated kernel, keep every ``s``-th
-    sample. Output size per axis ``(n + lo + hi - d·(k - 1) - 1) // s + 1``.
+    ``y = ↓s ((↑d w) ⋆ pad(x)) + b``: pad, correlate with the dilated kernel, keep every
+    ``s``-th sample, add the bias per output channel. The arguments are in PyTorch's order, so
+    ``conv(x, w, b, 2, 1)`` is ``F.conv2d(x, w, b, 2, 1)``. Output size per axis
+    ``(n + lo + hi - d·(k - 1) - 1) // s + 1``.
 
     Args:
       x: input ``(N, C_in, *S)`` or unbatched ``(C_in, *S)``.
       w: weight ``(C_out, C_in/groups, *K)``.
+      bias: ``None`` or ``(C_out,)``, added to every output sample of its channel.
       stride: positive int or one per spatial axis.
       padding: non-negative int, a tuple with one int (symmetric) or ``(lo, hi)`` pair per axis,
         or ``"valid"``/``"same"``. ``"same"`` follows TensorFlow (``ceil(n / stride)`` outputs,
@@ -161,7 +193,8 @@ def conv(
       ``(N, C_out, *S')`` (``(C_out, *S')`` for an unbatched input), in the promoted dtype.
 
     Raises:
-      ValueError: weight rank not matching the input, channels not matching ``C_in/groups``,
+      ValueError: a bias not of shape ``(C_out,)``, weight rank not matching the input,
+        channels not matching ``C_in/groups``,
         ``groups`` not dividing the channels, non-positive stride or dilation, negative padding,
         a kernel longer than the padded input (each names the argument and values).
 
@@ -188,8 +221,9 @@ def conv(
     n = tuple(x.shape[-nd:])
     pads = _args.conv_pads(op, _args.padding(op, padding, nd), k_eff, s, n)
     _args.conv_out(op, n, k_eff, s, pads)
-    x, w = common_dtype(op, x, w)
-    return forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)(x)
+    b = _bias(op, bias, w.shape[0])
+    x, w, b = _promote(x, w, b)
+    return add_bias(forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)(x), b, nd)
 
 
 # ---- transposed convolution ------------------------------------------------------------------
@@ -254,6 +288,7 @@ def conv_transpose_op(
 def conv_transpose(
     x: jax.typing.ArrayLike,
     w: jax.typing.ArrayLike,
+    bias: jax.typing.ArrayLike | None = None,
     stride: int | Sequence[int] = 1,
     padding: int | str | Sequence[Any] = 0,
     output_padding: int | Sequence[int] = 0,
@@ -262,13 +297,16 @@ def conv_transpose(
 ) -> jax.Array:
     """The transposed ("deconvolution") layer: ``torch.nn.functional.conv_transpose{1,2,3}d``.
 
-    ``y = (↓s ∘ (↑d w)⋆ ∘ pad)ᵀ x = crop((↑d w) * (↑s x))``: the transpose of :func:`conv` with
-    the same weight, which maps the output size back to the input size. Output size per axis
+    ``y = (↓s ∘ (↑d w)⋆ ∘ pad)ᵀ x + b = crop((↑d w) * (↑s x)) + b``: the transpose of
+    :func:`conv` with the same weight, which maps the output size back to the input size, plus
+    the bias. The arguments are in PyTorch's order (``conv_transpose(x, w, b, stride, padding,
+    output_padding, groups, dilation)``). Output size per axis
     ``(n - 1)·s - 2·padding + d·(k - 1) + 1 + output_padding``.
 
     Args:
       x: input ``(N, C_in, *S)`` or unbatched ``(C_in, *S)``.
       w: weight ``(C_in, C_out/groups, *K)``.
+      bias: ``None`` or ``(C_out,)`` with ``C_out = weight.shape[1]·groups``.
       stride: positive int or one per spatial axis.
       padding: non-negative int, a tuple with one int or ``(lo, hi)`` pair per axis (removed from
         the output), or ``"same"``/``"valid"`` with TensorFlow's ``conv_transpose`` semantics:
@@ -281,9 +319,10 @@ def conv_transpose(
       ``(N, C_out, *S')`` (``(C_out, *S')`` unbatched), in the promoted dtype.
 
     Raises:
-      ValueError: weight rank or channels not matching the input, ``groups`` not dividing the
-        channels, ``output_padding`` not smaller than stride or dilation, negative padding,
-        ``output_padding`` with a string padding, or padding that leaves no output.
+      ValueError: a bias not of shape ``(C_out,)``, weight rank or channels not matching the
+        input, ``groups`` not dividing the channels, ``output_padding`` not smaller than stride
+        or dilation, negative padding, ``output_padding`` with a string padding, or padding
+        that leaves no output.
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
@@ -303,8 +342,9 @@ def conv_transpose(
     g = _groups(op, groups, input_channels=c_in)
     s, d, k_eff, pads = _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation)
     _args.transpose_out(op, tuple(x.shape[-nd:]), k_eff, s, pads)
-    x, w = common_dtype(op, x, w)
-    return _scatter_op(w, nd, s, d, pads, g)(x)
+    b = _bias(op, bias, w.shape[1] * g)
+    x, w, b = _promote(x, w, b)
+    return add_bias(_scatter_op(w, nd, s, d, pads, g)(x), b, nd)
 
 
 def transpose_of_conv(

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
@@ -217,7 +218,7 @@ class MaxPool(Operator):
         nd = len(self.kernel)
         if len(shape) < nd:
             raise ValueError(f"{self._label()}: acts on {nd} trailing axes, got shape {shape}")
-        if not np.issubdtype(dtype, np.floating):
+        if not jnp.issubdtype(dtype, jnp.floating):  # bfloat16 included
             raise TypeError(f"{self._label()}: needs a real floating input, got {dtype}")
         return tuple(shape[:-nd]) + self._out(shape), np.dtype(dtype)
 
@@ -280,9 +281,10 @@ def max_pool(
     padding: int | Sequence[int] = 0,
     dilation: int | Sequence[int] = 1,
     ceil_mode: bool = False,
+    return_indices: bool = False,
     *,
     ndim: int | None = None,
-) -> jax.Array:
+) -> jax.Array | tuple[jax.Array, jax.Array]:
     """Max pooling, exactly ``torch.nn.functional.max_pool{1,2,3}d``.
 
     ``y = ↓s max_k(pad_{-∞}(x))``: the maximum over each (dilated) window, every ``s``-th
@@ -296,11 +298,15 @@ def max_pool(
       padding: ``-inf`` on both sides, at most half the effective window.
       dilation: spacing of the window's taps.
       ceil_mode: round the output size up, as PyTorch.
+      return_indices: also return where each maximum came from: its flat index within its
+        ``(N, C)`` plane of the input (row-major over the spatial axes), the first maximum of
+        the window on ties, as PyTorch; :func:`max_unpool` puts the values back.
       ndim: number of spatial axes (default ``len(kernel_size)`` or ``x.ndim - 2``).
 
     Returns:
       ``(N, C, *S')``, ``S' = (S + 2p - d·(k - 1) - 1) // s + 1`` (rounded up with
-      ``ceil_mode``).
+      ``ceil_mode``); with ``return_indices`` also the integer indices of the same shape (int64
+      with x64 enabled, else int32).
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
@@ -309,4 +315,269 @@ def max_pool(
     """
     op = "max_pool"
     x, nd = _pool_input(op, x, ndim, kernel_size)
-    return max_pool_op(kernel_size, stride, padding, dilation, ceil_mode, ndim=nd)(x)
+    pool = max_pool_op(kernel_size, stride, padding, dilation, ceil_mode, ndim=nd)
+    if not return_indices:
+        return pool(x)
+    pool._infer(tuple(x.shape), np.dtype(x.dtype))  # the checks of the operator form
+    return _max_pool_indices(x, pool)
+
+
+# ---- max pooling with indices, and its inverse ---------------------------------------------------
+def _flat_strides(n: Sequence[int]) -> tuple[int, ...]:
+    """Row-major strides of a spatial block of size ``n`` (PyTorch's flat index per plane)."""
+    return tuple(math.prod(n[i + 1 :]) for i in range(len(n)))
+
+
+def _argmax_taps(taps: jax.Array, positions: np.ndarray) -> tuple[jax.Array, jax.Array]:
+    """Maximum over axis ``-nd - 1`` of ``taps`` (the first one on ties, as PyTorch) and its
+    flat input index read from ``positions`` (same shape as ``taps`` minus the leading axes).
+
+    The value is gathered at the argmax, so its gradient goes to that one sample.
+    """
+    ax = taps.ndim - positions.ndim
+    arg = jnp.expand_dims(jnp.argmax(taps, axis=ax), ax)
+    values = jnp.take_along_axis(taps, arg, axis=ax)
+    table = jnp.broadcast_to(jnp.asarray(positions), taps.shape[:ax] + positions.shape)
+    index = jnp.take_along_axis(table, arg.astype(table.dtype), axis=ax)
+    return jnp.squeeze(values, ax), jnp.squeeze(index, ax)
+
+
+def _max_pool_indices(x: jax.Array, pool: MaxPool) -> tuple[jax.Array, jax.Array]:
+    nd, lead = len(pool.kernel), x.ndim - len(pool.kernel)
+    n = tuple(x.shape[-nd:])
+    out = pool._out(x.shape)
+    k_eff = _args.effective(pool.kernel, pool.dilation)
+    extra = _ceil_extra(n, k_eff, pool.stride, pool.padding, out)
+    pads = [(p, p + e) for p, e in zip(pool.padding, extra)]
+    ninf = np.array(-np.inf, x.dtype)
+    xp = lax.pad(x, ninf, [(0, 0, 0)] * lead + [(a, b, 0) for a, b in pads])
+    strides = _flat_strides(n)
+    taps, positions = [], []
+    for t in itertools.product(*(range(k) for k in pool.kernel)):
+        idx = tuple(
+            slice(ti * di, ti * di + (oi - 1) * si + 1, si)
+            for ti, di, oi, si in zip(t, pool.dilation, out, pool.stride)
+        )
+        taps.append(xp[(Ellipsis, *idx)])
+        pos = np.zeros(out, np.int64)
+        for i, (ti, di, oi, si, pi) in enumerate(
+            zip(t, pool.dilation, out, pool.stride, pool.padding)
+        ):
+            shape = [1] * nd
+            shape[i] = oi
+            pos = pos + ((np.arange(oi) * si - pi + ti * di) * strides[i]).reshape(shape)
+        positions.append(pos)
+    return _argmax_taps(jnp.stack(taps, axis=lead), np.stack(positions))
+
+
+def _unpool_scatter_fwd(x2, idx2, size):
+    rows = jnp.arange(x2.shape[0])[:, None]
+    return jnp.zeros((x2.shape[0], size), x2.dtype).at[rows, idx2].set(x2, mode="drop")
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
+def _unpool_scatter(x2, idx2, size):
+    return _unpool_scatter_fwd(x2, idx2, size)
+
+
+def _unpool_fwd(x2, idx2, size):
+    return _unpool_scatter_fwd(x2, idx2, size), idx2
+
+
+def _unpool_bwd(size, idx2, g):
+    # PyTorch's backward: every input reads the gradient at its index (a gather), duplicates too.
+    gx = jnp.take_along_axis(g, idx2, axis=1, mode="fill", fill_value=0)
+    return gx, np.zeros(idx2.shape, jax.dtypes.float0)
+
+
+_unpool_scatter.defvjp(_unpool_fwd, _unpool_bwd)
+
+
+def max_unpool(
+    x: jax.typing.ArrayLike,
+    indices: jax.typing.ArrayLike,
+    kernel_size: int | Sequence[int],
+    stride: int | Sequence[int] | None = None,
+    padding: int | Sequence[int] = 0,
+    output_size: Sequence[int] | None = None,
+    *,
+    ndim: int | None = None,
+) -> jax.Array:
+    """``torch.nn.functional.max_unpool{1,2,3}d``: the maxima put back where they came from.
+
+    ``y = Pᵀ x``, ``P`` the selection of the samples that :func:`max_pool` with
+    ``return_indices=True`` picked: a zero output of the pooled input's size with ``x`` written
+    at ``indices`` (flat positions within each ``(N, C)`` plane), the SegNet up-sampler. Linear in
+    ``x``; its gradient reads the output gradient at ``indices``, as PyTorch's.
+
+    Args:
+      x: ``(N, C, *S)`` (any leading axes), the pooled values.
+      indices: integer array of ``x``'s shape, from ``max_pool(..., return_indices=True)``.
+      kernel_size, stride, padding: those of the pooling.
+      output_size: the spatial size to restore (default ``(S - 1)·s - 2p + k``; PyTorch allows
+        sizes strictly within ``stride`` of it, to undo a floor). Extra leading entries
+        (``(N, C, *S)``) are ignored.
+      ndim: number of spatial axes (default ``len(kernel_size)`` or ``x.ndim - 2``).
+
+    Returns:
+      ``(N, C, *output_size)`` in ``x``'s dtype. Indices outside the output are dropped (a
+      concrete ``indices`` array is checked instead).
+
+    Raises:
+      ValueError: indices of another shape than ``x``, a non-integer indices dtype, an
+        ``output_size`` too far from the default, indices outside the output.
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca
+      >>> y, i = ca.nn.max_pool(jnp.array([[[1.0, 3.0, 5.0, 2.0]]]), 2, return_indices=True)
+      >>> ca.nn.max_unpool(y, i, 2).tolist()
+      [[[0.0, 3.0, 5.0, 0.0]]]
+    """
+    op = "max_unpool"
+    x, nd = _pool_input(op, x, ndim, kernel_size)
+    _, k, s, p, _, _ = _geometry(op, kernel_size, stride, padding, 1, nd)
+    idx = jnp.asarray(indices)
+    if tuple(idx.shape) != tuple(x.shape):
+        raise ValueError(
+            f"{op}: indices must have the input's shape {tuple(x.shape)}, got shape "
+            f"{tuple(idx.shape)}"
+        )
+    if not jnp.issubdtype(idx.dtype, jnp.integer):
+        raise ValueError(f"{op}: indices must be integers, got dtype {idx.dtype}")
+    n = tuple(x.shape[-nd:])
+    default = tuple((ni - 1) * si - 2 * pi + ki for ni, si, pi, ki in zip(n, s, p, k))
+    if output_size is None:
+        size = default
+    else:
+        given = tuple(output_size)
+        if len(given) == nd + 2:
+            given = given[2:]
+        size = _args.ints(op, "output_size", given, nd, 1)
+        for o, dflt, si in zip(size, default, s):
+            if not dflt - si < o < dflt + si:
+                raise ValueError(
+                    f"{op}: output_size must be within stride of the default size {default} "
+                    f"(stride {s}), got output_size={tuple(output_size)}"
+                )
+    total = math.prod(size)
+    if not isinstance(idx, jax.core.Tracer) and idx.size:
+        lo, hi = int(jnp.min(idx)), int(jnp.max(idx))
+        if lo < 0 or hi >= total:
+            raise ValueError(
+                f"{op}: indices must lie in [0, {total}) for output_size {size}, got values "
+                f"from {lo} to {hi}"
+            )
+    lead = x.shape[:-nd]
+    x2 = x.reshape((math.prod(lead), -1))
+    idx2 = idx.reshape(x2.shape)
+    return _unpool_scatter(x2, idx2, total).reshape(lead + size)
+
+
+# ---- adaptive pooling --------------------------------------------------------------------------
+def _adaptive_geometry(op, x, output_size, ndim):
+    x, nd = _pool_input(op, x, ndim, output_size)
+    n = tuple(x.shape[-nd:])
+    vals = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if len(vals) != nd:
+        raise ValueError(
+            f"{op}: output_size must be an int or a tuple of {nd} entries, got "
+            f"output_size={output_size!r}"
+        )
+    vals = tuple(ni if v is None else v for v, ni in zip(vals, n))
+    return x, nd, n, _args.ints(op, "output_size", vals, nd, 1)
+
+
+def adaptive_avg_pool(
+    x: jax.typing.ArrayLike,
+    output_size: int | Sequence[int | None] | None,
+    *,
+    ndim: int | None = None,
+) -> jax.Array:
+    """``torch.nn.functional.adaptive_avg_pool{1,2,3}d``: averages over adaptive windows.
+
+    Output ``j`` averages the input window ``[floor(j·n/m), ceil((j+1)·n/m))`` on each axis;
+    linear and separable. When ``m`` divides ``n`` on every axis this is
+    ``(1/k) ↓k (1_k ⋆ x)`` (:func:`avg_pool_op`, ``k = n/m``).
+
+    Args:
+      x: ``(N, C, *S)`` (any leading axes).
+      output_size: an int, or one per spatial axis (``None`` keeps that axis's size).
+      ndim: number of spatial axes (default ``len(output_size)`` or ``x.ndim - 2``).
+
+    Returns:
+      ``(N, C, *output_size)`` in ``x``'s dtype.
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca
+      >>> ca.nn.adaptive_avg_pool(jnp.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2).tolist()
+      [[[2.0, 4.0]]]
+    """
+    from ._interp import area_table, weigh_axis
+
+    op = "adaptive_avg_pool"
+    x, nd, n, m = _adaptive_geometry(op, x, output_size, ndim)
+    if all(ni % mi == 0 for ni, mi in zip(n, m)):
+        if n == m:
+            return x
+        return avg_pool_op(tuple(ni // mi for ni, mi in zip(n, m)), ndim=nd)(x)
+    y = x
+    for i, (ni, mi) in enumerate(zip(n, m)):
+        if ni != mi:
+            idx, w, _ = area_table(ni, mi)
+            y = weigh_axis(y, idx, w, x.ndim - nd + i)
+    return y
+
+
+def adaptive_max_pool(
+    x: jax.typing.ArrayLike,
+    output_size: int | Sequence[int | None] | None,
+    return_indices: bool = False,
+    *,
+    ndim: int | None = None,
+) -> jax.Array | tuple[jax.Array, jax.Array]:
+    """``torch.nn.functional.adaptive_max_pool{1,2,3}d``: maxima over adaptive windows.
+
+    The windows are those of :func:`adaptive_avg_pool`; the gradient goes to each window's
+    (first) maximum, as PyTorch's.
+
+    Args:
+      x: ``(N, C, *S)`` (any leading axes), real floating.
+      output_size: an int, or one per spatial axis (``None`` keeps that axis's size).
+      return_indices: also return the flat index of each maximum within its ``(N, C)`` plane
+        (for :func:`max_unpool`).
+      ndim: number of spatial axes (default ``len(output_size)`` or ``x.ndim - 2``).
+
+    Returns:
+      ``(N, C, *output_size)`` in ``x``'s dtype, and the indices when asked.
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca
+      >>> ca.nn.adaptive_max_pool(jnp.array([[[1.0, 5.0, 3.0, 4.0, 2.0]]]), 2).tolist()
+      [[[5.0, 4.0]]]
+    """
+    from ._interp import area_table, gather_axis
+
+    op = "adaptive_max_pool"
+    x, nd, n, m = _adaptive_geometry(op, x, output_size, ndim)
+    if not jnp.issubdtype(x.dtype, jnp.floating):
+        raise TypeError(f"{op}: needs a real floating input, got {x.dtype}")
+    lead = x.ndim - nd
+    strides = _flat_strides(n)
+    g = x
+    valid = np.ones((), bool)
+    pos = np.zeros((), np.int64)
+    for i, (ni, mi) in enumerate(zip(n, m)):
+        idx, _, ok = area_table(ni, mi)
+        g = gather_axis(g, idx, lead + 2 * i)  # (..., m0, L0, ..., m_i, L_i, n_{i+1}, ...)
+        valid = np.multiply.outer(valid, ok)
+        pos = np.add.outer(pos, idx * strides[i])
+    # axes (m0, L0, m1, L1, ...) -> (L0, L1, ..., m0, m1, ...), then flatten the L axes
+    order = [2 * i + 1 for i in range(nd)] + [2 * i for i in range(nd)]
+    g = jnp.transpose(g, tuple(range(lead)) + tuple(lead + a for a in order))
+    taps = math.prod(g.shape[lead : lead + nd])
+    g = g.reshape(g.shape[:lead] + (taps, *m))
+    valid = np.transpose(valid, order).reshape((taps, *m))
+    pos = np.transpose(pos, order).reshape((taps, *m))
+    g = jnp.where(jnp.asarray(valid), g, np.array(-np.inf, x.dtype))
+    values, index = _argmax_taps(g, pos)
+    return (values, index) if return_indices else values
