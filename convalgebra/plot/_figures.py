@@ -197,11 +197,13 @@ class _Sliding:
         h = np.where(ok, self.hs[:, np.clip(j, 0, k - 1)], 0.0)
         return h * self.xs
 
-    def frames(self, n: int) -> np.ndarray:
-        """``n`` output indices spread over the support of ``y`` and a margin."""
-        big = np.nonzero(np.abs(self.y) > 1e-6 * max(float(np.max(np.abs(self.y))), 1e-30))[0]
+    def frames(self, n: int, animate: bool = True) -> np.ndarray:
+        """``n`` output indices spread over the support of ``y`` and a margin (animations), or
+        over where ``|y|`` is at least a quarter of its peak (a strip: every panel overlaps)."""
+        peak = max(float(np.max(np.abs(self.y))), 1e-30)
+        big = np.nonzero(np.abs(self.y) > (1e-6 if animate else 0.25) * peak)[0]
         lo, hi = (big[0], big[-1]) if big.size else (0, self.y.size - 1)
-        margin = round(2.0 / self.dt)
+        margin = round(2.0 / self.dt) if animate else 0
         lo, hi = max(0, lo - margin), min(self.y.size - 1, hi + margin)
         return np.unique(np.linspace(lo, hi, n).round().astype(int))
 
@@ -316,7 +318,20 @@ def _draw_sliding(subfig, d: _Sliding, m: int, xlim, ylims, labels: bool = True)
 def _limits(ds: list[_Sliding], ms: list[np.ndarray]):
     xlims = []
     for d, mm in zip(ds, ms):
-        taus = np.concatenate([d.kernel_at(int(mm[0])), d.kernel_at(int(mm[-1])), d.ty[mm]])
+
+        def where(t, v, rel=1e-2):  # where |v| is visible
+            v = np.abs(v).max(axis=0) if v.ndim > 1 else np.abs(v)
+            return t[v > rel * max(float(v.max()), 1e-30)]
+
+        taus = np.concatenate(
+            [
+                where(d.kernel_at(int(mm[0])), d.hs),
+                where(d.kernel_at(int(mm[-1])), d.hs),
+                where(d.tx, d.xs),
+                where(d.ty, d.y, 1e-3),
+                d.ty[mm],
+            ]
+        )
         xlims.append((float(taus.min()) - 0.5 * d.dt, float(taus.max()) + 0.5 * d.dt))
     top = np.concatenate([np.ravel(a) for d in ds for a in (d.xs, d.hs, 0.0)])
     out = np.concatenate([np.ravel(a) for d in ds for a in (d.y, 0.0)])
@@ -406,7 +421,7 @@ def sliding(
                 f"plot.sliding: Pillow is missing, writing a strip to {path}", stacklevel=2
             )
     n = frames if gif else strip
-    ms = [d.frames(n) for d in ds]
+    ms = [d.frames(n, animate=gif) for d in ds]
     n = min(len(m) for m in ms)
     ms = [m[np.linspace(0, len(m) - 1, n).round().astype(int)] for m in ms]
     xlims, ylims = _limits(ds, ms)
@@ -590,7 +605,7 @@ def _fig_sliding(discrete: bool, channels: int, ops: tuple[str, ...], gif: bool)
     def build(path: str, quick: bool) -> str:
         if not gif:
             return sliding(
-                ops=ops, discrete=discrete, channels=channels, strip=3, path=path, dpi=64
+                ops=ops, discrete=discrete, channels=channels, strip=3, path=path, dpi=66
             )
         frames = 6 if quick else (20 if discrete else 36)
         return sliding(
