@@ -106,7 +106,7 @@ def tour() -> list[str]:
     names = {2.0: "q0", 3.0: "q1", 5.0: "q2", 0.0: "."}
     x4 = _F64((4,), q.dtype)
 
-    print("1. Every operator is a matrix (ca.matrix; q = (q0 q1 q2)).")
+    print("1. Every operator is a matrix (ca.matrix; q = (q0 q1 q2)); ca.plot.matrix draws it.")
     for label, op, like in [
         ("↓2 on 4 samples: keeps x0, x2", ca.down(2), x4),
         ("↑2 on 2 samples: ↓2ᵀ, zeros in between", ca.up(2), _F64((2,), q.dtype)),
@@ -261,7 +261,8 @@ def bench_summary(rows: list[dict]) -> str:
 
 def _bench(quick: bool, plot_path: str | None) -> bool:
     size = "CI sizes (--quick): tiny, ratios only" if quick else "8 x 64 channels, 128², k4, s2"
-    print(f"\n4. The benchmark, summarised: {size}; about a minute, progress on stderr.")
+    took = "seconds" if quick else "one to two minutes"
+    print(f"\n4. The benchmark, summarised: {size}; {took}, progress on stderr.")
     print("  Each number is a family's fastest time over the fastest formulation of the row")
     print("  (1.00x = it is the fastest); convalgebra = the lowered program users get. Full")
     print("  tables: python -m convalgebra.bench (--json, --markdown, --plot).")

@@ -77,12 +77,12 @@ def test_bad_figure_arguments_fail_before_the_tour(argv, message, tmp_path, caps
 
 def test_progress_talks_during_silence_off_a_terminal():
     stream = io.StringIO()
-    p = report.Progress(4, stream=stream, tty=False, every=0.0)
+    p = report.Progress(4, stream=stream, tty=False, every=0.1)
     try:
         p.step("t2d_k4_s2 grad lax.conv_transpose")
-        time.sleep(1.3)  # a long compile: the heartbeat speaks
+        time.sleep(0.35)  # a long compile: the heartbeat speaks
         p.calls(3, 12, 95.0)
-        time.sleep(1.2)
+        time.sleep(0.35)
     finally:
         p.close()
     lines = stream.getvalue().splitlines()
@@ -152,3 +152,26 @@ def test_the_whole_tour_quick(tmp_path):
     assert "median ms" not in out
     for name in ("matrix.png", "sliding.gif", "sliding.png", "overlap.png", "benchmark.png"):
         assert (tmp_path / name).stat().st_size > 1000, name
+
+
+def test_run_group_reports_each_timed_call():
+    from convalgebra.bench import cases, registry, timing
+
+    registry.load_all()
+    case = next(c for c in cases.all_cases(quick=True) if c.name == "s1d_k9_s2")
+    entries = [e for e in registry.entries(case.kind) if e.family == "lax"][:2]
+    seen, steps = [], []
+    rows = timing.run_group(
+        case,
+        "forward",
+        entries,
+        cases.make_inputs(case),
+        timing.Config(repeat=3, budget=0.01),
+        steps.append,
+        lambda done, total, left: seen.append((done, total, left)),
+    )
+    assert len(steps) == len(entries) + 1 and steps[-1].endswith("timing")
+    n = sum(len(r.times) for r in rows)
+    assert [s[0] for s in seen] == list(range(1, n + 1))
+    assert all(s[1] == n for s in seen) and seen[-1][2] == 0.0
+    assert all(s[2] >= 0.0 for s in seen)

@@ -339,7 +339,7 @@ class Progress:
             print("\r" + " " * 118 + "\r", end="", file=self.stream, flush=True)
 
     def _beat(self) -> None:
-        while not self._stop.wait(1.0):
+        while not self._stop.wait(min(1.0, max(self.every, 0.05))):
             with self._lock:
                 if self.label is not None and time.perf_counter() - self.last >= self.every:
                     self._show()
