@@ -357,6 +357,20 @@ def test_bad_reg(reg, match):
         solve(A, jnp.zeros(8), jnp.zeros(8), reg=reg)
 
 
+def test_traced_reg_is_differentiable(rng):
+    q = jnp.asarray(rng.standard_normal(3))
+    x = jnp.asarray(rng.standard_normal(8))
+    A = ca.down(2) @ ca.conv(q, "circular")
+    y = A(x)
+    xs = jax.ShapeDtypeStruct(x.shape, x.dtype)
+    f = fast_jit(lambda lam: solve(A, y, xs, reg=lam)[0])
+    close(f(jnp.asarray(0.3)), oracle(A, y, x, 0.3), 1e-9)
+    # d x / d λ = -(AᵀA + λI)⁻¹ x(λ)
+    M = dense(A, x)
+    want = -np.linalg.solve(M.T @ M + 0.3 * np.eye(8), oracle(A, y, x, 0.3))
+    close(jax.jacfwd(f)(jnp.asarray(0.3)), want, 1e-8)
+
+
 def test_bad_y_and_method():
     A = ca.down(2) @ ca.conv(jnp.ones(3), "circular")
     x = jnp.zeros(8)

@@ -72,9 +72,10 @@ def _check_reg(name: str, reg: Any) -> None:
             f"{name}: reg (λ) must be a scalar (one weight for the whole penalty), got an array "
             f"of shape {jnp.shape(reg)}"
         )
-    if hasattr(reg, "dtype") and not jnp.issubdtype(reg.dtype, jnp.floating | jnp.integer):
-        if jnp.issubdtype(reg.dtype, jnp.complexfloating):
-            raise ValueError(f"{name}: reg (λ) must be real, got dtype {reg.dtype}")
+    if hasattr(reg, "dtype") and not (
+        jnp.issubdtype(reg.dtype, jnp.floating) or jnp.issubdtype(reg.dtype, jnp.integer)
+    ):
+        raise ValueError(f"{name}: reg (λ) must be real, got dtype {reg.dtype}")
     try:
         v = float(reg)
     except (jax.errors.ConcretizationTypeError, TypeError):
