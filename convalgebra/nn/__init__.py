@@ -36,3 +36,12 @@ from ._resample import upsample_conv_fused as upsample_conv_fused
 from ._resample import upsample_conv_kernel as upsample_conv_kernel
 from ._resample import upsample_nearest as upsample_nearest
 from ._resample import upsample_nearest_op as upsample_nearest_op
+
+
+def __getattr__(name: str):
+    """``ca.nn.flax`` and ``ca.nn.equinox``: the optional module files, imported on first use."""
+    if name in ("flax", "equinox"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -272,7 +272,7 @@ def interpolate(
 
     fast = _polyphase(x, n, out, factors, mode, align)
     if fast is not None:
-        return fast
+        return fast.astype(x.dtype)  # bfloat16 stays bfloat16 (see nn/_resample.py, _keep)
     y = x
     for i in range(nd):
         ax = 2 + i

@@ -183,7 +183,7 @@ def avg_pool(
         ndim=nd,
         in_size=n,
     )
-    return a(x)
+    return a(x).astype(x.dtype)  # bfloat16 stays bfloat16 (see nn/_resample.py, _keep)
 
 
 @pytree_node()
@@ -519,7 +519,7 @@ def adaptive_avg_pool(
     if all(ni % mi == 0 for ni, mi in zip(n, m)):
         if n == m:
             return x
-        return avg_pool_op(tuple(ni // mi for ni, mi in zip(n, m)), ndim=nd)(x)
+        return avg_pool_op(tuple(ni // mi for ni, mi in zip(n, m)), ndim=nd)(x).astype(x.dtype)
     y = x
     for i, (ni, mi) in enumerate(zip(n, m)):
         if ni != mi:

@@ -111,6 +111,11 @@ def upsample_bilinear_op(factor: int | Sequence[int], ndim: int | None = None) -
     )
 
 
+# _keep: the core's weak kernels (Python lists) adopt the input's dtype only when NumPy calls it
+# inexact, which bfloat16 is not: under x64 a bfloat16 input would come out float64. The layer
+# functions cast back to the input's dtype (exact here: the results are bfloat16 sums).
+
+
 def _input(op: str, x: Any) -> jax.Array:
     x = as_array(op, "input", x)
     if x.ndim < 3:
@@ -139,7 +144,7 @@ def upsample_nearest(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> ja
       [[[1.0, 1.0, 2.0, 2.0]]]
     """
     x = _input("upsample_nearest", x)
-    return upsample_nearest_op(factor, x.ndim - 2)(x)
+    return upsample_nearest_op(factor, x.ndim - 2)(x).astype(x.dtype)  # bfloat16: see _keep
 
 
 def upsample_bilinear(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> jax.Array:
@@ -162,7 +167,7 @@ def upsample_bilinear(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> j
       [[[0.0, 1.0, 3.0, 4.0]]]
     """
     x = _input("upsample_bilinear", x)
-    return upsample_bilinear_op(factor, x.ndim - 2)(x)
+    return upsample_bilinear_op(factor, x.ndim - 2)(x).astype(x.dtype)  # bfloat16: see _keep
 
 
 def bilinear_kernel(factor: int, channels: int, ndim: int = 2, dtype: Any = None) -> jax.Array:
@@ -248,6 +253,7 @@ def upsample_conv_kernel(
         )
     box = _outer([[1.0] * k for k in ks])
     merged = _ops.conv(box, "full", ndim=nd)(w)  # the algebra applied to the kernel itself
+    merged = merged.astype(w.dtype)  # sums of taps: exact; keeps bfloat16 (see _keep)
     merged = jnp.flip(merged, axis=tuple(range(2, 2 + nd)))
     g, rest = groups, merged.shape[2:]
     merged = merged.reshape((g, c_out // g, c_in_g, *rest))
