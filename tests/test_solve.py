@@ -135,6 +135,34 @@ def test_aliasing_matches_dense(rng, kshape, nd, k, phase, xshape, lam):
     close(xh, oracle(A, y, x, lam), 1e-8)
 
 
+@pytest.mark.parametrize(
+    "kshape,nd,xshape", [((3,), 1, (8,)), ((3, 3), 2, (4, 6)), ((2, 2, 2), 2, (3, 2, 4, 4))]
+)
+def test_aliasing_with_regulariser(rng, kshape, nd, xshape):
+    q = jnp.asarray(rng.standard_normal(kshape))
+    x = jnp.asarray(rng.standard_normal(xshape))
+    A = ca.down(2, ndim=nd) @ ca.conv(q, "circular", ndim=nd)
+    d = jnp.array([-1.0, 1.0])
+    if nd == 1:
+        L = ca.corr(d, "circular")
+    else:
+        L = ca.corr(d[None, :], "circular") + ca.corr(d[:, None], "circular")
+    y = A(x)
+    xh, info = jsolve(A, y, x, reg=0.1, L=L)
+    assert info.method == "aliasing" and "systems per group" in info.reason
+    close(xh, oracle(A, y, x, 0.1, L), 1e-9)
+
+
+def test_closed_form_without_unique_minimiser_is_reported(rng):
+    q = jnp.asarray(rng.standard_normal((3, 3)))
+    x = jnp.asarray(rng.standard_normal((4, 4)))
+    A = ca.down(2, ndim=2) @ ca.conv(q, "circular")
+    L = ca.corr(jnp.array([[-1.0, 1.0]]), "circular")  # blind to vertical structure
+    with pytest.warns(RuntimeWarning, match="no unique minimiser"):
+        _, info = solve(A, A(x), x, reg=0.1, L=L)
+    assert info.method == "aliasing" and not bool(info.converged)
+
+
 def test_aliasing_complex(rng):
     q = jnp.asarray(rand(rng, (3,), np.complex128))
     x = jnp.asarray(rand(rng, (8,), np.complex128))
@@ -189,6 +217,29 @@ def test_cg_matches_dense(rng, lam):
     assert info.method == "cg" and "no closed form" in info.reason
     assert bool(info.converged) and float(info.residual) <= 2e-10
     close(xh, oracle(A, y, x, lam), 1e-7)
+
+
+def test_cg_float32(rng):
+    q = jnp.asarray(rng.standard_normal(3), jnp.float32)
+    x = jnp.asarray(rng.standard_normal(12), jnp.float32)
+    A = ca.conv(q, "full")
+    xh, info = jsolve(A, A(x), x, reg=0.01)
+    assert info.method == "cg" and xh.dtype == jnp.float32 and info.residual.dtype == jnp.float32
+    close(xh, oracle(A, A(x), x.astype(np.float64), 0.01), 1e-3)
+
+
+@pytest.mark.skipif(not HAS_LINEAX, reason="lineax not installed")
+def test_lsmr_gradient_matches_cg(rng):
+    q0 = jnp.asarray(rng.standard_normal(3))
+    y0 = jnp.asarray(rng.standard_normal(5))
+    x = jax.ShapeDtypeStruct((10,), jnp.float64)
+
+    def loss(q, method):
+        return jnp.sum(solve(_blur_down(q), y0, x, reg=0.1, method=method, tol=1e-12)[0] ** 2)
+
+    g_cg = fast_jit(jax.grad(lambda q: loss(q, "cg")))(q0)
+    g_lsmr = fast_jit(jax.grad(lambda q: loss(q, "lsmr")))(q0)
+    close(g_lsmr, g_cg, 1e-6)
 
 
 def test_cg_underdetermined_is_least_norm(rng):

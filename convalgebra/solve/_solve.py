@@ -34,8 +34,9 @@ class SolveInfo:
         report it (``jax.scipy.sparse.linalg.cg`` does not).
       residual: the relative residual of the normal equations,
         ``‖Aᴴ(A x − y) + λ LᴴL x‖ / ‖Aᴴ y‖``, computed from the returned ``x``.
-      converged: ``residual <= tol`` (iterative) or all finite (closed forms). Under ``jit`` this
-        array is the record; the warning is issued through ``jax.debug.callback``.
+      converged: ``residual <= 2·tol`` (iterative) or ``residual <= √eps`` (closed forms, where
+        a failure means the problem has no unique minimiser). Under ``jit`` this array is the
+        record; the warning is issued through ``jax.debug.callback``.
     """
 
     method: str
@@ -160,19 +161,29 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
     alias, why = st.aliasing(A, tuple(xs.shape))
     if alias is None:
         why_not["aliasing"] = f"A is not ↓k ∘ circular: {why}"
-    elif L is not None:
-        why_not["aliasing"] = "the aliasing closed form is implemented for L = I only"
-    elif real_x and alias.circ.complex_kernel:
+    elif L is not None and (
+        l_circ is None or st._merge(l_circ, st.Circular(len(alias.factors), None, False)) is None
+    ):
+        why_not["aliasing"] = (
+            f"L is not a circular convolution on the same {len(alias.factors)} axes: "
+            f"{st.missing_circular(L) or repr(L)}"
+        )
+    elif real_x and (alias.circ.complex_kernel or (L is not None and l_circ.complex_kernel)):
         why_not["aliasing"] = "a complex kernel with a real x (the real-constrained problem)"
     else:
         K = int(np.prod(alias.factors))
+        how = (
+            "inverted by Sherman-Morrison-Woodbury (Zhao et al., IEEE TIP 2016)"
+            if L is None
+            else f"plus the diagonal λ|Ĝ|², solved as {K}×{K} systems per group"
+        )
         found.append(
             _Choice(
                 "aliasing",
                 f"↓{alias.factors} ∘ circular convolution: AᴴA couples the {K} aliased "
-                "frequencies of each group by a rank-one term, inverted by Sherman-Morrison-"
-                "Woodbury (Zhao et al., IEEE TIP 2016): one FFT pass",
+                f"frequencies of each group by a rank-one term, {how}: one FFT pass",
                 alias=alias,
+                l_circ=l_circ if L is not None else None,
             )
         )
     return found, why_not
@@ -249,7 +260,45 @@ def _fourier(c: _Choice, A, L, y, xs, lam) -> jax.Array:
     return _finish(jnp.fft.ifftn(X, axes=axes), xs)
 
 
-def _aliasing(c: _Choice, A, y, xs, lam) -> jax.Array:
+def _groups(a: jax.Array, factors: tuple[int, ...]) -> jax.Array:
+    """(..., N1, ..., Nd) -> (..., M1, ..., Md, K): the K aliases f = j·M + m of each group."""
+    nd = len(factors)
+    lead = a.shape[: a.ndim - nd]
+    Ms = tuple(n // k for n, k in zip(a.shape[-nd:], factors))
+    a = a.reshape(lead + tuple(v for k, m in zip(factors, Ms) for v in (k, m)))
+    nl = len(lead)
+    a = jnp.moveaxis(a, [nl + 2 * i for i in range(nd)], list(range(a.ndim - nd, a.ndim)))
+    return a.reshape((*lead, *Ms, int(np.prod(factors))))
+
+
+def _ungroup(a: jax.Array, factors: tuple[int, ...]) -> jax.Array:
+    """The inverse of :func:`_groups`."""
+    nd = len(factors)
+    lead, Ms = a.shape[: a.ndim - nd - 1], a.shape[a.ndim - nd - 1 : -1]
+    a = a.reshape((*lead, *Ms, *factors))
+    nl = len(lead)
+    a = jnp.moveaxis(a, list(range(a.ndim - nd, a.ndim)), [nl + 2 * i for i in range(nd)])
+    return a.reshape((*lead, *(k * m for k, m in zip(factors, Ms))))
+
+
+def _aliasing_reg(al, H, G, Y, lam, cd) -> jax.Array:
+    """Per group: (λ diag|g|² + (1/K) conj(h) hᵀ) x = conj(h) ŷ, K×K systems."""
+    H, G = jnp.broadcast_arrays(H, G)
+    lead = jnp.broadcast_shapes(
+        H.shape[: H.ndim - len(al.factors)], Y.shape[: Y.ndim - len(al.factors)]
+    )
+    H = jnp.broadcast_to(H, lead + H.shape[H.ndim - len(al.factors) :])
+    G = jnp.broadcast_to(G, H.shape)
+    h, g = _groups(H, al.factors), _groups(G, al.factors)
+    K = h.shape[-1]
+    lamc = lam.astype(cd)
+    M = jnp.conj(h)[..., :, None] * h[..., None, :] / K
+    M = M + jnp.eye(K, dtype=cd) * (lamc * (jnp.conj(g) * g))[..., None, :]
+    rhs = jnp.conj(h) * jnp.broadcast_to(Y, lead + Y.shape[Y.ndim - len(al.factors) :])[..., None]
+    return _ungroup(jnp.linalg.solve(M, rhs[..., None])[..., 0], al.factors)
+
+
+def _aliasing(c: _Choice, A, L, y, xs, lam) -> jax.Array:
     al = c.alias
     nd = len(al.factors)
     axes = tuple(range(-nd, 0))
@@ -260,6 +309,11 @@ def _aliasing(c: _Choice, A, y, xs, lam) -> jax.Array:
     if any(al.phases):  # ↓k with phase p samples x[k·m + p]: a circular shift by -p first
         h = jnp.roll(h, tuple(-p for p in al.phases), axis=axes)
     H = jnp.fft.fftn(h, axes=axes)
+    if L is not None:
+        circ = st._merge(al.circ, c.l_circ)
+        G = jnp.fft.fftn(st.impulse(L, xs, circ, nd).astype(cd), axes=axes)
+        Y = jnp.fft.fftn(y.astype(cd), axes=axes)
+        return _finish(jnp.fft.ifftn(_aliasing_reg(al, H, G, Y, lam, cd), axes=axes), xs)
     P = (H.real**2 + H.imag**2).astype(_real_dtype(cd))
     # group the k^d aliases: frequency f = j·M + m on each axis -> (..., k1, M1, ..., kd, Md)
     lead = P.shape[: P.ndim - nd]
@@ -338,8 +392,9 @@ def _default_tol(dtype: np.dtype) -> float:
 def _warn_host(converged, residual, method):
     if not np.all(np.asarray(converged)):
         warnings.warn(
-            f"solve: method {method!r} did not converge within the iteration budget (relative "
-            f"normal-equation residual {np.max(np.asarray(residual)):.3g}); see info.converged",
+            f"solve: method {method!r} did not converge (relative normal-equation residual "
+            f"{np.max(np.asarray(residual)):.3g}): the iteration budget is spent, or, for a "
+            "closed form, the problem has no unique minimiser; see info.converged",
             RuntimeWarning,
             stacklevel=3,
         )
@@ -440,7 +495,7 @@ def solve(
     if choice.method == "fourier":
         x, steps = _fourier(choice, A, L, y, xs, lam), jnp.asarray(0, jnp.int32)
     elif choice.method == "aliasing":
-        x, steps = _aliasing(choice, A, y, xs, lam), jnp.asarray(0, jnp.int32)
+        x, steps = _aliasing(choice, A, L, y, xs, lam), jnp.asarray(0, jnp.int32)
     elif choice.method == "adjoint":
         x, steps = _adjoint(choice, A, y, xs, lam), jnp.asarray(0, jnp.int32)
     else:
@@ -453,13 +508,14 @@ def solve(
     rnorm = jnp.linalg.norm(normal_op(x) - b)
     residual = jnp.where(bnorm > 0, rnorm / jnp.where(bnorm > 0, bnorm, 1), rnorm).astype(rd)
     if choice.method in CLOSED:
-        converged = jnp.isfinite(residual)  # exact up to rounding: only a NaN/inf fails
+        # exact up to rounding (eps · cond); a singular system (no unique minimiser) is caught
+        converged = jnp.isfinite(residual) & (residual <= float(np.sqrt(jnp.finfo(rd).eps)))
     else:
         t = _default_tol(xs.dtype) if tol is None else float(tol)
         # the recursive CG residual can drift from the true one by rounding: 2x slack
         converged = residual <= 2 * t
     info = SolveInfo(choice.method, choice.reason, steps, residual, converged)
-    if warn and choice.method not in CLOSED:
+    if warn:
         try:
             ok = bool(converged)
         except (jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError):
