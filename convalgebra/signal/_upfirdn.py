@@ -1,0 +1,408 @@
+"""Rational resampling: ``upfirdn``, ``resample_poly``, FIR ``decimate`` and the filter design.
+
+Each is built from the algebra: ``↓q crop(h * ↑p ext(x))``. The lowering engine turns that
+expression into a polyphase program that computes only the kept samples.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import convalgebra as ca
+
+from ._bank import run
+from ._extend import SCIPY_MODES, extend
+
+_SCIPY_TO_EXT = {
+    "constant": "zero",
+    "edge": "edge",
+    "wrap": "periodic",
+    "symmetric": "symmetric",
+    "reflect": "reflect",
+    "smooth": "smooth",
+    "antisymmetric": "antisymmetric",
+    "antireflect": "antireflect",
+    "line": "line",
+}
+
+
+def _factor(fn: str, name: str, k: Any) -> int:
+    if isinstance(k, (bool, np.bool_)):
+        raise TypeError(f"{fn}: {name} must be a positive int, got {k!r}")
+    try:
+        v = operator.index(k)
+    except TypeError:
+        raise TypeError(f"{fn}: {name} must be a positive int, got {k!r}") from None
+    if v < 1:
+        raise ValueError(f"{fn}: {name} must be a positive int (>= 1), got {v}")
+    return v
+
+
+def _filter1d(fn: str, h: Any) -> Any:
+    arr = h if isinstance(h, jax.Array) else np.asarray(h)
+    if arr.ndim != 1:
+        raise ValueError(f"{fn}: the filter must be 1-D, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{fn}: the filter must not be empty")
+    return arr
+
+
+def upfirdn_length(n: int, k: int, up: int, down: int) -> int:
+    """SciPy's output length of ``upfirdn``: ``((n - 1) * up + k - 1) // down + 1``."""
+    return ((n - 1) * up + k - 1) // down + 1
+
+
+def _widths(n: int, k: int, up: int, down: int) -> tuple[int, int]:
+    """The samples left and right of ``x`` the filter reaches at the kept outputs."""
+    last = (upfirdn_length(n, k, up, down) - 1) * down
+    return -(-(k - 1) // up), max(0, last // up - (n - 1))
+
+
+def _core(h: jax.Array, n: int, before: int, after: int, up: int, down: int) -> ca.Operator:
+    """``↓down crop(h * ↑up e)`` on an already extended ``e`` of ``before + n + after``."""
+    k = h.shape[0]
+    last = (upfirdn_length(n, k, up, down) - 1) * down
+    full = (n + before + after) * up + k - 1
+    start = before * up
+    op = ca.crop((start, full - (start + last + 1))) @ ca.conv(h, "full")
+    if down > 1:
+        op = ca.down(down) @ op
+    if up > 1:
+        op = op @ ca.up(up)
+    return op
+
+
+def upfirdn_op(
+    h: jax.typing.ArrayLike, n: int, up: int = 1, down: int = 1, mode: str = "constant"
+) -> ca.Operator:
+    """``upfirdn`` on the last axis of an ``(..., n)`` input, as an operator.
+
+    The expression is ``↓down crop(h * ↑up ext(x))``: the signal is extended in ``mode`` just
+    enough for the filter, up-sampled, filtered (full convolution), cropped to SciPy's output
+    samples and down-sampled. ``(..., n) -> (..., ((n - 1) * up + len(h) - 1) // down + 1)``.
+
+    Args:
+      h: 1-D filter, length ``K``.
+      n: the input length (the extension widths depend on it).
+      up, down: positive int factors.
+      mode: one of ``scipy.signal.upfirdn``'s modes; "constant" means zeros here (use
+        :func:`upfirdn` for a non-zero ``cval``).
+
+    Returns:
+      The linear operator; ``ca.transpose``, ``ca.matrix`` and ``ca.explain`` accept it.
+
+    Raises:
+      ValueError, TypeError: a bad factor, filter rank or mode.
+
+    Example:
+      >>> import convalgebra.signal as cs
+      >>> cs.upfirdn_op([1.0, 1.0], 3, up=2).notation()
+      'crop[(0, 1)] (q * (↑2 x))'
+    """
+    h = _filter1d("upfirdn", h)
+    up = _factor("upfirdn", "up", up)
+    down = _factor("upfirdn", "down", down)
+    if mode not in SCIPY_MODES:
+        raise ValueError(f"upfirdn: unknown mode {mode!r}; choose one of {SCIPY_MODES}")
+    n = _factor("upfirdn", "the input length", n)
+    if mode == "constant":
+        return _core(h, n, 0, 0, up, down)
+    before, after = _widths(n, h.shape[0], up, down)
+    return _core(h, n, before, after, up, down) @ extend((before, after), _SCIPY_TO_EXT[mode])
+
+
+def _move(fn: str, x: jax.Array, axis: int) -> tuple[jax.Array, int]:
+    if x.ndim == 0:
+        raise ValueError(f"{fn}: x must have at least one axis, got a scalar")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{fn}: axis {axis} is out of range for an input of shape {x.shape}")
+    return jnp.moveaxis(x, axis, -1), axis % x.ndim
+
+
+def _as_inexact(x: jax.Array, h: Any) -> jax.Array:
+    if not jnp.issubdtype(x.dtype, jnp.inexact):
+        x = x.astype(jnp.zeros((), float).dtype)
+    if jnp.iscomplexobj(h) and not jnp.issubdtype(x.dtype, jnp.complexfloating):
+        x = x.astype(jnp.result_type(x.dtype, jnp.complex64))
+    return x
+
+
+def upfirdn(
+    h: jax.typing.ArrayLike,
+    x: jax.typing.ArrayLike,
+    up: int = 1,
+    down: int = 1,
+    axis: int = -1,
+    mode: str = "constant",
+    cval: float = 0,
+) -> jax.Array:
+    """Up-sample, FIR filter and down-sample, as ``scipy.signal.upfirdn``.
+
+    ``y = ↓down (h * ↑up x)`` with SciPy's output length and signal-extension modes.
+
+    Args:
+      h: 1-D filter of length ``K``.
+      x: input; the transform runs along ``axis``, of length ``n``.
+      up, down: positive int factors.
+      axis: the axis to filter (default -1, as SciPy).
+      mode: "constant" (the value ``cval``), "symmetric", "reflect", "edge", "wrap", "smooth",
+        "antisymmetric", "antireflect" or "line".
+      cval: the constant for ``mode="constant"``.
+
+    Returns:
+      An array like ``x`` with ``axis`` of length ``((n - 1) * up + K - 1) // down + 1``.
+
+    Raises:
+      ValueError, TypeError: a bad factor, filter rank, mode or axis.
+
+    Example:
+      >>> import convalgebra.signal as cs
+      >>> cs.upfirdn([1.0, 1.0], [1.0, 2.0, 3.0], up=2).tolist()
+      [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]
+    """
+    h = _filter1d("upfirdn", h)
+    x = jnp.asarray(x)
+    x, ax = _move("upfirdn", x, axis)
+    x = _as_inexact(x, h)
+    hj = h.astype(x.dtype)  # NumPy stays NumPy: a constant under jit
+    n = x.shape[-1]
+    y = run(upfirdn_op(hj, n, up, down, mode), x)
+    if mode == "constant" and cval != 0:
+        # ext_c(x) = ext_0(x) + c 1_outside: the constant adds c times the response to the
+        # indicator of the extension (a fixed vector, computed on the extended grid).
+        before, after = _widths(n, h.shape[0], up, down)
+        ind = np.ones(n + before + after)
+        ind[before : before + n] = 0
+        resp = run(_core(hj, n, before, after, up, down), jnp.asarray(ind, x.dtype))
+        y = y + jnp.asarray(cval, x.dtype) * resp
+    return jnp.moveaxis(y, -1, ax)
+
+
+_WINDOWS = {
+    "hamming": np.hamming,
+    "hann": np.hanning,
+    "hanning": np.hanning,
+    "blackman": np.blackman,
+    "bartlett": np.bartlett,
+    "boxcar": np.ones,
+    "rectangular": np.ones,
+    "ones": np.ones,
+}
+
+
+def _window(fn: str, window: Any, n: int) -> np.ndarray:
+    if isinstance(window, tuple) and len(window) == 2 and window[0] == "kaiser":
+        return np.kaiser(n, float(window[1]))
+    if isinstance(window, str) and window in _WINDOWS:
+        return _WINDOWS[window](n)
+    raise ValueError(
+        f"{fn}: unsupported window {window!r}; use ('kaiser', beta), one of "
+        f"{tuple(_WINDOWS)}, or give the FIR filter itself as an array"
+    )
+
+
+def firwin_lowpass(numtaps: int, cutoff: float, window: Any = "hamming") -> np.ndarray:
+    """A windowed-sinc low-pass FIR filter with unit gain at DC (``scipy.signal.firwin``'s values).
+
+    ``h[i] = w[i] · c · sinc(c (i - (numtaps - 1)/2))``, normalised so that ``sum(h) = 1``.
+
+    Args:
+      numtaps: the filter length.
+      cutoff: the cut-off frequency relative to Nyquist, ``0 < cutoff < 1``.
+      window: ``("kaiser", beta)`` or a NumPy window name ("hamming", "hann", "blackman",
+        "bartlett", "boxcar").
+
+    Returns:
+      The float64 filter, shape ``(numtaps,)``.
+
+    Example:
+      >>> import convalgebra.signal as cs
+      >>> float(round(cs.firwin_lowpass(5, 0.5).sum(), 12))
+      1.0
+    """
+    numtaps = _factor("firwin_lowpass", "numtaps", numtaps)
+    if not 0 < cutoff < 1:
+        raise ValueError(f"firwin_lowpass: cutoff must be in (0, 1) (x Nyquist), got {cutoff}")
+    m = np.arange(numtaps) - (numtaps - 1) / 2.0
+    h = cutoff * np.sinc(cutoff * m) * _window("firwin_lowpass", window, numtaps)
+    return h / np.sum(h)
+
+
+def resample_filter(up: int, down: int, window: Any = ("kaiser", 5.0)) -> tuple[np.ndarray, int]:
+    """The filter ``resample_poly`` uses for ``up/down`` (already reduced) and its half length."""
+    if isinstance(window, (list, np.ndarray, jax.Array)):
+        h = np.asarray(window)
+        if h.ndim != 1:
+            raise ValueError(f"resample_poly: a window array must be 1-D, got shape {h.shape}")
+        return h * up, (h.size - 1) // 2
+    max_rate = max(up, down)
+    half_len = 10 * max_rate
+    return firwin_lowpass(2 * half_len + 1, 1.0 / max_rate, window) * up, half_len
+
+
+_BACKGROUND = {
+    "mean": jnp.mean,
+    "median": jnp.median,
+    "maximum": jnp.max,
+    "minimum": jnp.min,
+}
+
+
+def resample_poly(
+    x: jax.typing.ArrayLike,
+    up: int,
+    down: int,
+    axis: int = 0,
+    window: Any = ("kaiser", 5.0),
+    padtype: str = "constant",
+    cval: float | None = None,
+) -> jax.Array:
+    """Polyphase rational resampling by ``up/down``, as ``scipy.signal.resample_poly``.
+
+    ``y = crop(↓down (h * ↑up x))`` with a zero-phase low-pass ``h`` (cut-off ``1/max(up,
+    down)``, Kaiser-windowed sinc of ``20 max(up, down) + 1`` taps, gain ``up``), designed here:
+    SciPy is not needed.
+
+    Args:
+      x: input; resampled along ``axis`` (length ``n``).
+      up, down: positive int factors (reduced by their gcd).
+      axis: the axis to resample; 0 by default, as SciPy (``upfirdn`` defaults to -1).
+      window: ``("kaiser", beta)``, a NumPy window name, or the FIR filter itself as a 1-D array.
+      padtype: "constant" (``cval``), "mean", "median", "maximum", "minimum", or any
+        ``upfirdn`` mode ("line", "symmetric", "reflect", "edge", "wrap", "smooth",
+        "antisymmetric", "antireflect").
+      cval: the value for "constant" (default 0).
+
+    Returns:
+      ``x`` resampled: ``axis`` has ``ceil(n * up / down)`` samples.
+
+    Raises:
+      ValueError, TypeError: bad factors, window, padtype or axis.
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra.signal as cs
+      >>> cs.resample_poly(jnp.ones(6), 3, 2).shape
+      (9,)
+    """
+    up = _factor("resample_poly", "up", up)
+    down = _factor("resample_poly", "down", down)
+    x = jnp.asarray(x)
+    if padtype not in SCIPY_MODES and padtype not in _BACKGROUND:
+        raise ValueError(
+            f"resample_poly: unknown padtype {padtype!r}; choose one of "
+            f"{SCIPY_MODES + tuple(_BACKGROUND)}"
+        )
+    if cval is not None and padtype != "constant":
+        raise ValueError(
+            f"resample_poly: cval is only used with padtype='constant', got {padtype!r}"
+        )
+    x, ax = _move("resample_poly", x, axis)
+    g = math.gcd(up, down)
+    up, down = up // g, down // g
+    if up == down == 1:
+        return jnp.moveaxis(_as_inexact(x, np.zeros(1)), -1, ax)
+    h, half_len = resample_filter(up, down, window)
+    x = _as_inexact(x, h)
+    n = x.shape[-1]
+    n_out = -(-n * up // down)
+    pre = down - half_len % down
+    keep_from = (half_len + pre) // down
+    post = 0
+    while upfirdn_length(n, h.size + pre + post, up, down) < n_out + keep_from:
+        post += 1
+    h = np.concatenate([np.zeros(pre), h, np.zeros(post)])
+    background = None
+    if padtype in _BACKGROUND:
+        background = _BACKGROUND[padtype](x, axis=-1, keepdims=True)
+        x = x - background
+        mode = "constant"
+    else:
+        mode = padtype
+    y = upfirdn(h, x, up, down, axis=-1, mode=mode, cval=0 if cval is None else cval)
+    y = y[..., keep_from : keep_from + n_out]
+    if background is not None:
+        y = y + background
+    return jnp.moveaxis(y, -1, ax)
+
+
+def resample_poly_op(
+    n: int, up: int, down: int, window: Any = ("kaiser", 5.0), mode: str = "constant"
+) -> ca.Operator:
+    """:func:`resample_poly` on the last axis of ``(..., n)`` inputs, as a linear operator.
+
+    ``crop(↓down (h * ↑up ext(x)))``; ``mode`` is an ``upfirdn`` mode (zero-valued "constant").
+    """
+    up = _factor("resample_poly", "up", up)
+    down = _factor("resample_poly", "down", down)
+    g = math.gcd(up, down)
+    up, down = up // g, down // g
+    if up == down == 1:
+        return ca.identity()
+    h, half_len = resample_filter(up, down, window)
+    n_out = -(-n * up // down)
+    pre = down - half_len % down
+    keep_from = (half_len + pre) // down
+    post = 0
+    while upfirdn_length(n, h.size + pre + post, up, down) < n_out + keep_from:
+        post += 1
+    h = np.concatenate([np.zeros(pre), h, np.zeros(post)])
+    op = upfirdn_op(h, n, up, down, mode)
+    total = upfirdn_length(n, h.size, up, down)
+    return ca.crop((keep_from, total - keep_from - n_out)) @ op
+
+
+def decimate(
+    x: jax.typing.ArrayLike,
+    q: int,
+    n: int | None = None,
+    ftype: str = "fir",
+    axis: int = -1,
+    zero_phase: bool = True,
+) -> jax.Array:
+    """Down-sampling by ``q`` after a FIR anti-aliasing filter, as ``scipy.signal.decimate(...,
+    ftype="fir")``.
+
+    The filter is a Hamming-windowed sinc of ``n + 1`` taps (``n = 20 q`` by default) with
+    cut-off ``1/q``. With ``zero_phase`` the result is ``resample_poly(x, 1, q, window=h)``;
+    otherwise ``↓q (h * x)`` (the first ``ceil(len/q)`` samples).
+
+    Args:
+      x: input; decimated along ``axis``.
+      q: the positive int factor.
+      n: the filter order (``n + 1`` taps).
+      ftype: "fir" only (the IIR Chebyshev design of SciPy's default is not provided; a
+        ``ValueError`` says so), or a 1-D FIR filter array.
+      axis: the axis (default -1, as SciPy).
+      zero_phase: compensate the filter's delay (default True).
+
+    Returns:
+      ``x`` decimated: ``axis`` has ``ceil(len / q)`` samples.
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra.signal as cs
+      >>> cs.decimate(jnp.ones(100), 4).shape
+      (25,)
+    """
+    q = _factor("decimate", "q", q)
+    if isinstance(ftype, str):
+        if ftype != "fir":
+            raise ValueError(
+                f"decimate: only ftype='fir' (or a FIR filter array) is supported, got {ftype!r}"
+            )
+        order = 20 * q if n is None else _factor("decimate", "n", n)
+        b = firwin_lowpass(order + 1, 1.0 / q, "hamming")
+    else:
+        b = _filter1d("decimate", ftype)
+    x = jnp.asarray(x)
+    if zero_phase:
+        return resample_poly(x, 1, q, axis=axis, window=b)
+    x, ax = _move("decimate", x, axis)
+    m = x.shape[-1]
+    y = upfirdn(b, x, 1, q, axis=-1)[..., : -(-m // q)]
+    return jnp.moveaxis(y, -1, ax)

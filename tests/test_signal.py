@@ -1,0 +1,476 @@
+"""convalgebra.signal: SciPy's upfirdn / resample_poly / decimate and PyWavelets' transforms.
+
+Oracles: scipy.signal and PyWavelets (the 'signal' extra), float64 unless stated. Every bank
+also gets the dot test, a dense-matrix check and the lowering check (one convolution).
+"""
+
+import sys
+import warnings
+
+import jax
+import jax.numpy as jnp
+import jax.test_util
+import numpy as np
+import pytest
+
+import convalgebra as ca
+import convalgebra.signal as cs
+
+scipy_signal = pytest.importorskip("scipy.signal")
+pywt = pytest.importorskip("pywt", reason="PyWavelets (the 'signal' extra) is not installed")
+
+# XLA's optimisation passes dominate the compile time of these tiny programs (conftest fixture)
+pytestmark = pytest.mark.usefixtures("quick_compiles")
+
+SCIPY_MODES = cs.SCIPY_MODES
+PYWT_MODES = cs.PYWT_MODES
+WAVELETS = ["haar", "db2", "sym3", "coif1", "bior2.4", "rbio3.1"]
+
+
+def close(got, ref, rtol=1e-12):
+    got, ref = np.asarray(got), np.asarray(ref)
+    assert got.shape == ref.shape, (got.shape, ref.shape)
+    scale = max(1.0, float(np.max(np.abs(ref)))) if ref.size else 1.0
+    np.testing.assert_allclose(got, ref, rtol=rtol, atol=rtol * scale)
+
+
+def leaves_close(got, ref, rtol=1e-12):
+    g, r = jax.tree.leaves(got), jax.tree.leaves(ref)
+    assert len(g) == len(r)
+    for a, b in zip(g, r):
+        close(a, b, rtol)
+
+
+def hlo_convs(fn, *args):
+    """Convolutions in XLA's optimized program (the dead forward of a transpose removed)."""
+    text = jax.jit(fn).lower(*args).compile().as_text()
+    return text.count(" convolution("), text.count("lhs_dilate=2")
+
+
+def n_convs(fn, *args):
+    text = str(jax.make_jaxpr(fn)(*args))
+    return text.count("conv_general_dilated["), text.count("lhs_dilation=(2,)")
+
+
+# ---- upfirdn --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", SCIPY_MODES)
+def test_upfirdn_matches_scipy(rng, mode):
+    # a filter longer than the signal (extension beyond one period) and a plain one
+    for n, k, up, down in [(3, 17, 2, 3), (7, 5, 3, 2)]:
+        x, h = rng.standard_normal((2, n)), rng.standard_normal(k)
+        ref = scipy_signal.upfirdn(h, x, up, down, mode=mode)
+        close(cs.upfirdn(h, x, up, down, mode=mode), ref)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "n,k,up,down", [(10, 4, 1, 1), (20, 7, 1, 4), (2, 9, 1, 2), (31, 12, 5, 3)]
+)
+@pytest.mark.parametrize("mode", SCIPY_MODES)
+def test_upfirdn_large_grid(rng, n, k, up, down, mode):
+    x, h = rng.standard_normal((2, n)), rng.standard_normal(k)
+    close(cs.upfirdn(h, x, up, down, mode=mode), scipy_signal.upfirdn(h, x, up, down, mode=mode))
+
+
+def test_upfirdn_cval_and_axis(rng):
+    x, h = rng.standard_normal((6, 3)), rng.standard_normal(4)
+    ref = scipy_signal.upfirdn(h, x, 2, 3, axis=0, mode="constant", cval=1.5)
+    close(cs.upfirdn(h, x, 2, 3, axis=0, mode="constant", cval=1.5), ref)
+
+
+def test_upfirdn_operator_matrix_and_adjoint(rng):
+    h = rng.standard_normal(5)
+    for mode in ("constant", "symmetric", "smooth"):
+        op = cs.upfirdn_op(h, 6, up=3, down=2, mode=mode)
+        dense = np.stack([scipy_signal.upfirdn(h, e, 3, 2, mode=mode) for e in np.eye(6)], axis=1)
+        close(ca.matrix(op, jnp.zeros(6)), dense)
+        assert ca.testing.check_adjoint(op, jnp.zeros((2, 6))) < 1e-13
+
+
+def test_upfirdn_float32_keeps_dtype(rng):
+    x = rng.standard_normal(50).astype(np.float32)
+    y = cs.upfirdn(np.ones(3), x, 2, 1)
+    assert y.dtype == jnp.float32
+    close(y, scipy_signal.upfirdn(np.ones(3), x.astype(float), 2, 1), rtol=1e-5)
+
+
+# ---- resample_poly / decimate / filter design ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "numtaps,cutoff,window",
+    [(41, 1 / 3, ("kaiser", 5.0)), (61, 0.25, "hamming"), (21, 0.3, "hann"), (33, 0.5, "blackman")],
+)
+def test_firwin_matches_scipy(numtaps, cutoff, window):
+    ref = scipy_signal.firwin(numtaps, cutoff, window=window)
+    np.testing.assert_allclose(cs.firwin_lowpass(numtaps, cutoff, window), ref, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "n,up,down,padtype",
+    [
+        (50, 3, 2, "constant"),
+        (33, 2, 3, "mean"),
+        (17, 1, 4, "line"),
+        (9, 7, 3, "symmetric"),
+        (40, 4, 4, "constant"),
+        (21, 3, 2, "median"),
+        (21, 3, 2, "smooth"),
+    ],
+)
+def test_resample_poly_matches_scipy(rng, n, up, down, padtype):
+    x = rng.standard_normal((n, 2))  # SciPy's default axis is 0
+    close(
+        cs.resample_poly(x, up, down, padtype=padtype),
+        scipy_signal.resample_poly(x, up, down, padtype=padtype),
+    )
+
+
+def test_resample_poly_window_array_cval_and_operator(rng):
+    x, w = rng.standard_normal(30), rng.standard_normal(9)
+    close(cs.resample_poly(x, 3, 2, window=w), scipy_signal.resample_poly(x, 3, 2, window=w))
+    close(cs.resample_poly(x, 3, 2, cval=2.0), scipy_signal.resample_poly(x, 3, 2, cval=2.0))
+    close(
+        cs.resample_poly(x, 5, 3, window="hamming"),
+        scipy_signal.resample_poly(x, 5, 3, window="hamming"),
+    )
+    op = cs.resample_poly_op(30, 3, 2)
+    close(op(x), scipy_signal.resample_poly(x, 3, 2))
+    assert ca.testing.check_adjoint(op, jnp.zeros(30)) < 1e-13
+    assert n_convs(op, jnp.asarray(x))[1] == 0  # polyphase: no lhs_dilation in the forward
+
+
+def test_resample_poly_jit_and_grad(rng):
+    x = jnp.asarray(rng.standard_normal(24))
+    f = jax.jit(lambda v: cs.resample_poly(v, 3, 2))
+    close(f(x), cs.resample_poly(x, 3, 2))
+    jax.test_util.check_grads(lambda v: cs.resample_poly(v, 3, 2), (x,), order=1, modes=["rev"])
+
+
+@pytest.mark.parametrize("q,zero_phase", [(2, True), (3, False)])
+def test_decimate_fir_matches_scipy(rng, q, zero_phase):
+    x = rng.standard_normal((3, 61))
+    ref = scipy_signal.decimate(x, q, ftype="fir", zero_phase=zero_phase)
+    close(cs.decimate(x, q, zero_phase=zero_phase), ref)
+    close(cs.decimate(x, q, n=8), scipy_signal.decimate(x, q, n=8, ftype="fir"))
+
+
+# ---- 1-D wavelets -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", PYWT_MODES)
+def test_dwt_idwt_match_pywt(rng, mode):
+    # bior2.4 has 10 taps: n = 3 needs the extension to wrap several times; 13 is odd
+    for wav, n in (("bior2.4", 3), ("db2", 13), ("sym3", 10)):
+        x = rng.standard_normal((2, n))
+        ref = pywt.dwt(x, wav, mode)
+        leaves_close(cs.dwt(x, wav, mode), ref)
+        close(cs.idwt(*ref, wav, mode), pywt.idwt(*ref, wav, mode))
+
+
+@pytest.mark.parametrize("wav", WAVELETS)
+def test_dwt_idwt_families(rng, wav):
+    x = rng.standard_normal((2, 11))
+    for mode in ("symmetric", "periodization"):
+        ref = pywt.dwt(x, wav, mode)
+        leaves_close(cs.dwt(x, wav, mode), ref)
+        close(cs.idwt(*ref, wav, mode), pywt.idwt(*ref, wav, mode))
+
+
+@pytest.mark.parametrize("mode", PYWT_MODES)
+def test_wavedec_waverec_match_pywt(rng, mode):
+    wav = "coif1"
+    x = rng.standard_normal((3, 37))
+    for level in (3,):
+        ref = pywt.wavedec(x, wav, mode, level=level)
+        got = cs.wavedec(x, wav, mode, level=level)
+        leaves_close(got, ref)
+        close(cs.waverec(ref, wav, mode), pywt.waverec(ref, wav, mode))
+
+
+def test_wavedec_axis_default_level_and_perfect_reconstruction(rng):
+    x = rng.standard_normal((40, 3))
+    ref = pywt.wavedec(x, "sym4", axis=0)
+    got = cs.wavedec(x, "sym4", axis=0)
+    assert len(got) == len(ref) == pywt.dwt_max_level(40, 8) + 1
+    leaves_close(got, ref)
+    close(cs.waverec(got, "sym4", axis=0), x)
+
+
+def test_level_too_deep_warns_as_pywt(rng):
+    x = rng.standard_normal(16)
+    with pytest.warns(UserWarning, match="too high"):
+        got = cs.wavedec(x, "db2", level=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        leaves_close(got, pywt.wavedec(x, "db2", level=4))
+    for n, f in [(16, 4), (100, 8), (3, 10), (1024, 2)]:
+        assert cs.dwt_max_level(n, f) == pywt.dwt_max_level(n, f)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "wav",
+    ["db1", "db3", "db6", "sym5", "coif3", "bior1.3", "bior3.5", "bior6.8", "rbio2.2", "rbio4.4"],
+)
+@pytest.mark.parametrize("mode", PYWT_MODES)
+def test_wavelets_large_grid(rng, wav, mode):
+    for n in (1, 2, 5, 8, 31, 64):
+        x = rng.standard_normal((2, n))
+        ref = pywt.dwt(x, wav, mode)
+        leaves_close(cs.dwt(x, wav, mode), ref)
+        close(cs.idwt(*ref, wav, mode), pywt.idwt(*ref, wav, mode))
+    x = rng.standard_normal(77)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for level in (1, 2, 4):
+            ref = pywt.wavedec(x, wav, mode, level=level)
+            leaves_close(cs.wavedec(x, wav, mode, level=level), ref)
+            close(cs.waverec(ref, wav, mode), pywt.waverec(ref, wav, mode))
+
+
+# ---- 2-D / N-D ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("wav,mode", [("db2", "symmetric"), ("bior2.4", "periodization")])
+def test_2d_match_pywt(rng, wav, mode):
+    x = rng.standard_normal((2, 11, 14))
+    ref = pywt.dwt2(x, wav, mode)
+    leaves_close(cs.dwt2(x, wav, mode), ref)
+    close(cs.idwt2(ref, wav, mode), pywt.idwt2(ref, wav, mode))
+    ref = pywt.wavedec2(x, wav, mode, level=2)
+    leaves_close(cs.wavedec2(x, wav, mode, level=2), ref)
+    close(cs.waverec2(ref, wav, mode), pywt.waverec2(ref, wav, mode))
+
+
+def test_dwtn_idwtn_match_pywt(rng):
+    x = rng.standard_normal((5, 6, 7))
+    for mode in ("symmetric", "periodization"):
+        ref = pywt.dwtn(x, "db2", mode, axes=(0, 2))
+        got = cs.dwtn(x, "db2", mode, axes=(0, 2))
+        assert set(got) == set(ref)
+        for k in ref:
+            close(got[k], ref[k])
+        close(cs.idwtn(ref, "db2", mode, axes=(0, 2)), pywt.idwtn(ref, "db2", mode, axes=(0, 2)))
+    ref = pywt.dwtn(x, "haar")
+    got = cs.dwtn(x, "haar")
+    assert len(got) == 8
+    close(cs.idwtn({**ref, "ddd": None}, "haar"), pywt.idwtn({**ref, "ddd": None}, "haar"))
+
+
+# ---- stationary -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("wav", ["db2", "bior2.4"])
+def test_swt_iswt_match_pywt(rng, wav):
+    x = rng.standard_normal((2, 32))
+    for level in (3,):
+        for trim in (False, True):
+            ref = pywt.swt(x, wav, level=level, trim_approx=trim)
+            leaves_close(cs.swt(x, wav, level=level, trim_approx=trim), ref)
+            close(cs.iswt(ref, wav), pywt.iswt(ref, wav))
+    ref = pywt.swt(x, wav, level=2, start_level=1)
+    leaves_close(cs.swt(x, wav, level=2, start_level=1), ref)
+
+
+def test_swt_norm_and_adjoint(rng):
+    x = rng.standard_normal(16)
+    ref = pywt.swt(x, "db2", level=2, norm=True)
+    leaves_close(cs.swt(x, "db2", level=2, norm=True), ref)
+    close(cs.iswt(ref, "db2", norm=True), x)
+    op = cs.swt_op(cs.wavelet("db2"), 4)
+    assert ca.testing.check_adjoint(op, jnp.zeros((2, 1, 16))) < 1e-13
+    assert n_convs(op, jnp.zeros((2, 1, 16)))[0] == 1  # the à-trous filters: one dilated conv
+
+
+# ---- the algebra: banks, transposes, matrices, lowering ---------------------------------------
+
+
+@pytest.mark.parametrize("wav", ["haar", "sym4"])
+def test_idwt_is_the_derived_transpose_for_orthogonal_periodization(rng, wav):
+    x = jnp.asarray(rng.standard_normal((3, 24)))
+    bank = cs.dwt_bank(wav, 24, "periodization")
+    a, d = bank(x)
+    leaves_close((a, d), pywt.dwt(np.asarray(x), wav, "periodization"))
+    synth = bank.transpose(x)
+    close(synth(a, d), cs.idwt(a, d, wav, "periodization"))
+    close(synth(a, d), x)  # orthogonal: the transpose is the inverse
+
+
+def test_biorthogonal_synthesis_is_transpose_of_dual_analysis(rng):
+    w = pywt.Wavelet("bior2.4")
+    # the dual analysis: decomposition filters = reversed synthesis filters
+    dual = cs.Wavelet("dual", w.rec_lo[::-1], w.rec_hi[::-1], w.rec_lo, w.rec_hi)
+    x = jnp.zeros((2, 20))
+    a, d = (jnp.asarray(c) for c in pywt.dwt(rng.standard_normal((2, 20)), w, "periodization"))
+    close(
+        cs.dwt_bank(dual, 20, "periodization").transpose(x)(a, d),
+        pywt.idwt(a, d, w, "periodization"),
+    )
+    # zero mode, even length: idwt is the transpose of the dual zero-mode analysis
+    a, d = (jnp.asarray(c) for c in pywt.dwt(rng.standard_normal((2, 20)), w, "zero"))
+    close(cs.dwt_bank(dual, 20, "zero").transpose(x)(a, d), pywt.idwt(a, d, w, "zero"))
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "smooth", "periodization", "antireflect"])
+def test_bank_dot_test_matrix_and_one_conv(rng, mode):
+    n = 9
+    bank = cs.dwt_bank("db2", n, mode)
+    assert bank.check_adjoint(jnp.zeros((2, n))) < 1e-13
+    m = np.asarray(bank.matrix(jnp.zeros(n)))
+    a_cols, d_cols = zip(*(pywt.dwt(e, "db2", mode) for e in np.eye(n)))
+    close(m, np.concatenate([np.stack(a_cols, 1), np.stack(d_cols, 1)]))
+    x = jnp.asarray(rng.standard_normal((2, n)))
+    assert n_convs(bank.__call__, x) == (1, 0)  # both filters: one strided conv
+    synth = bank.transpose(x)
+    a, d = bank(x)
+    assert hlo_convs(synth, a, d) == (1, 0)  # the derived transpose: polyphase, no lhs_dilation
+    # and the synthesis as written is one polyphase conv too
+    op = cs.synthesis_op(cs.wavelet("db2"), 7, "symmetric" if mode != "periodization" else mode)
+    assert n_convs(op, jnp.zeros((2, 2, 7))) == (1, 0)
+    assert ca.testing.check_adjoint(op, jnp.zeros((2, 2, 7))) < 1e-13
+
+
+def test_bank_notation_and_explain(capsys):
+    bank = cs.dwt_bank("db2", 16, "symmetric")
+    assert bank.notation() == "(y_a, y_d) = ↓2 (q ⋆ (ext[symmetric; 2,3] x))"
+    bank.explain(jnp.zeros(16))
+    assert "conv_general_dilated x1" in capsys.readouterr().out
+
+
+def test_cascade_transpose_is_waverec_for_orthogonal(rng):
+    x = jnp.asarray(rng.standard_normal((2, 32)))
+    casc = cs.wavedec_bank("db2", 32, "periodization", level=3)
+    coeffs = casc(x)
+    leaves_close(coeffs, pywt.wavedec(np.asarray(x), "db2", "periodization", level=3))
+    close(casc.transpose(x)(coeffs), x)
+    # dot test on the pytree output
+    y = [jnp.asarray(rng.standard_normal(c.shape)) for c in coeffs]
+    lhs = sum(jnp.vdot(c, yy) for c, yy in zip(coeffs, y))
+    rhs = jnp.vdot(x, casc.transpose(x)(y))
+    assert abs(float(lhs - rhs)) < 1e-12 * float(jnp.linalg.norm(x))
+
+
+def test_jit_equals_eager_and_float32(rng):
+    x = rng.standard_normal((2, 33))
+    f = jax.jit(lambda v: cs.wavedec(v, "sym3", "smooth", level=2))
+    leaves_close(f(x), cs.wavedec(x, "sym3", "smooth", level=2))
+    got = cs.wavedec(x.astype(np.float32), "sym3", "smooth", level=2)
+    assert all(c.dtype == jnp.float32 for c in got)
+    leaves_close(got, pywt.wavedec(x, "sym3", "smooth", level=2), rtol=1e-5)
+
+
+def test_grad_of_reconstruction_loss(rng):
+    x = jnp.asarray(rng.standard_normal(16))
+
+    def loss(v):
+        a, d = cs.dwt(v, "db2", "symmetric")
+        return jnp.sum(a**2) + jnp.sum(jnp.sin(d))
+
+    jax.test_util.check_grads(loss, (x,), order=1, modes=["rev"])
+
+
+# ---- filters without PyWavelets, bad input --------------------------------------------------
+
+
+def test_filters_as_arrays_and_no_pywt(monkeypatch, rng):
+    w = pywt.Wavelet("db2")
+    x = rng.standard_normal(12)
+    leaves_close(cs.dwt(x, w.filter_bank, "reflect"), pywt.dwt(x, w, "reflect"))
+    monkeypatch.setitem(sys.modules, "pywt", None)
+    leaves_close(cs.dwt(x, w.filter_bank, "reflect"), pywt.dwt(x, w, "reflect"))
+    with pytest.raises(ImportError, match=r"dwt: .*'db2'.*convalgebra\[signal\]"):
+        cs.dwt(x, "db2")
+
+
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (
+            lambda: cs.upfirdn([1.0], np.ones(4), up=2.5),
+            TypeError,
+            r"upfirdn: up must be a positive int, got 2.5",
+        ),
+        (
+            lambda: cs.upfirdn([1.0], np.ones(4), down=0),
+            ValueError,
+            r"upfirdn: down must be .*got 0",
+        ),
+        (
+            lambda: cs.upfirdn(np.ones((2, 2)), np.ones(4)),
+            ValueError,
+            r"upfirdn: the filter must be 1-D, got shape \(2, 2\)",
+        ),
+        (
+            lambda: cs.upfirdn([1.0], np.ones(4), mode="foo"),
+            ValueError,
+            r"upfirdn: unknown mode 'foo'",
+        ),
+        (
+            lambda: cs.resample_poly(np.ones(4), -1, 2),
+            ValueError,
+            r"resample_poly: up must be .*got -1",
+        ),
+        (
+            lambda: cs.resample_poly(np.ones(4), 2, 1, window="nope"),
+            ValueError,
+            r"resample_poly|firwin_lowpass: unsupported window 'nope'",
+        ),
+        (
+            lambda: cs.resample_poly(np.ones(4), 2, 1, padtype="foo"),
+            ValueError,
+            r"resample_poly: unknown padtype 'foo'",
+        ),
+        (
+            lambda: cs.decimate(np.ones(40), 2, ftype="iir"),
+            ValueError,
+            r"decimate: only ftype='fir'",
+        ),
+        (
+            lambda: cs.dwt(np.ones(8), "db2", "foo"),
+            ValueError,
+            r"dwt: unknown mode 'foo'; choose one of",
+        ),
+        (lambda: cs.dwt(np.ones(8), "nosuch"), ValueError, r"dwt: unknown wavelet 'nosuch'"),
+        (
+            lambda: cs.dwt(np.ones(8), ([1.0], [1.0])),
+            ValueError,
+            r"dwt: a wavelet needs four 1-D filters",
+        ),
+        (
+            lambda: cs.idwt(np.ones(4), np.ones(5), "db2"),
+            ValueError,
+            r"idwt: cA and cD must have the same shape, got \(4,\) and \(5,\)",
+        ),
+        (
+            lambda: cs.waverec([np.ones(3), np.ones(7)], "db2"),
+            ValueError,
+            r"waverec: coefficient shape mismatch at coeffs\[1\]",
+        ),
+        (
+            lambda: cs.idwtn({"aa": np.ones((3, 3)), "ad": np.ones((3, 4))}, "db2"),
+            ValueError,
+            r"idwtn: all coefficient arrays must have the same shape",
+        ),
+        (
+            lambda: cs.swt(np.ones(12), "db2", level=3),
+            ValueError,
+            r"swt: level 3 is too high for a signal of length 12",
+        ),
+        (
+            lambda: cs.wavedec(np.ones(8), "db2", level=-1),
+            ValueError,
+            r"wavedec: level must be >= 0, got -1",
+        ),
+    ],
+)
+def test_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_public_names():
+    for name in cs.__all__:
+        assert getattr(cs, name) is not None, name
