@@ -153,7 +153,8 @@ def _mode(fn: str, mode: Any) -> str:
 
 
 def _real(dtype: Any) -> np.dtype:
-    return np.finfo(np.dtype(dtype)).dtype
+    # float64 only where x64 is enabled (the default dtype of the session otherwise)
+    return np.dtype(jax.dtypes.canonicalize_dtype(np.finfo(np.dtype(dtype)).dtype))
 
 
 def _inexact(x: jax.Array) -> jax.Array:
