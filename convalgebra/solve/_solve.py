@@ -377,9 +377,16 @@ def _iterative(method, A, L, y, xs, lam, tol, maxiter, normal_op, b):
 
         op = lx.FunctionLinearOperator(stacked, struct)
         zero = jnp.zeros(Lop.out_struct(xs).shape, Lop.out_struct(xs).dtype)
-        sol = lx.linear_solve(
-            op, (y, zero), lx.LSMR(rtol=tol, atol=tol, max_steps=maxiter), throw=False
-        )
+        try:
+            sol = lx.linear_solve(
+                op, (y, zero), lx.LSMR(rtol=tol, atol=tol, max_steps=maxiter), throw=False
+            )
+        except TypeError as e:  # lineax 0.1.1: float32 LSMR under jax_enable_x64
+            raise TypeError(
+                f"solve: lineax LSMR failed on {np.dtype(xs.dtype).name} data ({e}); lineax "
+                "0.1.1 mixes float64 into float32 LSMR when jax_enable_x64 is on: use "
+                "method='cg', float64 data, or x64 off"
+            ) from e
     steps = jnp.asarray(sol.stats.get("num_steps", -1), jnp.int32)
     return sol.value.astype(xs.dtype), steps
 
