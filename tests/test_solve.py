@@ -1,5 +1,6 @@
 """ca.solve / ca.norm / ca.normal against dense NumPy least squares (float64, tiny shapes)."""
 
+import importlib
 import warnings
 
 import jax
@@ -474,8 +475,9 @@ def test_normal_operator(rng, reg):
 
 
 def test_public_names():
-    import convalgebra.solve as cs
-
+    # from-imports and importlib resolve through sys.modules, so they keep working once
+    # convalgebra/__init__.py re-exports the function ``solve`` over the subpackage's name
+    cs = importlib.import_module("convalgebra.solve")
     for name in ("solve", "norm", "normal", "solve_method", "SolveInfo"):
         assert callable(getattr(cs, name))
 
@@ -483,8 +485,8 @@ def test_public_names():
 def test_doctests():
     import doctest
 
-    import convalgebra.solve._norm as n
-    import convalgebra.solve._solve as s
+    n = importlib.import_module("convalgebra.solve._norm")
+    s = importlib.import_module("convalgebra.solve._solve")
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
