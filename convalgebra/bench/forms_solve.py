@@ -276,9 +276,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     results: list[Result] = []
-    for case in QUICK if args.quick else CASES:
-        print(f"{case.name}: {case.describe()}", file=sys.stderr)
-        results.extend(run_case(case, args.repeat))
+    x64 = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", False)  # float32 throughout, as the main harness
+    try:
+        for case in QUICK if args.quick else CASES:
+            print(f"{case.name}: {case.describe()}", file=sys.stderr)
+            results.extend(run_case(case, args.repeat))
+    finally:
+        jax.config.update("jax_enable_x64", x64)
     print(f"machine: {jax.devices()[0].device_kind}, jax {jax.__version__}")
     print(report(results))
     if args.json:

@@ -439,7 +439,8 @@ def solve(
       A: the forward operator, taking arrays like ``x_like``.
       y: the data, of ``A``'s output shape and dtype for ``x_like``.
       x_like: an array, ``jax.ShapeDtypeStruct`` or shape tuple: the unknown's shape and dtype.
-      reg: λ >= 0, a scalar.
+      reg: λ >= 0, a scalar (a Python number or a 0-d array; a traced λ under ``jit`` cannot
+        be checked for its sign).
       L: the regularisation operator (e.g. ``ca.corr([-1.0, 1.0], "circular")``), default ``I``.
       method: ``"auto"``, ``"closed"`` (any closed form, else ``ValueError``), one closed form
         by name (``"adjoint"``, ``"fourier"``, ``"aliasing"``), ``"cg"``, ``"lsmr"``,
@@ -447,8 +448,9 @@ def solve(
       tol: relative tolerance of iterative methods (default 1e-5 for float32, 1e-10 for
         float64).
       maxiter: iteration budget of iterative methods (default ``10 · size(x)``, at most 1000).
-      warn: warn (``RuntimeWarning``) when an iterative method did not converge; under
-        ``jit`` through ``jax.debug.callback``.
+      warn: warn (``RuntimeWarning``) when ``info.converged`` is false (an iterative method ran
+        out of iterations, or a closed form met a problem without a unique minimiser); under
+        ``jit`` and ``vmap`` through ``jax.debug.callback``.
 
     Returns:
       ``(x, info)``: ``x`` of ``x_like``'s shape and dtype and a :class:`SolveInfo`.
@@ -482,8 +484,7 @@ def solve(
             f"{tuple(y.shape)} {np.dtype(y.dtype).name}"
         )
     if L is not None:
-        lout = L.out_struct(xs)
-        del lout
+        L.out_struct(xs)  # raises if L does not take x
     choice = _choose(name, A, L, xs, method)
     rd = _real_dtype(xs.dtype)
     lam = jnp.asarray(reg).astype(rd)
