@@ -5,6 +5,7 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+import jax.test_util
 import numpy as np
 import pytest
 from conftest import fast_jit, rand
@@ -337,6 +338,23 @@ def test_gradients_match_dense_oracle(rng, method, conv_mode):
     gd = jax.grad(loss_dense, argnums=(0, 1))(q0, y0)
     close(g[0], gd[0], 1e-6)
     close(g[1], gd[1], 1e-6)
+
+
+@pytest.mark.parametrize("method", ["auto", pytest.param("cg", marks=pytest.mark.slow)])
+def test_check_grads(rng, method):
+    """jax.test_util.check_grads (forward and reverse) w.r.t. kernel, data and λ."""
+    x = jax.ShapeDtypeStruct((6, 4), jnp.float64)
+
+    def f(q, y, lam):
+        A = ca.down(2, ndim=2) @ ca.conv(q, "circular")
+        return solve(A, y, x, reg=lam, method=method, warn=False)[0]
+
+    args = (
+        jnp.asarray(rng.standard_normal((2, 2))),
+        jnp.asarray(rng.standard_normal((3, 2))),
+        jnp.asarray(0.3),
+    )
+    jax.test_util.check_grads(jax.jit(f), args, order=1, modes=("fwd", "rev"), atol=1e-6)
 
 
 def test_cg_gradient_is_implicit():
