@@ -474,3 +474,15 @@ def test_bad_input(call, exc, match):
 def test_public_names():
     for name in cs.__all__:
         assert getattr(cs, name) is not None, name
+
+
+def test_signal_benchmark_smoke():
+    """The benchmark plugin runs a tiny case and every formulation agrees with PyWavelets."""
+    from convalgebra.bench import forms_signal as fs
+
+    case = fs.SignalCase("tiny", "wavedec", (2, 64), "periodization", 2)
+    rows = fs.run_case(case, 1, ("forward", "inverse", "transpose", "grad"), [])
+    mine = [r for r in rows if r.family != "jax peer"]
+    assert {r.direction for r in mine} == {"forward", "inverse", "transpose", "grad"}
+    assert all(r.status == "ok" and r.median_ms is not None for r in mine), rows
+    assert all(r.rel_err is None or r.rel_err < 1e-4 for r in mine)

@@ -189,33 +189,48 @@ def analysis_op(w: Wavelet, n: int, mode: str, dtype: Any = float) -> ca.Operato
     return ca.down(2) @ corr @ ext
 
 
-def synthesis_op(w: Wavelet, m: int, mode: str, dtype: Any = float) -> ca.Operator:
-    """One level of synthesis as one operator, ``(..., 2, m) -> (..., 1, n)``.
-
-    ``crop([rec_lo, rec_hi] * ↑2 c)``, a polyphase convolution summing both channels;
-    ``n = 2m - F + 2`` (periodization: ``2m``, the coefficients extended periodically first).
-    """
-    f = w.dec_len
-    k = jnp.stack([w.rec_lo, w.rec_hi])[None, :, :].astype(_real(dtype))
-    conv = ca.conv(k, "full", ndim=1)
+def _synthesis_tail(f: int, m: int, mode: str) -> tuple[ca.Operator, ca.Operator]:
+    """``(crop, pre)`` around ``q * ↑2``: the output window and the coefficient extension."""
     if mode == "periodization":
         s = f // 2 - 1
         before, after = -(-(f - 1 - s) // 2), -(-s // 2)
         full = 2 * (m + before + after) + f - 1
         start = s + 2 * before
-        return (
-            ca.crop((start, full - start - 2 * m))
-            @ conv
-            @ ca.up(2)
-            @ extend((before, after), "periodic")
-        )
+        return ca.crop((start, full - start - 2 * m)), extend((before, after), "periodic")
     n = 2 * m - f + 2
     if n < 1:
         raise ValueError(
             f"idwt: {m} coefficients are too few for a filter of length {f} (the result would "
             f"have 2*{m} - {f} + 2 = {n} samples)"
         )
-    return ca.crop((f - 2, f - 1)) @ conv @ ca.up(2)
+    return ca.crop((f - 2, f - 1)), ca.identity()
+
+
+def synthesis_op(w: Wavelet, m: int, mode: str, dtype: Any = float) -> ca.Operator:
+    """One level of synthesis as one operator, ``(..., 2, m) -> (..., 1, n)``.
+
+    ``crop([rec_lo, rec_hi] * ↑2 c)``, a polyphase convolution summing both channels;
+    ``n = 2m - F + 2`` (periodization: ``2m``, the coefficients extended periodically first).
+    """
+    k = jnp.stack([w.rec_lo, w.rec_hi])[None, :, :].astype(_real(dtype))
+    crop, pre = _synthesis_tail(w.dec_len, m, mode)
+    return crop @ ca.conv(k, "full", ndim=1) @ ca.up(2) @ pre
+
+
+def synthesis_ops(
+    w: Wavelet, m: int, mode: str, dtype: Any = float
+) -> tuple[ca.Operator, ca.Operator]:
+    """The two branches of synthesis, ``(..., m) -> (..., n)`` each: ``x = S_lo a + S_hi d``.
+
+    ``S_c = crop(rec_c * ↑2 pre(c))``: single-filter operators, which the ``"shift"`` strategy
+    runs as polyphase multiply-adds (on CPU about 4x faster than the stacked 2 -> 1 channel
+    convolution of :func:`synthesis_op`, the same values).
+    """
+    crop, pre = _synthesis_tail(w.dec_len, m, mode)
+    rd = _real(dtype)
+    return tuple(
+        crop @ ca.conv(f.astype(rd), "full") @ ca.up(2) @ pre for f in (w.rec_lo, w.rec_hi)
+    )
 
 
 def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> Bank:
@@ -260,14 +275,25 @@ def _last(fn: str, x: jax.Array, axis: int) -> tuple[jax.Array, int]:
     return jnp.moveaxis(x, axis, -1), axis % x.ndim
 
 
+#: The convolution strategy of the transforms' own calls. The filters of a level are a 1 -> 2
+#: (analysis) or 2 -> 1 (synthesis) channel convolution: on CPU, shifted multiply-adds beat
+#: XLA's convolution by 5-20x at these channel counts, which the cost model does not yet see.
+#: The operators themselves (``analysis_op``, :class:`Bank`) keep the cost model's choice.
+STRATEGY = "shift"
+
+
+def _fast(op: ca.Operator) -> ca.Operator:
+    return ca.lower(op, strategy=STRATEGY) if STRATEGY else op
+
+
 def _dwt_last(x: jax.Array, w: Wavelet, mode: str) -> tuple[jax.Array, jax.Array]:
-    y = run(analysis_op(w, x.shape[-1], mode, x.dtype), x[..., None, :])
+    y = run(_fast(analysis_op(w, x.shape[-1], mode, x.dtype)), x[..., None, :])
     return y[..., 0, :], y[..., 1, :]
 
 
 def _idwt_last(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
-    c = jnp.stack([a, d], axis=-2)
-    return run(synthesis_op(w, a.shape[-1], mode, c.dtype), c)[..., 0, :]
+    s_lo, s_hi = synthesis_ops(w, a.shape[-1], mode, a.dtype)
+    return run(_fast(s_lo), a) + run(_fast(s_hi), d)
 
 
 def dwt(
@@ -637,7 +663,7 @@ def swt(
     out = []
     a = x
     for j in range(start_level, start_level + level):
-        y = run(swt_op(w, 2**j, x.dtype, norm), a[..., None, :])
+        y = run(_fast(swt_op(w, 2**j, x.dtype, norm)), a[..., None, :])
         a, d = y[..., 0, :], y[..., 1, :]
         out.append((jnp.moveaxis(a, -1, ax), jnp.moveaxis(d, -1, ax)))
     out = out[::-1]
