@@ -56,12 +56,16 @@ def norm(
             return jnp.sqrt(jnp.asarray(iso[1]).astype(rd))
         real_x = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
         circ = st.circular(A)
-        if circ is not None and not (real_x and circ.complex_kernel):
+        if circ is not None and not circ.mixing and not (real_x and circ.complex_kernel):
             nd = st.spatial_ndim(circ, xs)
             h = st.impulse(A, xs, circ, nd).astype(_complex_dtype(xs.dtype))
             return jnp.max(jnp.abs(jnp.fft.fftn(h, axes=tuple(range(-nd, 0))))).astype(rd)
         alias, _ = st.aliasing(A, tuple(xs.shape))
-        if alias is not None and not (real_x and alias.circ.complex_kernel):
+        if (
+            alias is not None
+            and not alias.circ.mixing
+            and not (real_x and alias.circ.complex_kernel)
+        ):
             nd = len(alias.factors)
             h = st.impulse(alias.inner, xs, alias.circ, nd).astype(_complex_dtype(xs.dtype))
             for s in alias.scales:
@@ -126,7 +130,12 @@ def normal(
     lc = st.circular(L) if L is not None else st.Circular(None, None, False)
     both = st._merge(circ, lc) if circ is not None and lc is not None else None
     real_x = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
-    if both is not None and both.ndim is not None and not (real_x and both.complex_kernel):
+    if (
+        both is not None
+        and both.ndim is not None
+        and not both.mixing
+        and not (real_x and both.complex_kernel)
+    ):
         nd = both.ndim
         delta = st.impulse((), xs, both, nd)  # one impulse per channel, shape (C, *S) or (*S)
         ds = jax.ShapeDtypeStruct(delta.shape, delta.dtype)

@@ -147,12 +147,20 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
     elif real_x and (circ.complex_kernel or l_circ.complex_kernel):
         why_not["fourier"] = "a complex kernel with a real x (the real-constrained problem)"
     else:
-        nd = st.spatial_ndim(st._merge(circ, l_circ), xs)
+        both = st._merge(circ, l_circ)
+        nd = st.spatial_ndim(both, xs)
+        if both.mixing:
+            how = (
+                f"channel mixing: a {xs.shape[-nd - 1]}×{xs.shape[-nd - 1]} system per "
+                "frequency, (ĤᴴĤ + λĜᴴĜ) x̂ = Ĥᴴ ŷ"
+            )
+        else:
+            how = "x̂ = conj(Ĥ) ŷ / (|Ĥ|² + λ|Ĝ|²)"
         found.append(
             _Choice(
                 "fourier",
-                f"circular convolution on {nd} axes is diagonal in the DFT basis: "
-                "x̂ = conj(Ĥ) ŷ / (|Ĥ|² + λ|Ĝ|²), one FFT pass",
+                f"circular convolution on {nd} axes is "
+                f"{'block-' if both.mixing else ''}diagonal in the DFT basis: {how}, one FFT pass",
                 circ=circ,
                 l_circ=l_circ,
             )
@@ -168,6 +176,8 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
             f"L is not a circular convolution on the same {len(alias.factors)} axes: "
             f"{st.missing_circular(L) or repr(L)}"
         )
+    elif alias.circ.mixing or (L is not None and l_circ.mixing):
+        why_not["aliasing"] = "channel mixing before ↓k is not implemented in closed form"
     elif real_x and (alias.circ.complex_kernel or (L is not None and l_circ.complex_kernel)):
         why_not["aliasing"] = "a complex kernel with a real x (the real-constrained problem)"
     else:
@@ -243,11 +253,37 @@ def _safe_div(num: jax.Array, den: jax.Array) -> jax.Array:
     return jnp.where(ok, num / jnp.where(ok, den, 1).astype(num.dtype), 0)
 
 
+def _fourier_mixing(A, L, y, xs, lam, circ, nd, cd) -> jax.Array:
+    """Per frequency: (ĤᴴĤ + λĜᴴĜ) x̂ = Ĥᴴ ŷ, with Ĥ of shape (C_out, C_in)."""
+    axes = tuple(range(-nd, 0))
+
+    def symbol(op):  # (*S, C_out, C_in)
+        h = jnp.fft.fftn(st.impulse_matrix(op, xs, circ, nd).astype(cd), axes=axes)
+        return jnp.moveaxis(h, (0, 1), (-1, -2))
+
+    H = symbol(A)
+    N = jnp.einsum("...ki,...kj->...ij", jnp.conj(H), H)
+    cin = N.shape[-1]
+    if L is not None:
+        G = symbol(L)
+        N = N + lam.astype(cd) * jnp.einsum("...ki,...kj->...ij", jnp.conj(G), G)
+    else:
+        N = N + lam.astype(cd) * jnp.eye(cin, dtype=cd)
+    Y = jnp.moveaxis(jnp.fft.fftn(y.astype(cd), axes=axes), -nd - 1, -1)  # (..., *S, C_out)
+    rhs = jnp.einsum("...ki,...k->...i", jnp.conj(H), Y)
+    N = jnp.broadcast_to(N, rhs.shape[:-1] + N.shape[-2:])
+    X = jnp.linalg.solve(N, rhs[..., None])[..., 0]
+    X = jnp.moveaxis(X, -1, -nd - 1)
+    return _finish(jnp.fft.ifftn(X, axes=axes), xs)
+
+
 def _fourier(c: _Choice, A, L, y, xs, lam) -> jax.Array:
     circ = st._merge(c.circ, c.l_circ)
     nd = st.spatial_ndim(circ, xs)
     axes = tuple(range(-nd, 0))
     cd = _complex_dtype(xs.dtype)
+    if circ.mixing:
+        return _fourier_mixing(A, L, y, xs, lam, circ, nd, cd)
     H = jnp.fft.fftn(st.impulse(A, xs, circ, nd).astype(cd), axes=axes)
     den = (H.real**2 + H.imag**2).astype(_real_dtype(cd))
     if L is not None:
@@ -423,8 +459,9 @@ def solve(
 
     ``method="auto"`` picks a closed form from the expression's structure when one applies, in
     this order: ``"adjoint"`` (``AᴴA = cI`` or ``AAᴴ = cI``: ``↑k``, ``↓k``, zero pad, crop,
-    ``↓k ↑k``, scaled), ``"fourier"`` (circular convolutions, 1-3-D, one filter or one per
-    channel, and ``L`` circular or absent), ``"aliasing"`` (``↓k ∘`` circular, ``L`` absent;
+    ``↓k ↑k``, scaled), ``"fourier"`` (circular convolutions, 1-3-D, one filter, one per
+    channel, or channel mixing (a ``C_in × C_in`` system per frequency), and ``L`` circular
+    or absent), ``"aliasing"`` (``↓k ∘`` circular, ``L`` absent;
     Zhao et al., "Fast single image super-resolution using a new analytical solution for ℓ2–ℓ2
     problems", IEEE TIP 25(8), 2016). Otherwise ``"cg"``: ``jax.scipy.sparse.linalg.cg`` on
     ``(AᴴA + λLᴴL) x = Aᴴy``; it is built on ``lax.custom_linear_solve``, so gradients are

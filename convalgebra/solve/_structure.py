@@ -5,9 +5,10 @@ dtypes), never kernel values, so it runs unchanged under ``jax.jit`` and ``jax.v
 
 Three structures are recognised:
 
-* **circular**: a composition, sum or scaling of circular ``conv``/``corr`` filters (one filter
-  or one per channel) and identities. Such an operator is shift-invariant on the period, hence
-  diagonal in the Fourier basis; its transfer function is the DFT of its impulse response.
+* **circular**: a composition, sum or scaling of circular ``conv``/``corr`` filters (one filter,
+  one per channel, or channel mixing) and identities. Such an operator is shift-invariant on
+  the period, hence (block-)diagonal in the Fourier basis; its transfer function is the DFT of
+  its impulse response (one impulse per input channel where channels mix).
 * **aliasing** (Zhao et al. 2016): ``↓k`` after a circular operator, every axis length a
   multiple of its factor. ``AᴴA`` couples the ``k^d`` frequencies that alias onto each other,
   with a rank-one coupling that the Sherman-Morrison-Woodbury identity inverts in closed form.
@@ -34,6 +35,7 @@ class Circular:
     ndim: int | None
     channels: int | None  # per-channel filters: the channel count, else None
     complex_kernel: bool
+    mixing: bool = False  # a filter mixes channels: the Fourier symbol is a matrix
 
 
 def _merge(a: Circular | None, b: Circular | None) -> Circular | None:
@@ -41,22 +43,28 @@ def _merge(a: Circular | None, b: Circular | None) -> Circular | None:
         return None
     if a.ndim is not None and b.ndim is not None and a.ndim != b.ndim:
         return None
-    if a.channels is not None and b.channels is not None and a.channels != b.channels:
-        return None
+    mixing = a.mixing or b.mixing  # channel counts are then checked by shape inference
+    if not mixing and a.channels is not None and b.channels is not None:
+        if a.channels != b.channels:
+            return None
     return Circular(
         a.ndim if a.ndim is not None else b.ndim,
-        a.channels if a.channels is not None else b.channels,
+        None if mixing else (a.channels if a.channels is not None else b.channels),
         a.complex_kernel or b.complex_kernel,
+        mixing,
     )
 
 
 def circular(op: ca.Operator) -> Circular | None:
     """``Circular`` if ``op`` is built from circular single / per-channel filters, else ``None``."""
     if isinstance(op, ca.Filter):
-        if op.mode != "circular" or op.kernel.ndim == op.ndim + 2:
+        if op.mode != "circular":
             return None
+        cplx = bool(jnp.issubdtype(op.kernel.dtype, jnp.complexfloating))
+        if op.kernel.ndim == op.ndim + 2:
+            return Circular(op.ndim, None, cplx, mixing=True)
         chans = op.kernel.shape[0] if op.kernel.ndim == op.ndim + 1 else None
-        return Circular(op.ndim, chans, bool(jnp.issubdtype(op.kernel.dtype, jnp.complexfloating)))
+        return Circular(op.ndim, chans, cplx)
     if isinstance(op, ca.Identity):
         return Circular(None, None, False)
     if isinstance(op, ca.Scale):
@@ -79,8 +87,6 @@ def missing_circular(op: ca.Operator) -> str:
     if isinstance(op, ca.Filter):
         if op.mode != "circular":
             return f"{op!r} has mode {op.mode!r}, not 'circular'"
-        if op.kernel.ndim == op.ndim + 2:
-            return f"{op!r} mixes channels (its Fourier symbol is a matrix per frequency)"
         return ""
     if isinstance(op, ca.Identity):
         return ""
@@ -213,6 +219,25 @@ def impulse(
     if circ.complex_kernel and not jnp.issubdtype(dtype, jnp.complexfloating):
         dtype = np.complex64 if np.dtype(dtype) == np.float32 else np.complex128
     h = jnp.zeros(shape, dtype).at[(..., *(0,) * ndim)].set(1)
+    for o in ops if isinstance(ops, tuple) else (ops,):
+        h = o(h)
+    return h
+
+
+def impulse_matrix(
+    ops: tuple[ca.Operator, ...] | ca.Operator,
+    x_like: jax.ShapeDtypeStruct,
+    circ: Circular,
+    ndim: int,
+) -> jax.Array:
+    """The responses to an impulse in each input channel: shape ``(C_in, C_out, *S)``."""
+    cin = x_like.shape[-ndim - 1]
+    spatial = tuple(x_like.shape[-ndim:])
+    dtype = x_like.dtype
+    if circ.complex_kernel and not jnp.issubdtype(dtype, jnp.complexfloating):
+        dtype = np.complex64 if np.dtype(dtype) == np.float32 else np.complex128
+    d = jnp.zeros(spatial, dtype).at[(0,) * ndim].set(1)
+    h = jnp.eye(cin, dtype=dtype).reshape((cin, cin) + (1,) * ndim) * d
     for o in ops if isinstance(ops, tuple) else (ops,):
         h = o(h)
     return h
