@@ -347,3 +347,14 @@ def test_import_convalgebra_imports_no_framework():
         "assert not {'flax', 'equinox'} & set(sys.modules), 'imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.slow
+def test_train_benchmark_formulations_agree():
+    """The ``train`` benchmark's formulations compute the same loss and gradients (tiny size)."""
+    from convalgebra.bench import forms_train
+
+    rows = forms_train.run(batch=1, size=16, repeat=1, budget=0.0)
+    for row in rows:
+        assert row["status"] == "ok" or row["status"].startswith("skipped"), row
+    assert rows[0]["formulation"] == "convalgebra" and rows[0]["status"] == "ok"
