@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import convalgebra as ca
-from convalgebra.solve import solve
+from convalgebra.deconv import solve
 
 N = 128  # image side
 SIGMA_BLUR, SIGMA_NOISE = 1.2, 0.01

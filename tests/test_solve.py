@@ -11,7 +11,7 @@ import pytest
 from conftest import fast_jit, rand
 
 import convalgebra as ca
-from convalgebra.solve import norm, normal, solve, solve_method
+from convalgebra.deconv import norm, normal, solve, solve_method
 
 try:
     import lineax  # noqa: F401
@@ -515,7 +515,7 @@ def test_normal_operator(rng, reg):
 def test_public_names():
     # from-imports and importlib resolve through sys.modules, so they keep working once
     # convalgebra/__init__.py re-exports the function ``solve`` over the subpackage's name
-    cs = importlib.import_module("convalgebra.solve")
+    cs = importlib.import_module("convalgebra.deconv")
     for name in ("solve", "norm", "normal", "solve_method", "SolveInfo"):
         assert callable(getattr(cs, name))
 
@@ -523,8 +523,8 @@ def test_public_names():
 def test_doctests():
     import doctest
 
-    n = importlib.import_module("convalgebra.solve._norm")
-    s = importlib.import_module("convalgebra.solve._solve")
+    n = importlib.import_module("convalgebra.deconv._norm")
+    s = importlib.import_module("convalgebra.deconv._solve")
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

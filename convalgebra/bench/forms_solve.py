@@ -36,7 +36,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import convalgebra as ca
-from convalgebra.solve import solve
+from convalgebra.deconv import solve
 
 TOL_FLOOR = 2e-6  # float32 CG on the normal equations stalls a little above this
 AGREE = 1e-3

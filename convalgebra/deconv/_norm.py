@@ -39,7 +39,7 @@ def norm(
 
     Example:
       >>> import jax, convalgebra as ca
-      >>> from convalgebra.solve import norm
+      >>> from convalgebra.deconv import norm
       >>> float(norm(ca.conv([1.0, 1.0], "circular"), jax.ShapeDtypeStruct((8,), "float32")))
       2.0
     """
@@ -113,7 +113,7 @@ def normal(
 
     Example:
       >>> import jax, convalgebra as ca
-      >>> from convalgebra.solve import normal
+      >>> from convalgebra.deconv import normal
       >>> N = normal(ca.conv([1.0, 1.0], "circular"), jax.ShapeDtypeStruct((4,), "float32"))
       >>> N.notation(), N(jax.numpy.array([1.0, 0.0, 0.0, 0.0])).tolist()
       ('q * x', [2.0, 1.0, 0.0, 1.0])

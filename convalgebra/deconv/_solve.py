@@ -230,7 +230,7 @@ def solve_method(
 
     Example:
       >>> import jax, convalgebra as ca
-      >>> from convalgebra.solve import solve_method
+      >>> from convalgebra.deconv import solve_method
       >>> A = ca.conv([1.0, 2.0, 1.0], "circular")
       >>> solve_method(A, jax.ShapeDtypeStruct((8,), "float32"))[0]
       'fourier'
@@ -499,7 +499,7 @@ def solve(
 
     Example:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
-      >>> from convalgebra.solve import solve
+      >>> from convalgebra.deconv import solve
       >>> A = ca.conv(jnp.array([1.0, 0.5]), "circular")
       >>> x = jnp.array([1.0, 2.0, 3.0, 4.0])
       >>> xh, info = solve(A, A(x), x)
