@@ -480,6 +480,110 @@ def run(
     return rows
 
 
+# ---- per layer: where the time goes -----------------------------------------------------------
+def _layer_inputs(p: Problem) -> dict[str, np.ndarray]:
+    """Each layer's input in the U-Net (shapes only matter: random data of that shape)."""
+    b, _, n, _ = p.x.shape
+    rng = np.random.default_rng(1)
+    shapes = {"e1": (b, 3, n, n), "d1": (b, 32, n, n), "d2": (b, 64, n // 2, n // 2),
+              "u1": (b, 128, n // 4, n // 4), "u2": (b, 128, n // 2, n // 2),
+              "out": (b, 64, n, n)}  # fmt: skip
+    return {k: rng.standard_normal(v).astype(p.x.dtype) for k, v in shapes.items()}
+
+
+def layer_rows(
+    batch: int = 8, size: int = 128, repeat: int = 5, torch_threads: int | None = None
+) -> list[dict]:
+    """Forward + input, weight and bias gradients of each layer alone: convalgebra, lax, torch.
+
+    Rows: ``layer``, ``formulation``, ``median_ms``. Tells which layers lose to PyTorch.
+    """
+    p = problem(batch, size)
+    inputs = _layer_inputs(p)
+    rows = []
+    import torch
+
+    torch.set_num_threads(torch_threads or len(os.sched_getaffinity(0)))
+    F = torch.nn.functional
+
+    def ca_layer(name, w, b, h):
+        kind, *_, s, pad = LAYERS[name]
+        if kind == "conv":
+            return ca.nn.conv(h, w, b, s, pad)
+        if kind == "conv_transpose":
+            return ca.nn.conv_transpose(h, w, b, s, pad)
+        return ca.nn.upsample_conv_fused(w, s, pad)(h) + b[:, None, None]
+
+    def lax_layer(name, w, b, h):
+        kind, _, _, k, s, pad = LAYERS[name]
+        dn = ("NCHW", "OIHW", "NCHW")
+        if kind == "upsample_conv":
+            h = jnp.repeat(jnp.repeat(h, s, axis=2), s, axis=3)
+            kind, s = "conv", 1
+        if kind == "conv":
+            y = lax.conv_general_dilated(h, w, (s, s), [(pad, pad)] * 2, dimension_numbers=dn)
+        else:
+            wt = jnp.flip(jnp.swapaxes(w, 0, 1), (2, 3))
+            q = k - 1 - pad
+            y = lax.conv_general_dilated(h, wt, (1, 1), [(q, q)] * 2, lhs_dilation=(s, s),
+                                         dimension_numbers=dn)  # fmt: skip
+        return y + b[:, None, None]
+
+    for name in LAYERS:
+        w, b = p.params[name]
+        h = inputs[name]
+        timed = {}
+        for form, fn in (("convalgebra", ca_layer), ("lax", lax_layer)):
+
+            def step(w, b, h, fn=fn, name=name):
+                y, pull = jax.vjp(lambda w, b, h: fn(name, w, b, h), w, b, h)
+                return pull(jnp.ones_like(y))
+
+            c = jax.jit(step).lower(w, b, h).compile()
+            args = (jnp.asarray(w), jnp.asarray(b), jnp.asarray(h))
+            timed[form] = lambda c=c, args=args: jax.block_until_ready(c(*args))
+        wt = torch.tensor(w, requires_grad=True)
+        bt = torch.tensor(b, requires_grad=True)
+        ht = torch.tensor(h, requires_grad=True)
+
+        def torch_step(name=name, wt=wt, bt=bt, ht=ht):
+            kind, *_, s, pad = LAYERS[name]
+            wt.grad = bt.grad = ht.grad = None
+            if kind == "conv":
+                y = F.conv2d(ht, wt, bt, s, pad)
+            elif kind == "conv_transpose":
+                y = F.conv_transpose2d(ht, wt, bt, s, pad)
+            else:
+                y = F.conv2d(F.interpolate(ht, scale_factor=s), wt, bt, 1, pad)
+            y.backward(torch.ones_like(y))
+
+        timed["torch"] = torch_step
+        ts: dict[str, list[float]] = {k: [] for k in timed}
+        for fn in timed.values():
+            fn()
+        for _ in range(repeat):
+            for k, fn in timed.items():
+                t0 = time.perf_counter()
+                fn()
+                ts[k].append(1e3 * (time.perf_counter() - t0))
+        for k, v in ts.items():
+            rows.append({"layer": name, "formulation": k, "median_ms": statistics.median(v)})
+    return rows
+
+
+def layer_table(rows: list[dict]) -> str:
+    """One line per layer: the median ms of each formulation and convalgebra / torch."""
+    forms = list(dict.fromkeys(r["formulation"] for r in rows))
+    lines = ["| layer | " + " | ".join(f"{f} ms" for f in forms) + " | convalgebra / torch |",
+             "|---|" + "---:|" * (len(forms) + 1)]  # fmt: skip
+    for layer in dict.fromkeys(r["layer"] for r in rows):
+        ms = {r["formulation"]: r["median_ms"] for r in rows if r["layer"] == layer}
+        ratio = ms["convalgebra"] / ms["torch"] if "torch" in ms else float("nan")
+        cells = " | ".join(f"{ms[f]:.1f}" for f in forms)
+        lines.append(f"| {layer} | {cells} | {ratio:.2f} |")
+    return "\n".join(lines)
+
+
 def table(rows: list[dict]) -> str:
     """A Markdown table of the rows."""
     lines = ["| formulation | median ms | IQR ms | compile s | x best | n | status |",
@@ -506,11 +610,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget", type=float, default=5.0, help="seconds of timing per formulation")
     ap.add_argument("--torch-threads", type=int, default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--layers", action="store_true", help="also time each layer alone")
     args = ap.parse_args(argv)
     batch, size = (2, 32) if args.quick else (8, 128)
     rows = run(batch, size, args.repeat, args.budget, args.torch_threads)
     print(f"U-Net training step, batch {batch}, {size}², float32, {jax.devices()[0].platform}")
     print(table(rows))
+    if args.layers:
+        print("\nEach layer alone (forward + input, weight and bias gradients):")
+        print(layer_table(layer_rows(batch, size, args.repeat, args.torch_threads)))
     if args.json:
         import json
 

@@ -11,6 +11,11 @@ in the DSP notation (``⋆`` correlation, ``*`` convolution, ``↓s``/``↑s`` d
 * ``overlap``: ``Aᵀ 1``, the write count behind checkerboard artifacts
 
 The ``*_op`` variants return the operator itself, to compose, transpose and inspect.
+
+Layer objects with parameters (PyTorch's layouts and default initialisation) live in
+``convalgebra.nn.flax`` (Flax NNX) and ``convalgebra.nn.equinox`` (Equinox): ``Conv``,
+``ConvTranspose``, ``Upsample``, ``UpsampleConv``. They are imported on first use, so
+``import convalgebra`` imports neither framework.
 """
 
 from ._conv import conv as conv
