@@ -241,6 +241,7 @@ def resample_filter(up: int, down: int, window: Any = ("kaiser", 5.0)) -> tuple[
         if h.ndim != 1:
             raise ValueError(f"resample_poly: a window array must be 1-D, got shape {h.shape}")
         return h * up, (h.size - 1) // 2
+    _window("resample_poly", window, 3)  # an unknown window is named by the public function
     max_rate = max(up, down)
     half_len = 10 * max_rate
     return firwin_lowpass(2 * half_len + 1, 1.0 / max_rate, window) * up, half_len

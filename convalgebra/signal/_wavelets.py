@@ -642,8 +642,8 @@ def swt(
     (``trim_approx``: ``[cA_n, cD_n, ..., cD_1]``), every band as long as the signal.
 
     Raises:
-      ValueError: a length not divisible by ``2**(start_level + level)``... as PyWavelets
-        (``2**level``), a level above ``swt_max_level``.
+      ValueError: a level below 1 or above :func:`swt_max_level` (the length must be divisible
+        by ``2**level``, as in PyWavelets).
     """
     w = _wav(wavelet, "swt")
     x, ax = _last("swt", _inexact(jnp.asarray(data)), axis)
