@@ -219,6 +219,10 @@ def test_level_too_deep_warns_as_pywt(rng):
 def test_wavelets_large_grid(rng, wav, mode):
     for n in (1, 2, 5, 8, 31, 64):
         x = rng.standard_normal((2, n))
+        if n == 1 and mode in ("reflect", "antireflect"):  # PyWavelets refuses, and so do we
+            with pytest.raises(ValueError, match="at least 2 samples"):
+                cs.dwt(x, wav, mode)
+            continue
         ref = pywt.dwt(x, wav, mode)
         leaves_close(cs.dwt(x, wav, mode), ref)
         close(cs.idwt(*ref, wav, mode), pywt.idwt(*ref, wav, mode))

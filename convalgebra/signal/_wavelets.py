@@ -179,6 +179,11 @@ def analysis_op(w: Wavelet, n: int, mode: str, dtype: Any = float) -> ca.Operato
     signal (periodization: ``F/2 - 1`` on each side of the even-length periodic signal).
     """
     f = w.dec_len
+    if mode in ("reflect", "antireflect") and n < 2:
+        raise ValueError(
+            f"dwt: {mode!r} mode needs at least 2 samples along the transformed axis, got {n} "
+            "(as PyWavelets)"
+        )
     k = jnp.stack([w.dec_lo[::-1], w.dec_hi[::-1]])[:, None, :].astype(_real(dtype))
     corr = ca.corr(k, "valid", ndim=1)
     if mode == "periodization":
