@@ -36,6 +36,7 @@ from ._wavelets import swt as swt
 from ._wavelets import swt_max_level as swt_max_level
 from ._wavelets import swt_op as swt_op
 from ._wavelets import synthesis_op as synthesis_op
+from ._wavelets import synthesis_ops as synthesis_ops
 from ._wavelets import wavedec as wavedec
 from ._wavelets import wavedec2 as wavedec2
 from ._wavelets import wavedec_bank as wavedec_bank
@@ -71,6 +72,7 @@ __all__ = [
     "swt_max_level",
     "swt_op",
     "synthesis_op",
+    "synthesis_ops",
     "upfirdn",
     "upfirdn_length",
     "upfirdn_op",
