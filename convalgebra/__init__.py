@@ -42,6 +42,7 @@ from ._expr.primitives import linear as linear
 from ._expr.primitives import pad as pad
 from ._expr.primitives import up as up
 from ._lower.cost import STRATEGIES as STRATEGIES
+from ._lower.cost import compiler_options as compiler_options
 from ._lower.optimize import optimize as optimize
 from ._lower.plan import Plan as Plan
 from ._static.structs import node as node

@@ -24,11 +24,12 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import jax.core
 import jax.numpy as jnp
 import numpy as np
 
 from .._lower import emit, ir, rules
-from .._lower.cost import STRATEGIES
+from .._lower.cost import STRATEGIES, compiler_options
 from .._lower.plan import Plan
 from .._static.structs import Shape, as_struct, common_dtype, inexact, kernel_dtype, node
 
@@ -68,7 +69,10 @@ def _run(op: Operator, x: jax.Array) -> jax.Array:
     return emit.run(lowered_ir(op, x.shape, x.dtype), x, emit.Ctx.default())
 
 
-_run_jit = jax.jit(_run)
+@functools.cache
+def _run_jit(platform: str) -> Callable[[Operator, jax.Array], jax.Array]:
+    """``_run`` compiled once per operator structure and input, with the platform's options."""
+    return jax.jit(_run, compiler_options=compiler_options(platform) or None)
 
 
 class Operator:
@@ -143,9 +147,9 @@ class Operator:
             hash(jax.tree_util.tree_structure(self))
         except TypeError:  # an unhashable static field: run op by op
             return _run(self, x)
-        return _run_jit(self, x)
+        return _run_jit(jax.default_backend())(self, x)
 
-    def on(self, x_like: Any) -> Operator:
+    def on(self, x_like: Any) -> Bound:
         """Binds the input structure (shape and dtype), enabling ``.T`` and ``.H``.
 
         Args:
@@ -441,10 +445,10 @@ def scale(c: Any, op: Operator) -> Operator:
         if isinstance(c, bool):
             raise TypeError(f"scale: c * A needs a number, got the bool {c!r}")
         return Scale(None, op, c)
-    if not hasattr(c, "dtype") or np.ndim(c) != 0:
+    if not hasattr(c, "dtype") or getattr(c, "ndim", None) != 0:
         raise TypeError(
             f"scale: c * A needs a scalar c (a number or a 0-d array), got {type(c).__name__}"
-            f"{'' if not hasattr(c, 'shape') else ' of shape ' + str(np.shape(c))}"
+            f"{'' if not hasattr(c, 'shape') else ' of shape ' + str(getattr(c, 'shape', ()))}"
         )
     return Scale(c, op)
 
@@ -533,8 +537,8 @@ class Transposed(Operator):
             )
         return tuple(self.bound.shape), np.dtype(self.bound.dtype)
 
-    def _apply(self, y: jax.Array) -> jax.Array:
-        return _apply_transposed(self, y.astype(self._in_struct().dtype))
+    def _apply(self, x: jax.Array) -> jax.Array:
+        return _apply_transposed(self, x.astype(self._in_struct().dtype))
 
     def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
         b = self.bound
@@ -589,10 +593,10 @@ def _bind(op: Operator, x_like: Any, method: str, what: str) -> Bound:
             raise ValueError(
                 f"{what}: {op!r} is bound to shape {op.shape}, x_like has {tuple(struct.shape)}"
             )
-        bound = op
+        bound: Bound = op
     else:
         bound = op.on(struct)
-    out = bound.out_struct(bound._fixed_in())
+    out = bound.out_struct(jax.ShapeDtypeStruct(bound.shape, bound.dtype))
     in_dt, out_dt = np.dtype(bound.dtype), np.dtype(out.dtype)
     if jnp.issubdtype(out_dt, jnp.complexfloating) and not jnp.issubdtype(
         in_dt, jnp.complexfloating

@@ -16,11 +16,12 @@ wrapped such that *both* transpose routes produce that form:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-Fn = Callable[[jax.Array, jax.Array], jax.Array]
+Fn = Callable[[Any, Any], Any]
 
 
 def _is_zero(t: object) -> bool:

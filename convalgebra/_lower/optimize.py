@@ -137,11 +137,11 @@ def _eval(jaxpr, consts, args, fired: list[str]):
             if uses.get(o) == 1 and nxt is not None and nxt.primitive.name == "slice":
                 sl = _spatial_slice(eqn, nxt)
             if sl is not None:
-                y = _lowered_conv(eqn, *invals, sl)
+                y = _lowered_conv(eqn, invals[0], invals[1], sl)
                 if y is not None:
                     fired.append("conv_slice_to_strided")
                     skip.add(id(nxt))
-                    env[nxt.outvars[0]] = y
+                    env[nxt.outvars[0]] = y  # type: ignore[union-attr]
                     continue
             if any(d > 1 for d in eqn.params["lhs_dilation"]):
                 y = _lowered_conv(eqn, *invals)

@@ -13,7 +13,7 @@ from convalgebra.bench import cases as bench_cases
 from convalgebra.bench import registry, timing
 
 LIBRARY = "convalgebra as written"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REQUIRED = {
     "case": str,
     "formulation": str,
