@@ -18,6 +18,7 @@ this module, so there is no import circle.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import numbers
 from collections.abc import Callable
@@ -56,13 +57,44 @@ def as_input(name: str, x: Any) -> jax.Array:
     return jnp.asarray(arr)
 
 
+_NAMES: contextvars.ContextVar[dict[int, str] | None] = contextvars.ContextVar(
+    "convalgebra_kernel_names", default=None
+)
+DEFAULT_NAMES = ("q", "w", "h", "g", "p", "r", "u", "v")
+
+
+def kernel_name(f: Any) -> str:
+    """The name of an unnamed kernel in the notation being written (``q`` outside one)."""
+    names = _NAMES.get()
+    return "q" if names is None else names.get(id(f), "q")
+
+
+def _name_kernels(op: Operator) -> dict[int, str]:
+    """Default names for the unnamed kernels of ``op``, by position (outermost first)."""
+    from .primitives import Filter
+
+    filters = jax.tree_util.tree_leaves(op, is_leaf=lambda n: isinstance(n, Filter))
+    out: dict[int, str] = {}
+    for f in filters:
+        if isinstance(f, Filter) and f.name is None and id(f) not in out:
+            i = len(out)
+            out[id(f)] = DEFAULT_NAMES[i] if i < len(DEFAULT_NAMES) else f"q{i}"
+    return out
+
+
 def _tracing(*trees: Any) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(trees))
 
 
 def lowered_ir(op: Operator, shape: Shape, dtype: np.dtype, fired: list[str] | None = None):
-    """The rewritten IR of ``op`` on inputs of ``shape``/``dtype``."""
-    return rules.rewrite(op.to_ir(tuple(shape), np.dtype(dtype)), fired)
+    """The rewritten IR of ``op`` on inputs of ``shape``/``dtype`` (kernels named as in the
+    notation, for ``explain``)."""
+    token = _NAMES.set(_name_kernels(op)) if _NAMES.get() is None else None
+    try:
+        return rules.rewrite(op.to_ir(tuple(shape), np.dtype(dtype)), fired)
+    finally:
+        if token is not None:
+            _NAMES.reset(token)
 
 
 def _run(op: Operator, x: jax.Array) -> jax.Array:
@@ -221,40 +253,54 @@ class Operator:
         return self._label()
 
     def notation(self, x: str = "x") -> str:
-        """The expression in the DSP notation, e.g. ``'↓2 (q ⋆ x)'``."""
-        return self._sym(x)
+        """The expression in the DSP notation, e.g. ``'↓2 (w ⋆[same] (q * x))'``.
+
+        ``*`` is convolution (the kernel flipped), ``⋆`` correlation (not flipped); modes other
+        than ``full`` are written after the symbol (``⋆[same]``), pad modes after ``pad``;
+        unnamed kernels are called ``q``, ``w``, ``h``, ... by position, outermost first.
+        """
+        if _NAMES.get() is not None:
+            return self._sym(x)
+        token = _NAMES.set(_name_kernels(self))
+        try:
+            return self._sym(x)
+        finally:
+            _NAMES.reset(token)
 
     def _repr_markdown_(self) -> str:
-        return f"`{self._sym('x')}`"
+        return f"`{self.notation()}`"
 
     def _repr_latex_(self) -> str:
-        return "$" + _latex(self._sym("x")) + "$"
+        return "$" + _latex(self.notation()) + "$"
 
 
 _LATEX = {
     "⋆": r"\star ",
     "*": r"\ast ",
-    "↓": r"\downarrow_{",
-    "↑": r"\uparrow_{",
     "ᵀ": r"^{\mathsf{T}}",
     "ᴴ": r"^{\mathsf{H}}",
     "·": r"\cdot ",
     "∗": r"\ast ",
+    "[": r"_{\mathrm{",
+    "]": "}}",
 }
 
 
 def _latex(s: str) -> str:
-    out, open_sub = [], False
-    for ch in s:
-        if open_sub and not (ch.isdigit() or ch in "(),"):
+    r"""The notation as LaTeX: ``↓2`` as ``\downarrow_{2}``, ``⋆[same]`` as ``\star_{same}``."""
+    out, sub = [], False
+    for ch in s.replace("_", r"\_"):
+        if sub and not (ch.isdigit() or ch in "(),"):
             out.append("}")
-            open_sub = False
+            sub = False
         if ch in ("↓", "↑"):
-            open_sub = True
+            out.append(r"\downarrow_{" if ch == "↓" else r"\uparrow_{")
+            sub = True
+            continue
         out.append(_LATEX.get(ch, ch))
-    if open_sub:
+    if sub:
         out.append("}")
-    return "".join(out).replace("[", r"\,[").replace("_", r"\_")
+    return "".join(out)
 
 
 # ---- composition, sums, scaling, binding ------------------------------------------------------

@@ -18,7 +18,7 @@ from jax import lax
 from .._lower import ir
 from .._static import shapes as _shapes
 from .._static.structs import Kind, Shape, default_float, inexact, kernel_dtype, node
-from .node import Operator, wrap_sym
+from .node import Operator, kernel_name, wrap_sym
 
 
 def _fmt_factors(ks: tuple[int, ...]) -> str:
@@ -63,7 +63,7 @@ class Filter(Operator):
     flip: bool
     weak: bool = False
     dilation: tuple[int, ...] | None = None
-    name: str = "q"
+    name: str | None = None
 
     @property
     def kind(self) -> Kind:
@@ -81,14 +81,14 @@ class Filter(Operator):
         return tuple(r * k for r, k in zip(self.rates, self.kernel.shape[-self.ndim :]))
 
     def _label(self) -> str:
-        q = f"{self.name}{tuple(self.kernel.shape)}"
+        q = f"{self.name or 'q'}{tuple(self.kernel.shape)}"
         if self.dilation and any(r > 1 for r in self.dilation):
             q = f"up({_fmt_factors(self.dilation)})({q})"
         return f"{self.op_name}({q}, {self.mode!r})"
 
     def _sym(self, x: str) -> str:
         op = "*" if self.flip else "⋆"
-        q = self.name
+        q = self.name or kernel_name(self)
         if self.dilation and any(r > 1 for r in self.dilation):
             q = f"(↑{_fmt_factors(self.dilation)} {q})"
         mode = "" if self.mode == "full" else f"[{self.mode}]"
@@ -177,7 +177,7 @@ class Filter(Operator):
         return ir.Conv.plain(
             self.kernel.astype(compute), nd, flip=self.flip, dilation=tuple(rates),
             pads=tuple(pads), wrap=tuple(wrap) if self.mode == "circular" else None,
-            name=self.name,
+            name=self.name or kernel_name(self),
         )  # fmt: skip
 
 
@@ -207,7 +207,7 @@ def _filter(
         )
     if label is not None and not isinstance(label, str):
         raise TypeError(f"{name}: name must be a string, got {label!r}")
-    return Filter(kernel, mode, nd, flip, weak, None, label or "q")
+    return Filter(kernel, mode, nd, flip, weak, None, label)
 
 
 def conv(
@@ -227,7 +227,8 @@ def conv(
       ndim: the number of trailing spatial axes. May be left out for kernels of rank 1 or 2
         (a 1-D or 2-D filter, as in SciPy); required for rank 3 and more, where a
         deep-learning weight ``(C_out, C_in, K)`` and a 3-D filter would be indistinguishable.
-      name: the kernel's name in the notation (default ``"q"``).
+      name: the kernel's name in the notation (default: ``q``, ``w``, ``h``, ``g``, ... by
+        position in the expression, left to right).
 
     Returns:
       The operator. Output dtype is JAX's promotion of the input and kernel dtypes (a real
