@@ -447,6 +447,11 @@ class Scale(Operator):
     def weak(self) -> bool:
         return self.c is None
 
+    @property
+    def factor(self) -> Any:
+        """The scale factor: the Python scalar when weak, else the 0-d array."""
+        return self.value if self.c is None else self.c
+
     def _label(self) -> str:
         c = self.value if self.weak else f"array{tuple(np.shape(self.c))}"
         return f"{c} * {self.op!r}"

@@ -18,6 +18,7 @@ from jax import lax
 from .._lower import ir
 from .._static import shapes as _shapes
 from .._static.structs import Kind, Shape, default_float, inexact, kernel_dtype, node
+from .axes import canonical_axes, on_axes
 from .node import Operator, kernel_name, wrap_sym
 
 
@@ -181,10 +182,29 @@ class Filter(Operator):
         )  # fmt: skip
 
 
+def _with_axis(name: str, op: Operator, axis: Any, nd: int) -> Operator:
+    if axis is None:
+        return op
+    axes = canonical_axes(name, axis)
+    if len(axes) != nd:
+        raise ValueError(f"{name}: axis={axis!r} names {len(axes)} axes, the operator acts on {nd}")
+    return on_axes(op, axes)
+
+
 def _filter(
-    name: str, q: Any, mode: str, ndim: int | None, flip: bool, label: str | None
-) -> Filter:
+    name: str, q: Any, mode: str, ndim: int | None, flip: bool, label: str | None, axis: Any
+) -> Operator:
     kernel, weak = _canonical_kernel(name, q)
+    if axis is not None:
+        n_ax = len(canonical_axes(name, axis))
+        if ndim is not None and ndim != n_ax:
+            raise ValueError(f"{name}: axis={axis!r} names {n_ax} axes but ndim={ndim}")
+        if kernel.ndim != n_ax:
+            raise ValueError(
+                f"{name}: axis= takes a filter of rank len(axis) ({n_ax}), got a kernel of shape "
+                f"{tuple(kernel.shape)}; kernels with channels act on (..., C, *S) inputs"
+            )
+        ndim = n_ax
     if mode not in _shapes.MODES:
         raise ValueError(f"{name}: mode must be one of {_shapes.MODES}, got {mode!r}")
     if ndim is None:
@@ -207,12 +227,16 @@ def _filter(
         )
     if label is not None and not isinstance(label, str):
         raise TypeError(f"{name}: name must be a string, got {label!r}")
-    return Filter(kernel, mode, nd, flip, weak, None, label)
+    return _with_axis(name, Filter(kernel, mode, nd, flip, weak, None, label), axis, nd)
 
 
 def conv(
-    q: jax.typing.ArrayLike, mode: str = "full", ndim: int | None = None, name: str | None = None
-) -> Filter:
+    q: Any,
+    mode: str = "full",
+    ndim: int | None = None,
+    name: str | None = None,
+    axis: int | tuple[int, ...] | None = None,
+) -> Operator:
     """True convolution ``q * x``: ``y[n] = sum_k q[n - k] x[k]`` on the trailing axes.
 
     Args:
@@ -229,6 +253,8 @@ def conv(
         deep-learning weight ``(C_out, C_in, K)`` and a 3-D filter would be indistinguishable.
       name: the kernel's name in the notation (default: ``q``, ``w``, ``h``, ``g``, ... by
         position in the expression, left to right).
+      axis: the axes to act on instead of the trailing ones (an int or a tuple, one per
+        spatial axis; single filters only), as in SciPy's ``axis=``.
 
     Returns:
       The operator. Output dtype is JAX's promotion of the input and kernel dtypes (a real
@@ -244,12 +270,16 @@ def conv(
       >>> ca.conv([1.0, 1.0])([1.0, 2.0, 3.0]).tolist()
       [1.0, 3.0, 5.0, 3.0]
     """
-    return _filter("conv", q, mode, ndim, True, name)
+    return _filter("conv", q, mode, ndim, True, name, axis)
 
 
 def corr(
-    q: jax.typing.ArrayLike, mode: str = "full", ndim: int | None = None, name: str | None = None
-) -> Filter:
+    q: Any,
+    mode: str = "full",
+    ndim: int | None = None,
+    name: str | None = None,
+    axis: int | tuple[int, ...] | None = None,
+) -> Operator:
     """Cross-correlation ``q ⋆ x``, the deep-learning "convolution": ``y[n] = sum_k q[k] x[n+k]``.
 
     The kernel is neither flipped nor conjugated (as in ``lax.conv_general_dilated`` and
@@ -262,7 +292,7 @@ def corr(
       >>> ca.corr([1.0, 2.0], "valid")([1.0, 0.0, 0.0]).tolist()
       [1.0, 0.0]
     """
-    return _filter("corr", q, mode, ndim, False, name)
+    return _filter("corr", q, mode, ndim, False, name, axis)
 
 
 def dilate(op: Filter, rate: int | tuple[int, ...]) -> Filter:
@@ -338,8 +368,11 @@ class Resample(Operator):
 
 
 def up(
-    k: int | tuple[int, ...], phase: int | tuple[int, ...] = 0, ndim: int | None = None
-) -> Resample:
+    k: int | tuple[int, ...],
+    phase: int | tuple[int, ...] = 0,
+    ndim: int | None = None,
+    axis: int | tuple[int, ...] | None = None,
+) -> Operator:
     """Up-sampling ``↑k``: inserts ``k - 1`` zeros after every sample, ``n -> k·n``.
 
     ``y[k·i + phase] = x[i]``, all other samples zero. ``up(k)`` is the transpose of ``down(k)``
@@ -351,6 +384,7 @@ def up(
       phase: where each sample lands within its block of ``k``; ``0 <= phase < k``; an int or a
         tuple like ``k``.
       ndim: the number of trailing axes (only with an int ``k``).
+      axis: the axes to act on instead of the trailing ones (an int or a tuple).
 
     Raises:
       TypeError, ValueError: a non-integer or non-positive factor, ``phase >= k``.
@@ -360,13 +394,16 @@ def up(
       >>> ca.up(2)([1.0, 2.0]).tolist()
       [1.0, 0.0, 2.0, 0.0]
     """
-    ks = _shapes.factors("up", k, ndim)
-    return Resample(ks, _shapes.phases("up", phase, ks), True)
+    ks = _shapes.factors("up", k, _axis_ndim("up", ndim, axis))
+    return _with_axis("up", Resample(ks, _shapes.phases("up", phase, ks), True), axis, len(ks))
 
 
 def down(
-    k: int | tuple[int, ...], phase: int | tuple[int, ...] = 0, ndim: int | None = None
-) -> Resample:
+    k: int | tuple[int, ...],
+    phase: int | tuple[int, ...] = 0,
+    ndim: int | None = None,
+    axis: int | tuple[int, ...] | None = None,
+) -> Operator:
     """Down-sampling ``↓k``: keeps samples ``phase, phase + k, ...``: ``n -> ceil((n - phase)/k)``.
 
     Arguments as for :func:`up`.
@@ -376,8 +413,8 @@ def down(
       >>> ca.down(2)([0.0, 1.0, 2.0, 3.0, 4.0]).tolist()
       [0.0, 2.0, 4.0]
     """
-    ks = _shapes.factors("down", k, ndim)
-    return Resample(ks, _shapes.phases("down", phase, ks), False)
+    ks = _shapes.factors("down", k, _axis_ndim("down", ndim, axis))
+    return _with_axis("down", Resample(ks, _shapes.phases("down", phase, ks), False), axis, len(ks))
 
 
 _NP_PAD = {"zero": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap"}
@@ -422,7 +459,23 @@ class Pad(Operator):
         return super().to_ir(shape, dtype)
 
 
-def pad(widths: Any, mode: str = "zero") -> Pad:
+def _axis_ndim(name: str, ndim: int | None, axis: Any) -> int | None:
+    if axis is None:
+        return ndim
+    n = len(canonical_axes(name, axis))
+    if ndim is not None and ndim != n:
+        raise ValueError(f"{name}: axis={axis!r} names {n} axes but ndim={ndim}")
+    return n
+
+
+def _widths_on(name: str, widths: Any, axis: Any) -> tuple[tuple[int, int], ...]:
+    w = _shapes.widths(name, widths)
+    if axis is not None and len(w) == 1:
+        w = w * len(canonical_axes(name, axis))  # one pair for every named axis
+    return w
+
+
+def pad(widths: Any, mode: str = "zero", axis: int | tuple[int, ...] | None = None) -> Operator:
     """Pads the trailing axes.
 
     Args:
@@ -436,10 +489,10 @@ def pad(widths: Any, mode: str = "zero") -> Pad:
       >>> ca.pad((1, 2), "edge")([1.0, 2.0]).tolist()
       [1.0, 1.0, 2.0, 2.0, 2.0]
     """
-    w = _shapes.widths("pad", widths)
+    w = _widths_on("pad", widths, axis)
     if mode not in _NP_PAD:
         raise ValueError(f"pad: mode must be one of {tuple(_NP_PAD)}, got {mode!r}")
-    return Pad(w, mode)
+    return _with_axis("pad", Pad(w, mode), axis, len(w))
 
 
 @node()
@@ -477,7 +530,7 @@ class Crop(Operator):
         return ir.Window(pads=tuple((-a, -b) for a, b in self.widths))
 
 
-def crop(widths: Any) -> Crop:
+def crop(widths: Any, axis: int | tuple[int, ...] | None = None) -> Operator:
     """Removes ``(before, after)`` samples from each trailing axis (widths as for :func:`pad`).
 
     Example:
@@ -485,7 +538,8 @@ def crop(widths: Any) -> Crop:
       >>> ca.crop((0, 1))([1.0, 2.0, 3.0]).tolist()
       [1.0, 2.0]
     """
-    return Crop(_shapes.widths("crop", widths))
+    w = _widths_on("crop", widths, axis)
+    return _with_axis("crop", Crop(w), axis, len(w))
 
 
 @node()

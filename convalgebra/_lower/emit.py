@@ -19,7 +19,7 @@ from jax import lax
 from .._static.structs import Shape, common_dtype, kernel_dtype
 from . import conv as conv_mod
 from . import cost
-from .ir import IR, Add, Apply, Conv, Mul, Pin, Pullback, Resample, Seq, Window
+from .ir import IR, Add, Apply, Conv, Mul, Permute, Pin, Pullback, Resample, Seq, Window
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +85,8 @@ def run(ir: IR, x: jax.Array, ctx: Ctx) -> jax.Array:
         nd = len(ir.pads)
         cfg = [(0, 0, 0)] * (x.ndim - nd) + [(lo, hi, 0) for lo, hi in ir.pads]
         return lax.pad(x, jnp.zeros((), x.dtype), cfg)
+    if isinstance(ir, Permute):
+        return jnp.transpose(x, ir.perm)
     if isinstance(ir, Apply):
         return ir.fn(x)
     if isinstance(ir, Seq):

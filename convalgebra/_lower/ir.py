@@ -7,6 +7,7 @@ rewrite rules, the cost model, the interpreter, ``explain`` and plans know nothi
   ``r`` — every convolution, correlation, strided, dilated, polyphase and circular form;
 * :class:`Resample`: ``↑k``/``↓k`` on their own (rules fold them into a neighbouring ``Conv``);
 * :class:`Window`: a zero pad (positive widths) or a crop (negative widths), one ``lax.pad``;
+* :class:`Permute`: axes moved (``axis=``);
 * :class:`Apply`: an opaque linear function (reflect/edge/wrap pads, user functions, pooling);
 * :class:`Seq`, :class:`Add`, :class:`Mul`: composition, sums and scalings;
 * :class:`Pullback`: the transpose (or adjoint) of a body, by ``jax.linear_transpose`` or
@@ -164,6 +165,19 @@ class Window:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class Permute:
+    """``jnp.transpose(x, perm)``: moves axes (``axis=``); adjacent permutes compose."""
+
+    perm: tuple[int, ...]
+
+    def label(self) -> str:
+        return f"permute{self.perm}"
+
+    def notation(self, x: str) -> str:
+        return x
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class Apply:
     """An opaque function of one array (linear by the caller's promise); ``out`` its shape."""
 
@@ -227,8 +241,8 @@ class Pin:
     plan: Any = None
 
 
-IR = Union[Conv, Resample, Window, Apply, Seq, Add, Mul, Pullback, Pin]  # noqa: UP007
-NODES = (Conv, Resample, Window, Apply, Seq, Add, Mul, Pullback, Pin)
+IR = Union[Conv, Resample, Window, Permute, Apply, Seq, Add, Mul, Pullback, Pin]  # noqa: UP007
+NODES = (Conv, Resample, Window, Permute, Apply, Seq, Add, Mul, Pullback, Pin)
 
 
 def children(ir: IR) -> tuple[IR, ...]:
@@ -264,7 +278,7 @@ def _wrap(s: str) -> str:
 
 def notation(ir: IR, x: str = "x") -> str:
     """``ir`` applied to ``x`` in the DSP notation."""
-    if isinstance(ir, (Conv, Resample, Window, Apply)):
+    if isinstance(ir, (Conv, Resample, Window, Permute, Apply)):
         return ir.notation(x)
     if isinstance(ir, Seq):
         for s in ir.steps:

@@ -20,7 +20,20 @@ import numpy as np
 
 from .._static.structs import Kind
 from . import cost
-from .ir import IR, Add, Conv, Mul, Pin, Pullback, Resample, Seq, Window, children, rebuild
+from .ir import (
+    IR,
+    Add,
+    Conv,
+    Mul,
+    Permute,
+    Pin,
+    Pullback,
+    Resample,
+    Seq,
+    Window,
+    children,
+    rebuild,
+)  # fmt: skip
 
 PairRule = Callable[[IR, IR], "list[IR] | None"]
 NodeRule = Callable[[IR], "IR | None"]
@@ -106,6 +119,15 @@ def _conv_up(outer: IR, inner: IR) -> list[IR] | None:
             ks = tuple(u * k for u, k in zip(outer.up, inner.factors))
             ps = tuple(u * p + q for u, p, q in zip(outer.up, inner.phases, outer.up_phase))
             return [dataclasses.replace(outer, up=ks, up_phase=ps)]
+    return None
+
+
+@rule("permute_permute")
+def _permute_permute(outer: IR, inner: IR) -> list[IR] | None:
+    """Two axis moves are one; moving back and forth is nothing (``axis=`` chains fuse)."""
+    if isinstance(outer, Permute) and isinstance(inner, Permute):
+        perm = tuple(inner.perm[i] for i in outer.perm)
+        return [] if perm == tuple(range(len(perm))) else [Permute(perm=perm)]
     return None
 
 

@@ -82,6 +82,19 @@ def _cases():
             (2, 2, 8),
         ),
         ("fold_scale", lambda r, d: -2.5 * (ca.down(2) @ ca.corr(q(r, 3, None, d))), (2, 9)),
+        (
+            "permute_permute",
+            lambda r, d: ca.down(2, axis=0) @ ca.corr(q(r, 3, None, d), "same", axis=0),
+            (9, 2),
+        ),
+        (
+            "transpose_transpose",
+            lambda r, d: ca.transpose(
+                ca.transpose(ca.down(2) @ ca.corr(q(r, 3, None, d)), np.zeros((2, 9), d)),
+                np.zeros((2, 6), d),
+            ),
+            (2, 9),
+        ),
     ]
 
 
@@ -97,6 +110,12 @@ def test_rule_is_exact_and_fires(rng, i, dtype):
     x = jnp.asarray(rand(rng, shape, dtype))
     got, ref = jit(lambda x: (op(x), ca.as_written(op)(x)))(x)
     close(got, ref, dtype)
+
+
+def test_every_rule_has_an_exactness_case():
+    from convalgebra._lower import rules
+
+    assert set(rules.RULES) | set(rules.NODE_RULES) == {name for name, _, _ in CASES}
 
 
 def test_rules_do_not_fire_when_inexact(rng):
