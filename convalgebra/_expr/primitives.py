@@ -65,6 +65,7 @@ class Filter(Operator):
     weak: bool = False
     dilation: tuple[int, ...] | None = None
     name: str | None = None
+    groups: int = 1
 
     @property
     def kind(self) -> Kind:
@@ -85,7 +86,8 @@ class Filter(Operator):
         q = f"{self.name or 'q'}{tuple(self.kernel.shape)}"
         if self.dilation and any(r > 1 for r in self.dilation):
             q = f"up({_fmt_factors(self.dilation)})({q})"
-        return f"{self.op_name}({q}, {self.mode!r})"
+        groups = f", groups={self.groups}" if self.groups != 1 else ""
+        return f"{self.op_name}({q}, {self.mode!r}{groups})"
 
     def _sym(self, x: str) -> str:
         op = "*" if self.flip else "⋆"
@@ -101,7 +103,7 @@ class Filter(Operator):
             return c, c
         if self.kind is Kind.MIXING:
             a = -self.ndim - 1
-            return (a, self.kernel.shape[1]), (a, self.kernel.shape[0])
+            return (a, self.kernel.shape[1] * self.groups), (a, self.kernel.shape[0])
         return None, None
 
     def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
@@ -113,7 +115,7 @@ class Filter(Operator):
                 f"{' + 1 channel' if need > nd else ''}), got shape {shape}"
             )
         if self.kind is not Kind.SINGLE:
-            cin = kshape[1] if self.kind is Kind.MIXING else kshape[0]
+            cin = kshape[1] * self.groups if self.kind is Kind.MIXING else kshape[0]
             if shape[-nd - 1] != cin:
                 raise ValueError(
                     f"{self._label()}: channel mismatch: the kernel {kshape} expects "
@@ -152,7 +154,7 @@ class Filter(Operator):
             lead = x.shape[: -nd - 1]
             c = x.shape[-nd - 1]
             xb = x.reshape((-1, c, *spatial))
-            groups = c if self.kind is Kind.DEPTHWISE else 1
+            groups = c if self.kind is Kind.DEPTHWISE else self.groups
             wb = w.reshape((c, 1, *ksz)) if self.kind is Kind.DEPTHWISE else w
         pads = [_shapes.corr_padding(self.mode, k, self.flip) for k in ksz]
         if self.mode == "circular":
@@ -178,7 +180,7 @@ class Filter(Operator):
         return ir.Conv.plain(
             self.kernel.astype(compute), nd, flip=self.flip, dilation=tuple(rates),
             pads=tuple(pads), wrap=tuple(wrap) if self.mode == "circular" else None,
-            name=self.name or kernel_name(self),
+            name=self.name or kernel_name(self), groups=self.groups,
         )  # fmt: skip
 
 
@@ -192,7 +194,14 @@ def _with_axis(name: str, op: Operator, axis: Any, nd: int) -> Operator:
 
 
 def _filter(
-    name: str, q: Any, mode: str, ndim: int | None, flip: bool, label: str | None, axis: Any
+    name: str,
+    q: Any,
+    mode: str,
+    ndim: int | None,
+    flip: bool,
+    label: str | None,
+    axis: Any,
+    groups: Any = 1,
 ) -> Operator:
     kernel, weak = _canonical_kernel(name, q)
     if axis is not None:
@@ -227,7 +236,16 @@ def _filter(
         )
     if label is not None and not isinstance(label, str):
         raise TypeError(f"{name}: name must be a string, got {label!r}")
-    return _with_axis(name, Filter(kernel, mode, nd, flip, weak, None, label), axis, nd)
+    g = _shapes.as_int(name, "groups", groups)
+    if g != 1:
+        if kernel.ndim != nd + 2 or g < 1 or kernel.shape[0] % g:
+            raise ValueError(
+                f"{name}: groups={groups!r} needs a channel-mixing kernel (C_out, C_in/groups, "
+                f"*K) with C_out divisible by groups, got a kernel of shape "
+                f"{tuple(kernel.shape)} with ndim={nd}"
+            )
+    filt = Filter(kernel, mode, nd, flip, weak, None, label, g)
+    return _with_axis(name, filt, axis, nd)
 
 
 def conv(
@@ -236,6 +254,7 @@ def conv(
     ndim: int | None = None,
     name: str | None = None,
     axis: int | tuple[int, ...] | None = None,
+    groups: int = 1,
 ) -> Operator:
     """True convolution ``q * x``: ``y[n] = sum_k q[n - k] x[k]`` on the trailing axes.
 
@@ -255,6 +274,9 @@ def conv(
         position in the expression, left to right).
       axis: the axes to act on instead of the trailing ones (an int or a tuple, one per
         spatial axis; single filters only), as in SciPy's ``axis=``.
+      groups: for a mixing kernel of shape ``(C_out, C_in/groups, *K)``: the input and output
+        channels split into ``groups`` groups, each mixed on its own (PyTorch's ``groups``);
+        lowered to one grouped convolution, no block-diagonal zeros.
 
     Returns:
       The operator. Output dtype is JAX's promotion of the input and kernel dtypes (a real
@@ -270,7 +292,7 @@ def conv(
       >>> ca.conv([1.0, 1.0])([1.0, 2.0, 3.0]).tolist()
       [1.0, 3.0, 5.0, 3.0]
     """
-    return _filter("conv", q, mode, ndim, True, name, axis)
+    return _filter("conv", q, mode, ndim, True, name, axis, groups)
 
 
 def corr(
@@ -279,6 +301,7 @@ def corr(
     ndim: int | None = None,
     name: str | None = None,
     axis: int | tuple[int, ...] | None = None,
+    groups: int = 1,
 ) -> Operator:
     """Cross-correlation ``q ⋆ x``, the deep-learning "convolution": ``y[n] = sum_k q[k] x[n+k]``.
 
@@ -292,7 +315,7 @@ def corr(
       >>> ca.corr([1.0, 2.0], "valid")([1.0, 0.0, 0.0]).tolist()
       [1.0, 0.0]
     """
-    return _filter("corr", q, mode, ndim, False, name, axis)
+    return _filter("corr", q, mode, ndim, False, name, axis, groups)
 
 
 def dilate(op: Filter, rate: int | tuple[int, ...]) -> Filter:

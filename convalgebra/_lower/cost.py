@@ -87,8 +87,11 @@ def compiler_options(platform: str | None = None) -> dict[str, str]:
     return dict(tuning(platform or jax.default_backend())["compiler_options"])
 
 
-def allowed(strategy: str, dtype: Any) -> bool:
-    """Whether ``strategy`` can run in ``dtype`` (XLA's FFTs take float32/64, complex64/128)."""
+def allowed(strategy: str, dtype: Any, groups: int = 1) -> bool:
+    """Whether ``strategy`` can run in ``dtype`` (XLA's FFTs take float32/64, complex64/128)
+    with ``groups`` (grouped kernels run as one grouped lax convolution)."""
+    if groups != 1 and strategy != "lax":
+        return False
     return strategy != "fft" or np.dtype(dtype) in FFT_DTYPES
 
 
@@ -158,7 +161,7 @@ def costs_of(c: Conv, in_shape: Shape, out_shape: Shape, platform: str) -> dict[
     return {
         s: node_cost(c, in_shape, out_shape, s, platform)
         for s in STRATEGIES
-        if allowed(s, c.kernel.dtype)
+        if allowed(s, c.kernel.dtype, c.groups)
     }
 
 

@@ -56,6 +56,7 @@ class Conv:
     down: tuple[int, ...]
     down_phase: tuple[int, ...]
     name: str = "q"
+    groups: int = 1  # mixing kernels (C_out, C_in/groups, *K): a grouped convolution
 
     @staticmethod
     def plain(
@@ -67,10 +68,12 @@ class Conv:
         pads: Pairs,
         wrap: Pairs | None = None,
         name: str = "q",
+        groups: int = 1,
     ) -> Conv:
         one, zero = (1,) * ndim, (0,) * ndim
         return Conv(kernel=kernel, ndim=ndim, flip=flip, dilation=dilation, pads=pads, wrap=wrap,
-                    up=one, up_phase=zero, down=one, down_phase=zero, name=name)  # fmt: skip
+                    up=one, up_phase=zero, down=one, down_phase=zero, name=name,
+                    groups=groups)  # fmt: skip
 
     @property
     def kind(self) -> Kind:
@@ -92,10 +95,14 @@ class Conv:
     def in_channels(self) -> int | None:
         if self.kind is Kind.SINGLE:
             return None
-        return self.kernel.shape[1] if self.kind is Kind.MIXING else self.kernel.shape[0]
+        if self.kind is Kind.MIXING:
+            return self.kernel.shape[1] * self.groups
+        return self.kernel.shape[0]
 
     def label(self) -> str:
         parts = [f"{self.name}{tuple(self.kernel.shape)}"]
+        if self.groups != 1:
+            parts.append(f"groups={self.groups}")
         if any(s > 1 for s in self.down):
             parts.append(
                 f"stride={self.down}" + (f"@{self.down_phase}" if any(self.down_phase) else "")

@@ -23,6 +23,7 @@ def key(c: Conv, in_shape: Shape, platform: str) -> str:
             str(c.up_phase),
             str(c.down),
             str(c.down_phase),
+            str(c.groups),
             str(tuple(in_shape)),
             platform,
         ]

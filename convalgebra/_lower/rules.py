@@ -184,6 +184,8 @@ def _conv_conv(outer: IR, inner: IR) -> list[IR] | None:
         return None
     if outer.kind != inner.kind or outer.kernel.dtype != inner.kernel.dtype:
         return None
+    if outer.groups != 1 or inner.groups != 1:
+        return None
     for (lo1, hi1), (lo2, hi2), k1 in zip(inner.pads, outer.pads, inner.taps):
         if not ((lo2 == 0 or lo1 >= k1 - 1) and (hi2 == 0 or hi1 >= k1 - 1)):
             return None

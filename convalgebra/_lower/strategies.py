@@ -39,8 +39,11 @@ def _split(x: jax.Array, kind: str, nd: int):
     return lead, math.prod(lead)
 
 
-def corr_lax(x, w, kind, nd, strides, rdil, pads, linear=False):
-    """``lax.conv_general_dilated`` in the NC* layout; ``pads`` is the conv's own padding."""
+def corr_lax(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
+    """``lax.conv_general_dilated`` in the NC* layout; ``pads`` is the conv's own padding.
+
+    ``groups > 1`` (mixing kernels ``(C_out, C_in/groups, *K)``): one grouped convolution.
+    """
     lead, b = _split(x, kind, nd)
     spatial, taps = x.shape[-nd:], w.shape[-nd:]
     if kind is Kind.SINGLE:
@@ -48,7 +51,7 @@ def corr_lax(x, w, kind, nd, strides, rdil, pads, linear=False):
     else:
         c = x.shape[-nd - 1]
         xb = x.reshape((b, c, *spatial))
-        groups = c if kind is Kind.DEPTHWISE else 1
+        groups = c if kind is Kind.DEPTHWISE else groups
         wb = w.reshape((c, 1, *taps)) if kind is Kind.DEPTHWISE else w
     y = lax.conv_general_dilated(
         xb, wb, strides, pads, rhs_dilation=rdil, feature_group_count=groups, precision=_HI
@@ -173,12 +176,14 @@ def kernel_tangent(x, dw, kind, nd, strides, rdil, how=None):
     return _shift_valid(x, dw, kind, nd, strides, rdil)
 
 
-def corr_shift(x, w, kind, nd, strides, rdil, pads, linear=False):
+def corr_shift(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
     """Shifted multiply-adds: ``sum_j w[j] · x[g t + r j]`` with one strided slice per tap.
 
     Its transposes (``jax.vjp``, ``jax.linear_transpose``) are again shifted multiply-adds, in
     polyphase form (see :func:`_shift_valid_t`).
     """
+    if groups != 1:
+        raise ValueError("corr_shift: grouped kernels run as one grouped lax convolution")
     x = _padded(x, nd, pads)
     strides, rdil = tuple(strides), tuple(rdil)
     spatial = x.shape[-nd:]
@@ -192,8 +197,10 @@ def corr_shift(x, w, kind, nd, strides, rdil, pads, linear=False):
     )
 
 
-def corr_fft(x, w, kind, nd, strides, rdil, pads, linear=False):
+def corr_fft(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
     """Correlation by FFT: the periodic correlation over the padded length, VALID part kept."""
+    if groups != 1:
+        raise ValueError("corr_fft: grouped kernels run as one grouped lax convolution")
     x = _padded(x, nd, pads)
     if any(r > 1 for r in rdil):
         cfg = [(0, 0, 0)] * (w.ndim - nd) + [(0, 0, r - 1) for r in rdil]
