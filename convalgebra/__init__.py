@@ -2,51 +2,49 @@
 
 Compose up-sampling, down-sampling and convolution as operators, derive their transposes
 automatically, see them as matrices, and let XLA compile the result.
+
+Layers, each importing only those below it: ``_static`` (shapes, polyphase plans, dtype rules),
+``_lower`` (the compiler: IR, rules, cost model, strategies, ONE interpreter, plans), ``_expr``
+(operators and their algebra), then ``nn`` and ``testing``, then ``bench`` and the tour.
 """
 
 from . import nn as nn
 from . import testing as testing
-from ._algebra import Bound as Bound
-from ._algebra import Compose as Compose
-from ._algebra import Scale as Scale
-from ._algebra import Sum as Sum
-from ._algebra import matrix as matrix
-from ._base import Operator as Operator
-from ._ops import Crop as Crop
-from ._ops import Filter as Filter
-from ._ops import Identity as Identity
-from ._ops import Linear as Linear
-from ._ops import Pad as Pad
-from ._ops import Resample as Resample
-from ._ops import conv as conv
-from ._ops import corr as corr
-from ._ops import crop as crop
-from ._ops import down as down
-from ._ops import identity as identity
-from ._ops import linear as linear
-from ._ops import pad as pad
-from ._ops import up as up
-from ._transpose import Transposed as Transposed
-from ._transpose import adjoint as adjoint
-from ._transpose import transpose as transpose
+from ._expr.explain import explain as explain
+from ._expr.explain import measure as measure
+from ._expr.matrix import matrix as matrix
+from ._expr.node import Bound as Bound
+from ._expr.node import Compose as Compose
+from ._expr.node import Operator as Operator
+from ._expr.node import Pinned as Pinned
+from ._expr.node import Scale as Scale
+from ._expr.node import Sum as Sum
+from ._expr.node import Transposed as Transposed
+from ._expr.node import adjoint as adjoint
+from ._expr.node import as_written as as_written
+from ._expr.node import chain as chain
+from ._expr.node import lower as lower
+from ._expr.node import notation as notation
+from ._expr.node import transpose as transpose
+from ._expr.primitives import Crop as Crop
+from ._expr.primitives import Filter as Filter
+from ._expr.primitives import Identity as Identity
+from ._expr.primitives import Linear as Linear
+from ._expr.primitives import Pad as Pad
+from ._expr.primitives import Resample as Resample
+from ._expr.primitives import conv as conv
+from ._expr.primitives import corr as corr
+from ._expr.primitives import crop as crop
+from ._expr.primitives import dilate as dilate
+from ._expr.primitives import down as down
+from ._expr.primitives import identity as identity
+from ._expr.primitives import linear as linear
+from ._expr.primitives import pad as pad
+from ._expr.primitives import up as up
+from ._lower.cost import STRATEGIES as STRATEGIES
+from ._lower.cost import compiler_options as compiler_options
+from ._lower.optimize import optimize as optimize
+from ._lower.plan import Plan as Plan
+from ._static.structs import node as node
 
 __version__ = "0.1.0"
-
-
-def notation(op: Operator, x: str = "x") -> str:
-    """The expression of ``op`` applied to ``x`` in the DSP notation, e.g. ``'↓2 (q ⋆ x)'``."""
-    return op.notation(x)
-
-
-# ---- the lowering engine (rewrites, strategies, plans, explain, optimize) ----
-from . import _lower  # noqa: E402
-from ._explain import explain as explain  # noqa: E402
-from ._lower import STRATEGIES as STRATEGIES  # noqa: E402
-from ._lower import Plan as Plan  # noqa: E402
-from ._lower import as_written as as_written  # noqa: E402
-from ._lower import lower as lower  # noqa: E402
-from ._lower import use_plan as use_plan  # noqa: E402
-from ._optimize import optimize as optimize  # noqa: E402
-from ._rules import dilate as dilate  # noqa: E402
-
-_lower.install()  # A(x) runs the lowered program; ca.as_written(A) evaluates as written

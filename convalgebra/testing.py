@@ -12,9 +12,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._algebra import matrix
-from ._base import Operator, as_struct
-from ._transpose import adjoint
+from ._expr.matrix import matrix
+from ._expr.node import Operator, adjoint
+from ._static.structs import as_struct, inexact
 
 
 def random_like(struct: Any, key: jax.Array | int = 0) -> jax.Array:
@@ -28,7 +28,7 @@ def random_like(struct: Any, key: jax.Array | int = 0) -> jax.Array:
         return jax.lax.complex(
             jax.random.normal(kr, s.shape, real), jax.random.normal(ki, s.shape, real)
         )
-    if not np.issubdtype(dtype, np.floating):
+    if not inexact(dtype):
         raise TypeError(f"random_like: needs a floating or complex dtype, got {dtype}")
     return jax.random.normal(key, s.shape, dtype)
 

@@ -34,12 +34,10 @@ def expression(case: Case, ws) -> ca.Operator:
     if case.kind == "transposed":  # w ⋆ (↑s x)
         return ca.corr(ws[0], "same", ndim=nd) @ ca.up(s, ndim=nd)
     if case.kind == "dilated":  # (↑r w) ⋆ x, "same" for the r(K-1)+1 taps from first to last
-        if hasattr(ca, "dilate"):  # structural: ↑r w has rK taps, the last r - 1 zero
-            lo, hi = case.pads
-            pad = ca.pad(((lo, hi + s - 1),) * nd)
-            return ca.dilate(ca.corr(ws[0], "valid", ndim=nd), s) @ pad
-        q = ca.crop(((0, s - 1),) * nd)(ca.up(s, ndim=nd)(ws[0]))
-        return ca.corr(q, "same", ndim=nd)
+        # structural: ↑r w has rK taps, the last r - 1 zero
+        lo, hi = case.pads
+        pad = ca.pad(((lo, hi + s - 1),) * nd)
+        return ca.dilate(ca.corr(ws[0], "valid", ndim=nd), s) @ pad
     if case.kind == "nearest":  # w ⋆ nearest(x), nearest(x) = crop(box * ↑s x)
         box = np.ones((s,) * nd, np.float32)
         nearest = ca.crop(((0, s - 1),) * nd) @ ca.conv(box, "full", ndim=nd) @ ca.up(s, ndim=nd)
@@ -97,8 +95,5 @@ def _as_written_t(op: ca.Operator, x_like: jax.ShapeDtypeStruct):
     return lambda g: t(g)[0]
 
 
-if hasattr(ca, "as_written"):  # a lowering engine is installed: A(x) runs the lowered program
-    register_algebra("convalgebra as written", apply=_as_written, transpose=_as_written_t)
-    register_algebra("convalgebra lowered")
-else:
-    register_algebra("convalgebra")
+register_algebra("convalgebra as written", apply=_as_written, transpose=_as_written_t)
+register_algebra("convalgebra lowered")

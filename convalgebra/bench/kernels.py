@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .._strategies import fast_len
+from .._static.shapes import fast_len
 
 HIGHEST = lax.Precision.HIGHEST
 

@@ -13,9 +13,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .. import _ops
-from .._base import Operator
-from .._rules import dilate as dilate_filter
+from .._expr import primitives as _ops
+from .._expr.node import Operator
+from .._expr.primitives import dilate as dilate_filter
 from ._args import Pairs
 
 

@@ -21,9 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _ops
-from .._base import Operator
-from .._transpose import transpose
+from .._expr import primitives as _ops
+from .._expr.node import Operator, transpose
 from . import _args
 from ._build import (
     as_array,

@@ -20,8 +20,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .. import _ops
-from .._base import Operator, Shape, pytree_node, wrap_sym
+from .._expr import primitives as _ops
+from .._expr.node import Operator, wrap_sym
+from .._static.structs import Shape
+from .._static.structs import node as pytree_node
 from . import _args
 from ._build import as_array, chain
 

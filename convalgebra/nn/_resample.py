@@ -17,8 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _ops
-from .._base import Operator
+from .._expr import primitives as _ops
+from .._expr.node import Operator
 from . import _args
 from ._build import as_array, chain, default_float
 from ._conv import conv_transpose_op

@@ -6,7 +6,7 @@ import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convalgebra import _shapes
+from convalgebra._static import shapes as _shapes
 
 
 @given(n=st.integers(0, 40), k=st.integers(1, 6), data=st.data())

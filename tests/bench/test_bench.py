@@ -9,12 +9,11 @@ import jax
 import numpy as np
 import pytest
 
-import convalgebra as ca
 from convalgebra.bench import cases as bench_cases
 from convalgebra.bench import registry, timing
 
-LIBRARY = "convalgebra as written" if hasattr(ca, "as_written") else "convalgebra"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LIBRARY = "convalgebra as written"
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REQUIRED = {
     "case": str,
     "formulation": str,

@@ -1,7 +1,12 @@
-"""Primitive operators: convolution, correlation, up/down-sampling, padding, cropping."""
+"""Primitive operators: convolution, correlation, dilation, up/down-sampling, padding, cropping.
+
+Each primitive has its shape rule (``_infer``), its reference semantics (``_apply``), its
+notation and its IR (``to_ir``) side by side.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -10,36 +15,31 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from . import _shapes
-from ._base import Operator, Shape, pytree_node, wrap_sym
-
-_SUPERSCRIPT = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹˒")
+from .._lower import ir
+from .._static import shapes as _shapes
+from .._static.structs import Kind, Shape, default_float, inexact, kernel_dtype, node
+from .axes import canonical_axes, on_axes
+from .node import Operator, kernel_name, wrap_sym
 
 
 def _fmt_factors(ks: tuple[int, ...]) -> str:
-    return str(ks[0]) if len(set(ks)) == 1 and len(ks) == 1 else "(" + ",".join(map(str, ks)) + ")"
-
-
-def kernel_dtype(x_dtype: np.dtype, k_dtype: np.dtype, weak: bool) -> np.dtype:
-    """The dtype of ``kernel * x``: NumPy promotion, nothing downcast.
-
-    A *weak* kernel (given as a Python list or scalar) adopts the precision of the input, as a
-    Python scalar does in JAX: float32 input with a weak ``[0.5, 0.5]`` stays float32, and a weak
-    complex kernel makes the result complex of the input's precision.
-    """
-    x_dtype, k_dtype = np.dtype(x_dtype), np.dtype(k_dtype)
-    if weak and np.issubdtype(x_dtype, np.inexact):
-        if np.issubdtype(k_dtype, np.complexfloating):
-            return np.result_type(x_dtype, np.complex64)
-        return x_dtype
-    return np.result_type(x_dtype, k_dtype)
+    return str(ks[0]) if len(ks) == 1 else "(" + ",".join(map(str, ks)) + ")"
 
 
 def _canonical_kernel(name: str, q: Any) -> tuple[jax.Array, bool]:
     weak = not hasattr(q, "dtype")
-    arr = jnp.asarray(q)
-    if not (jnp.issubdtype(arr.dtype, jnp.inexact)):
-        arr = arr.astype(jnp.zeros((), float).dtype)  # int/bool kernels become floating
+    if q is None or isinstance(q, (str, bytes, dict, set)):
+        raise TypeError(f"{name}: the kernel must be an array of numbers, got {type(q).__name__}")
+    try:
+        arr = jnp.asarray(q if hasattr(q, "dtype") else np.asarray(q))
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            f"{name}: the kernel must be a rectangular array of numbers, got {q!r}"
+        ) from e
+    if not inexact(arr.dtype):
+        if not jnp.issubdtype(arr.dtype, jnp.integer) and arr.dtype != jnp.bool_:
+            raise TypeError(f"{name}: the kernel must hold numbers, got dtype {arr.dtype}")
+        arr = arr.astype(default_float())  # int/bool kernels become floating
         weak = True
     if arr.ndim == 0:
         raise ValueError(f"{name}: kernel must have at least one axis, got a scalar {q!r}")
@@ -48,13 +48,14 @@ def _canonical_kernel(name: str, q: Any) -> tuple[jax.Array, bool]:
     return arr, weak
 
 
-@pytree_node(data=("kernel",))
+@node(data=("kernel",))
 class Filter(Operator):
     """Convolution (``flip=True``) or cross-correlation (``flip=False``) with ``kernel``.
 
     The kernel's rank relative to ``ndim`` says what it is: rank ``ndim`` one filter for every
     slice, ``ndim + 1`` one filter per channel ``(C, *K)``, ``ndim + 2`` channel mixing
-    ``(C_out, C_in, *K)``.
+    ``(C_out, C_in, *K)``. ``dilation`` (``None``: 1 on every axis) is the seed's ``↑r q``:
+    the kernel zero-inserted by ``r`` (``r·K`` taps, the last ``r - 1`` zero), kept structural.
     """
 
     kernel: jax.Array
@@ -62,41 +63,59 @@ class Filter(Operator):
     ndim: int
     flip: bool
     weak: bool = False
+    dilation: tuple[int, ...] | None = None
+    name: str | None = None
+    groups: int = 1
 
     @property
-    def kind(self) -> str:
-        return ("single", "depthwise", "mixing")[self.kernel.ndim - self.ndim]
+    def kind(self) -> Kind:
+        return Kind.of(self.kernel.ndim, self.ndim)
 
     @property
-    def name(self) -> str:
+    def rates(self) -> tuple[int, ...]:
+        return self.dilation or (1,) * self.ndim
+
+    @property
+    def op_name(self) -> str:
         return "conv" if self.flip else "corr"
 
+    def _dense_taps(self) -> tuple[int, ...]:
+        return tuple(r * k for r, k in zip(self.rates, self.kernel.shape[-self.ndim :]))
+
     def _label(self) -> str:
-        return f"{self.name}(q{tuple(self.kernel.shape)}, {self.mode!r})"
+        q = f"{self.name or 'q'}{tuple(self.kernel.shape)}"
+        if self.dilation and any(r > 1 for r in self.dilation):
+            q = f"up({_fmt_factors(self.dilation)})({q})"
+        groups = f", groups={self.groups}" if self.groups != 1 else ""
+        return f"{self.op_name}({q}, {self.mode!r}{groups})"
 
     def _sym(self, x: str) -> str:
         op = "*" if self.flip else "⋆"
-        return f"q {op} {wrap_sym(x)}"
+        q = self.name or kernel_name(self)
+        if self.dilation and any(r > 1 for r in self.dilation):
+            q = f"(↑{_fmt_factors(self.dilation)} {q})"
+        mode = "" if self.mode == "full" else f"[{self.mode}]"
+        return f"{q} {op}{mode} {wrap_sym(x)}"
 
     def _channels(self):
-        if self.kind == "depthwise":
+        if self.kind is Kind.DEPTHWISE:
             c = (-self.ndim - 1, self.kernel.shape[0])
             return c, c
-        if self.kind == "mixing":
+        if self.kind is Kind.MIXING:
             a = -self.ndim - 1
-            return (a, self.kernel.shape[1]), (a, self.kernel.shape[0])
+            return (a, self.kernel.shape[1] * self.groups), (a, self.kernel.shape[0])
         return None, None
 
     def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
         nd, kshape = self.ndim, tuple(self.kernel.shape)
-        need = nd + (0 if self.kind == "single" else 1)
+        need = nd + (0 if self.kind is Kind.SINGLE else 1)
         if len(shape) < need:
             raise ValueError(
                 f"{self._label()}: input must have at least {need} axes ({nd} spatial"
                 f"{' + 1 channel' if need > nd else ''}), got shape {shape}"
             )
-        if self.kind != "single":
-            cin = kshape[1] if self.kind == "mixing" else kshape[0]
+        if self.kind is not Kind.SINGLE:
+            cin = kshape[1] * self.groups if self.kind is Kind.MIXING else kshape[0]
             if shape[-nd - 1] != cin:
                 raise ValueError(
                     f"{self._label()}: channel mismatch: the kernel {kshape} expects "
@@ -105,21 +124,28 @@ class Filter(Operator):
                 )
         spatial = tuple(
             _shapes.filter_length(self._label(), self.mode, n, k, self.flip)
-            for n, k in zip(shape[-nd:], kshape[-nd:])
+            for n, k in zip(shape[-nd:], self._dense_taps())
         )
-        lead = shape[: -nd - 1] if self.kind != "single" else shape[:-nd]
-        chan = () if self.kind == "single" else (kshape[0],)
+        lead = shape[: -nd - 1] if self.kind is not Kind.SINGLE else shape[:-nd]
+        chan = () if self.kind is Kind.SINGLE else (kshape[0],)
         return lead + chan + spatial, kernel_dtype(dtype, self.kernel.dtype, self.weak)
 
     def _apply(self, x: jax.Array) -> jax.Array:
+        """As written: the dense kernel ``↑r q`` (flipped for ``conv``), one lax correlation."""
         nd = self.ndim
         dtype = kernel_dtype(x.dtype, self.kernel.dtype, self.weak)
+        if x.size == 0:
+            out, _ = self._infer(tuple(x.shape), np.dtype(x.dtype))
+            return jnp.zeros(out, dtype)
         x, w = x.astype(dtype), self.kernel.astype(dtype)
+        if any(r > 1 for r in self.rates):
+            cfg = [(0, 0, 0)] * (w.ndim - nd) + [(0, r - 1, r - 1) for r in self.rates]
+            w = lax.pad(w, jnp.zeros((), w.dtype), cfg)
         if self.flip:
             w = jnp.flip(w, axis=tuple(range(w.ndim - nd, w.ndim)))
         ksz = w.shape[-nd:]
         spatial = x.shape[-nd:]
-        if self.kind == "single":
+        if self.kind is Kind.SINGLE:
             lead = x.shape[:-nd]
             xb = x.reshape((-1, 1, *spatial))
             wb = w.reshape((1, 1, *ksz))
@@ -128,8 +154,8 @@ class Filter(Operator):
             lead = x.shape[: -nd - 1]
             c = x.shape[-nd - 1]
             xb = x.reshape((-1, c, *spatial))
-            groups = c if self.kind == "depthwise" else 1
-            wb = w.reshape((c, 1, *ksz)) if self.kind == "depthwise" else w
+            groups = c if self.kind is Kind.DEPTHWISE else self.groups
+            wb = w.reshape((c, 1, *ksz)) if self.kind is Kind.DEPTHWISE else w
         pads = [_shapes.corr_padding(self.mode, k, self.flip) for k in ksz]
         if self.mode == "circular":
             xb = jnp.pad(xb, [(0, 0), (0, 0), *pads], mode="wrap")
@@ -137,25 +163,99 @@ class Filter(Operator):
         y = lax.conv_general_dilated(
             xb, wb, (1,) * nd, pads, feature_group_count=groups, precision=lax.Precision.HIGHEST
         )
-        chan = () if self.kind == "single" else (y.shape[1],)
+        chan = () if self.kind is Kind.SINGLE else (y.shape[1],)
         return y.reshape(lead + chan + y.shape[2:])
 
+    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
+        nd, rates = self.ndim, self.rates
+        pads, wrap = [], []
+        for k, r in zip(self.kernel.shape[-nd:], rates):
+            lo, hi = _shapes.corr_padding(self.mode, r * k, self.flip)  # of the dense ↑r q
+            if self.mode == "circular":
+                wrap.append((lo, hi))
+                lo, hi = 0, 0
+            # the dense ↑r q has r-1 trailing zeros; flipped, they lead
+            pads.append((lo - (r - 1), hi) if self.flip else (lo, hi - (r - 1)))
+        compute = kernel_dtype(dtype, self.kernel.dtype, self.weak)
+        return ir.Conv.plain(
+            self.kernel.astype(compute), nd, flip=self.flip, dilation=tuple(rates),
+            pads=tuple(pads), wrap=tuple(wrap) if self.mode == "circular" else None,
+            name=self.name or kernel_name(self), groups=self.groups,
+        )  # fmt: skip
 
-def _filter(name: str, q: Any, mode: str, ndim: int | None, flip: bool) -> Filter:
+
+def _with_axis(name: str, op: Operator, axis: Any, nd: int) -> Operator:
+    if axis is None:
+        return op
+    axes = canonical_axes(name, axis)
+    if len(axes) != nd:
+        raise ValueError(f"{name}: axis={axis!r} names {len(axes)} axes, the operator acts on {nd}")
+    return on_axes(op, axes)
+
+
+def _filter(
+    name: str,
+    q: Any,
+    mode: str,
+    ndim: int | None,
+    flip: bool,
+    label: str | None,
+    axis: Any,
+    groups: Any = 1,
+) -> Operator:
     kernel, weak = _canonical_kernel(name, q)
+    if axis is not None:
+        n_ax = len(canonical_axes(name, axis))
+        if ndim is not None and ndim != n_ax:
+            raise ValueError(f"{name}: axis={axis!r} names {n_ax} axes but ndim={ndim}")
+        if kernel.ndim != n_ax:
+            raise ValueError(
+                f"{name}: axis= takes a filter of rank len(axis) ({n_ax}), got a kernel of shape "
+                f"{tuple(kernel.shape)}; kernels with channels act on (..., C, *S) inputs"
+            )
+        ndim = n_ax
     if mode not in _shapes.MODES:
         raise ValueError(f"{name}: mode must be one of {_shapes.MODES}, got {mode!r}")
-    nd = kernel.ndim if ndim is None else _shapes.check_ndim(name, ndim)
+    if ndim is None:
+        if kernel.ndim > 2:
+            raise ValueError(
+                f"{name}: a kernel of shape {tuple(kernel.shape)} (rank {kernel.ndim}) is "
+                f"ambiguous without ndim: a {kernel.ndim}-D filter (ndim={kernel.ndim}), one "
+                f"{kernel.ndim - 1}-D filter per channel (ndim={kernel.ndim - 1}), or a "
+                f"{kernel.ndim - 2}-D channel-mixing (C_out, C_in, *K) kernel "
+                f"(ndim={kernel.ndim - 2}); pass ndim"
+            )
+        nd = kernel.ndim
+    else:
+        nd = _shapes.check_ndim(name, ndim)
     if not nd <= kernel.ndim <= nd + 2:
         raise ValueError(
             f"{name}: kernel rank must be ndim ({nd}: one filter), ndim+1 ({nd + 1}: one filter "
             f"per channel, (C, *K)) or ndim+2 ({nd + 2}: channel mixing, (C_out, C_in, *K)); "
             f"got a kernel of shape {tuple(kernel.shape)} (rank {kernel.ndim}) with ndim={nd}"
         )
-    return Filter(kernel, mode, nd, flip, weak)
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"{name}: name must be a string, got {label!r}")
+    g = _shapes.as_int(name, "groups", groups)
+    if g != 1:
+        if kernel.ndim != nd + 2 or g < 1 or kernel.shape[0] % g:
+            raise ValueError(
+                f"{name}: groups={groups!r} needs a channel-mixing kernel (C_out, C_in/groups, "
+                f"*K) with C_out divisible by groups, got a kernel of shape "
+                f"{tuple(kernel.shape)} with ndim={nd}"
+            )
+    filt = Filter(kernel, mode, nd, flip, weak, None, label, g)
+    return _with_axis(name, filt, axis, nd)
 
 
-def conv(q: jax.typing.ArrayLike, mode: str = "full", ndim: int | None = None) -> Filter:
+def conv(
+    q: Any,
+    mode: str = "full",
+    ndim: int | None = None,
+    name: str | None = None,
+    axis: int | tuple[int, ...] | None = None,
+    groups: int = 1,
+) -> Operator:
     """True convolution ``q * x``: ``y[n] = sum_k q[n - k] x[k]`` on the trailing axes.
 
     Args:
@@ -167,25 +267,42 @@ def conv(q: jax.typing.ArrayLike, mode: str = "full", ndim: int | None = None) -
       mode: ``"full"`` (``n + k - 1`` outputs), ``"same"`` (``n`` outputs, centred as in
         ``numpy.convolve``/``scipy.signal.convolve``), ``"valid"`` (``n - k + 1``) or
         ``"circular"`` (``n`` outputs, cyclic convolution of period ``n``).
-      ndim: the number of trailing spatial axes; defaults to ``q.ndim``.
+      ndim: the number of trailing spatial axes. May be left out for kernels of rank 1 or 2
+        (a 1-D or 2-D filter, as in SciPy); required for rank 3 and more, where a
+        deep-learning weight ``(C_out, C_in, K)`` and a 3-D filter would be indistinguishable.
+      name: the kernel's name in the notation (default: ``q``, ``w``, ``h``, ``g``, ... by
+        position in the expression, left to right).
+      axis: the axes to act on instead of the trailing ones (an int or a tuple, one per
+        spatial axis; single filters only), as in SciPy's ``axis=``.
+      groups: for a mixing kernel of shape ``(C_out, C_in/groups, *K)``: the input and output
+        channels split into ``groups`` groups, each mixed on its own (PyTorch's ``groups``);
+        lowered to one grouped convolution, no block-diagonal zeros.
 
     Returns:
-      The operator. Output dtype is NumPy's promotion of the input and kernel dtypes (a real
+      The operator. Output dtype is JAX's promotion of the input and kernel dtypes (a real
       input with a complex kernel gives a complex result); nothing is downcast.
 
     Raises:
-      ValueError: for a bad mode, a kernel of the wrong rank, and (when applied) a channel
-        mismatch or a "valid"/"circular" kernel longer than the signal.
+      ValueError: for a bad mode, a kernel of the wrong rank, a rank-3+ kernel without
+        ``ndim``, and (when applied) a channel mismatch or a "valid"/"circular" kernel longer
+        than the signal. TypeError: a kernel that is not an array of numbers.
 
     Example:
       >>> import convalgebra as ca
       >>> ca.conv([1.0, 1.0])([1.0, 2.0, 3.0]).tolist()
       [1.0, 3.0, 5.0, 3.0]
     """
-    return _filter("conv", q, mode, ndim, True)
+    return _filter("conv", q, mode, ndim, True, name, axis, groups)
 
 
-def corr(q: jax.typing.ArrayLike, mode: str = "full", ndim: int | None = None) -> Filter:
+def corr(
+    q: Any,
+    mode: str = "full",
+    ndim: int | None = None,
+    name: str | None = None,
+    axis: int | tuple[int, ...] | None = None,
+    groups: int = 1,
+) -> Operator:
     """Cross-correlation ``q ⋆ x``, the deep-learning "convolution": ``y[n] = sum_k q[k] x[n+k]``.
 
     The kernel is neither flipped nor conjugated (as in ``lax.conv_general_dilated`` and
@@ -198,10 +315,32 @@ def corr(q: jax.typing.ArrayLike, mode: str = "full", ndim: int | None = None) -
       >>> ca.corr([1.0, 2.0], "valid")([1.0, 0.0, 0.0]).tolist()
       [1.0, 0.0]
     """
-    return _filter("corr", q, mode, ndim, False)
+    return _filter("corr", q, mode, ndim, False, name, axis, groups)
 
 
-@pytree_node()
+def dilate(op: Filter, rate: int | tuple[int, ...]) -> Filter:
+    """``op`` with its kernel zero-inserted by ``rate``: ``corr(↑r q)``, kept structural.
+
+    ``ca.dilate(ca.corr(q, mode), r)`` equals ``ca.corr(ca.up(r, ndim=nd)(q), mode)`` (the kernel
+    ``↑r q`` has ``r·K`` taps, the last ``r - 1`` zero), but lowers to ``rhs_dilation`` instead of a
+    convolution with mostly-zero taps.
+
+    Raises:
+      TypeError: if ``op`` is not a ``conv``/``corr`` operator; ValueError for a bad rate.
+
+    Example:
+      >>> import convalgebra as ca
+      >>> ca.dilate(ca.corr([1.0, 2.0]), 2)([1.0, 0.0, 0.0]).tolist()
+      [0.0, 2.0, 0.0, 1.0, 0.0, 0.0]
+    """
+    if not isinstance(op, Filter):
+        raise TypeError(f"dilate: needs a conv/corr operator, got {op!r}")
+    rates = _shapes.factors("dilate", rate, op.ndim)
+    rates = tuple(a * b for a, b in zip(rates, op.rates))
+    return dataclasses.replace(op, dilation=rates)
+
+
+@node()
 class Resample(Operator):
     """``↑k`` (zero insertion, ``up=True``) or ``↓k`` (decimation) on the trailing axes."""
 
@@ -217,7 +356,7 @@ class Resample(Operator):
     def _sym(self, x: str) -> str:
         ph = ""
         if any(self.phases):
-            ph = ",".join(map(str, self.phases)).translate(_SUPERSCRIPT)
+            ph = ",".join(map(str, self.phases)).translate(ir.SUPERSCRIPT)
         return f"{'↑' if self.up else '↓'}{_fmt_factors(self.factors)}{ph} {wrap_sym(x)}"
 
     def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
@@ -239,15 +378,24 @@ class Resample(Operator):
         nd = len(self.factors)
         lead = [(0, 0, 0)] * (x.ndim - nd)
         if self.up:
-            cfg = [(p, k - 1 - p, k - 1) for k, p in zip(self.factors, self.phases)]
+            cfg = [
+                (p, k - 1 - p, k - 1) if n else (0, 0, 0)  # an empty axis stays empty
+                for k, p, n in zip(self.factors, self.phases, x.shape[-nd:])
+            ]
             return lax.pad(x, jnp.zeros((), x.dtype), lead + cfg)
         idx = (Ellipsis, *(slice(p, None, k) for k, p in zip(self.factors, self.phases)))
         return x[idx]
 
+    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
+        return ir.Resample(factors=self.factors, phases=self.phases, up=self.up)
+
 
 def up(
-    k: int | tuple[int, ...], phase: int | tuple[int, ...] = 0, ndim: int | None = None
-) -> Resample:
+    k: int | tuple[int, ...],
+    phase: int | tuple[int, ...] = 0,
+    ndim: int | None = None,
+    axis: int | tuple[int, ...] | None = None,
+) -> Operator:
     """Up-sampling ``↑k``: inserts ``k - 1`` zeros after every sample, ``n -> k·n``.
 
     ``y[k·i + phase] = x[i]``, all other samples zero. ``up(k)`` is the transpose of ``down(k)``
@@ -259,6 +407,7 @@ def up(
       phase: where each sample lands within its block of ``k``; ``0 <= phase < k``; an int or a
         tuple like ``k``.
       ndim: the number of trailing axes (only with an int ``k``).
+      axis: the axes to act on instead of the trailing ones (an int or a tuple).
 
     Raises:
       TypeError, ValueError: a non-integer or non-positive factor, ``phase >= k``.
@@ -268,13 +417,16 @@ def up(
       >>> ca.up(2)([1.0, 2.0]).tolist()
       [1.0, 0.0, 2.0, 0.0]
     """
-    ks = _shapes.factors("up", k, ndim)
-    return Resample(ks, _shapes.phases("up", phase, ks), True)
+    ks = _shapes.factors("up", k, _axis_ndim("up", ndim, axis))
+    return _with_axis("up", Resample(ks, _shapes.phases("up", phase, ks), True), axis, len(ks))
 
 
 def down(
-    k: int | tuple[int, ...], phase: int | tuple[int, ...] = 0, ndim: int | None = None
-) -> Resample:
+    k: int | tuple[int, ...],
+    phase: int | tuple[int, ...] = 0,
+    ndim: int | None = None,
+    axis: int | tuple[int, ...] | None = None,
+) -> Operator:
     """Down-sampling ``↓k``: keeps samples ``phase, phase + k, ...``: ``n -> ceil((n - phase)/k)``.
 
     Arguments as for :func:`up`.
@@ -284,14 +436,14 @@ def down(
       >>> ca.down(2)([0.0, 1.0, 2.0, 3.0, 4.0]).tolist()
       [0.0, 2.0, 4.0]
     """
-    ks = _shapes.factors("down", k, ndim)
-    return Resample(ks, _shapes.phases("down", phase, ks), False)
+    ks = _shapes.factors("down", k, _axis_ndim("down", ndim, axis))
+    return _with_axis("down", Resample(ks, _shapes.phases("down", phase, ks), False), axis, len(ks))
 
 
 _NP_PAD = {"zero": "constant", "reflect": "reflect", "edge": "edge", "wrap": "wrap"}
 
 
-@pytree_node()
+@node()
 class Pad(Operator):
     """Pads the trailing axes (zero, reflect, edge or wrap); crop is the transpose of zero pad."""
 
@@ -302,7 +454,8 @@ class Pad(Operator):
         return f"pad({self.widths}, {self.mode!r})"
 
     def _sym(self, x: str) -> str:
-        return f"pad{list(self.widths)} {wrap_sym(x)}"
+        mode = "" if self.mode == "zero" else f"[{self.mode}]"
+        return f"pad{mode}{list(self.widths)} {wrap_sym(x)}"
 
     def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
         nd = len(self.widths)
@@ -323,8 +476,29 @@ class Pad(Operator):
         cfg = [(0, 0)] * (x.ndim - len(self.widths)) + list(self.widths)
         return jnp.pad(x, cfg, mode=_NP_PAD[self.mode])
 
+    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
+        if self.mode == "zero":
+            return ir.Window(pads=self.widths)
+        return super().to_ir(shape, dtype)
 
-def pad(widths: Any, mode: str = "zero") -> Pad:
+
+def _axis_ndim(name: str, ndim: int | None, axis: Any) -> int | None:
+    if axis is None:
+        return ndim
+    n = len(canonical_axes(name, axis))
+    if ndim is not None and ndim != n:
+        raise ValueError(f"{name}: axis={axis!r} names {n} axes but ndim={ndim}")
+    return n
+
+
+def _widths_on(name: str, widths: Any, axis: Any) -> tuple[tuple[int, int], ...]:
+    w = _shapes.widths(name, widths)
+    if axis is not None and len(w) == 1:
+        w = w * len(canonical_axes(name, axis))  # one pair for every named axis
+    return w
+
+
+def pad(widths: Any, mode: str = "zero", axis: int | tuple[int, ...] | None = None) -> Operator:
     """Pads the trailing axes.
 
     Args:
@@ -338,13 +512,13 @@ def pad(widths: Any, mode: str = "zero") -> Pad:
       >>> ca.pad((1, 2), "edge")([1.0, 2.0]).tolist()
       [1.0, 1.0, 2.0, 2.0, 2.0]
     """
-    w = _shapes.widths("pad", widths)
+    w = _widths_on("pad", widths, axis)
     if mode not in _NP_PAD:
         raise ValueError(f"pad: mode must be one of {tuple(_NP_PAD)}, got {mode!r}")
-    return Pad(w, mode)
+    return _with_axis("pad", Pad(w, mode), axis, len(w))
 
 
-@pytree_node()
+@node()
 class Crop(Operator):
     """Removes ``(before, after)`` samples from each trailing axis."""
 
@@ -375,8 +549,11 @@ class Crop(Operator):
         )
         return x[idx]
 
+    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
+        return ir.Window(pads=tuple((-a, -b) for a, b in self.widths))
 
-def crop(widths: Any) -> Crop:
+
+def crop(widths: Any, axis: int | tuple[int, ...] | None = None) -> Operator:
     """Removes ``(before, after)`` samples from each trailing axis (widths as for :func:`pad`).
 
     Example:
@@ -384,10 +561,11 @@ def crop(widths: Any) -> Crop:
       >>> ca.crop((0, 1))([1.0, 2.0, 3.0]).tolist()
       [1.0, 2.0]
     """
-    return Crop(_shapes.widths("crop", widths))
+    w = _widths_on("crop", widths, axis)
+    return _with_axis("crop", Crop(w), axis, len(w))
 
 
-@pytree_node()
+@node()
 class Identity(Operator):
     """The identity operator."""
 
@@ -403,13 +581,16 @@ class Identity(Operator):
     def _apply(self, x: jax.Array) -> jax.Array:
         return x
 
+    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
+        return ir.Seq(steps=())
+
 
 def identity() -> Identity:
     """The identity operator ``I``: ``identity()(x) == x``."""
     return Identity()
 
 
-@pytree_node()
+@node()
 class Linear(Operator):
     """A user-written JAX function, taken as a linear operator (opaque to rewrites)."""
 

@@ -1,6 +1,6 @@
 """Pure-integer planning of one lowered convolution axis (no JAX here).
 
-A lowered convolution node computes, per spatial axis, ``y = ↓s,ps (w ⋆ pad(↑u,pu x, lo, hi))``
+A lowered convolution computes, per spatial axis, ``y = ↓s,ps (w ⋆ pad(↑u,pu x, lo, hi))``
 where ``w`` has ``K`` taps placed ``r`` samples apart (``r`` is the dilation, the compact kernel
 spans ``Lc = (K - 1) r + 1`` samples). :func:`axis_plan` turns that into *phases*: VALID strided
 correlations of the original (not up-sampled) ``x`` with sub-kernels, plus how to interleave them.
@@ -11,19 +11,44 @@ This is the polyphase decomposition; with ``u == 1`` it is a single strided corr
 from __future__ import annotations
 
 import dataclasses
+import enum
+
+from .shapes import ceil_div, out_length
+
+
+class Taps(enum.Enum):
+    """How a phase selects its sub-kernel from the kernel."""
+
+    SLICE = "slice"  # taps start, start+step, ... of the compact kernel (sub-dilation rsub)
+    DENSE = "dense"  # taps start, start+step, ... of the materialised dilated kernel
+    ZERO = "zero"  # the phase is identically zero
+
+
+@dataclasses.dataclass(frozen=True)
+class SubKernel:
+    """The taps ``start, start + step, ...`` of the compact (SLICE) or dilated (DENSE) kernel."""
+
+    how: Taps
+    start: int = 0
+    step: int = 1
+
+    @property
+    def zero(self) -> bool:
+        return self.how is Taps.ZERO
+
+
+ZERO = SubKernel(Taps.ZERO)
 
 
 @dataclasses.dataclass(frozen=True)
 class Phase:
     """One VALID correlation: ``out[t] = sum_j sub[j] x[g t + j - lo]`` for ``t < count``.
 
-    ``sub`` is the kernel selection: ``("slice", e, u)`` takes taps ``e, e+u, ...`` of the
-    (dense) kernel with sub-dilation ``rsub``; ``("zero",)`` means the phase is identically zero.
-    ``lo``/``hi`` pad (negative: crop) the input so that the VALID correlation has ``count``
-    outputs.
+    ``sub`` selects the sub-kernel (with sub-dilation ``rsub``, ``taps`` taps). ``lo``/``hi`` pad
+    (negative: crop) the input so that the VALID correlation has ``count`` outputs.
     """
 
-    sub: tuple
+    sub: SubKernel
     rsub: int
     taps: int
     lo: int
@@ -42,26 +67,16 @@ class AxisPlan:
     out_len: int
 
 
-def ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
-
-
-def out_length(n: int, k: int, r: int, lo: int, hi: int, u: int, s: int, ps: int) -> int:
-    """Length of ``↓s,ps (w ⋆ pad(↑u x))``: ``n`` input samples, ``k`` taps dilated by ``r``."""
-    m = u * n + lo + hi - ((k - 1) * r + 1) + 1
-    return max(0, ceil_div(m - ps, s))
-
-
-def _sub(k: int, r: int, e: int, u: int) -> tuple[tuple, int, int]:
+def _sub(k: int, r: int, e: int, u: int) -> tuple[SubKernel, int, int]:
     """The taps of a ``k``-tap kernel dilated by ``r`` at dense positions ``e, e+u, ...``."""
     lc = (k - 1) * r + 1
     if r == 1:
         taps = max(0, ceil_div(k - e, u))
-        return (("slice", e, u) if taps else ("zero",)), 1, taps
+        return (SubKernel(Taps.SLICE, e, u) if taps else ZERO), 1, taps
     if r % u == 0:
-        return (("slice", 0, 1), r // u, k) if e == 0 else (("zero",), 1, 0)
+        return (SubKernel(Taps.SLICE, 0, 1), r // u, k) if e == 0 else (ZERO, 1, 0)
     taps = max(0, ceil_div(lc - e, u))  # general case: slice the materialised dilated kernel
-    return (("dense", e, u) if taps else ("zero",)), 1, taps
+    return (SubKernel(Taps.DENSE, e, u) if taps else ZERO), 1, taps
 
 
 def _phase(n: int, k: int, r: int, lo: int, u: int, pu: int, b: int, a0: int, g: int, count: int):
@@ -70,19 +85,21 @@ def _phase(n: int, k: int, r: int, lo: int, u: int, pu: int, b: int, a0: int, g:
     sub, rsub, taps = _sub(k, r, e, u)
     lox = d - a0
     if taps == 0 or count <= 0:
-        return Phase(("zero",), 1, 0, 0, 0, g, max(count, 0))
+        return Phase(ZERO, 1, 0, 0, 0, g, max(count, 0))
     span = (taps - 1) * rsub + 1
     hix = g * (count - 1) + span - n - lox
     return Phase(sub, rsub, taps, lox, hix, g, count)
 
 
-def axis_plan(n: int, k: int, r: int, lo: int, hi: int, u: int, pu: int, s: int, ps: int):
+def axis_plan(
+    n: int, k: int, r: int, lo: int, hi: int, u: int, pu: int, s: int, ps: int
+) -> AxisPlan:
     """Plans one axis; see the module docstring for the meaning of the arguments."""
     m = u * n + lo + hi - ((k - 1) * r + 1) + 1
-    t_out = max(0, ceil_div(m - ps, s))
+    t_out = out_length(n, k, r, lo, hi, u, s, ps)
     if s % u == 0:
         ph = _phase(n, k, r, lo, u, pu, ps % u, ps // u, s // u, t_out)
-        if u == 1 and ph.sub != ("zero",) and hi >= 0 and ph.hi < hi:
+        if u == 1 and not ph.sub.zero and hi >= 0 and ph.hi < hi:
             # keep the mode's own padding when it gives the same outputs (XLA's fast paths
             # are tuned for symmetric "same" padding)
             span = (ph.taps - 1) * ph.rsub + 1

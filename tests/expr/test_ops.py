@@ -72,7 +72,7 @@ def test_filter_nd_matches_scipy(rng, flip, mode, nd):
     shape = (7, 6, 5)[:nd]
     kshape = (3, 2, 4)[:nd]
     x, q = rand(rng, (2, *shape), np.complex128), rand(rng, kshape, np.complex128)
-    op = ca.conv(q, mode) if flip else ca.corr(q, mode)
+    op = ca.conv(q, mode, ndim=nd) if flip else ca.corr(q, mode, ndim=nd)
     np.testing.assert_allclose(op(x), scipy_filter(x, q, mode, flip), rtol=1e-11, atol=1e-11)
 
 
@@ -89,7 +89,7 @@ def test_conv2d_matches_convolve2d(rng):
 def test_circular_matches_fft(rng, flip, nd):
     shape, kshape = (6, 5, 4)[:nd], (3, 2, 4)[:nd]
     x, q = rand(rng, (2, *shape), np.complex128), rand(rng, kshape, np.complex128)
-    op = ca.conv(q, "circular") if flip else ca.corr(q, "circular")
+    op = ca.conv(q, "circular", ndim=nd) if flip else ca.corr(q, "circular", ndim=nd)
     np.testing.assert_allclose(op(x), circular_oracle(x, q, flip), atol=1e-11)
 
 

@@ -1,4 +1,4 @@
-"""Pure-integer shape and padding arithmetic (no JAX here).
+"""Pure-integer shape and padding arithmetic (no JAX here): the canonicalisers and every length.
 
 Every function takes and returns plain Python ints and tuples, so it can run before any tracing
 and be tested on its own. Conventions used throughout convalgebra:
@@ -90,12 +90,22 @@ def check_ndim(name: str, ndim: object) -> int:
     return nd
 
 
+def _is_int(v: object) -> bool:
+    if isinstance(v, bool):
+        return False
+    try:
+        operator.index(v)  # type: ignore[arg-type]
+    except TypeError:
+        return False
+    return True
+
+
 def widths(name: str, w: object) -> tuple[tuple[int, int], ...]:
     """Canonicalises pad/crop widths: one non-negative ``(before, after)`` pair per axis.
 
     An int ``n`` means ``((n, n),)`` (last axis); a single pair ``(a, b)`` means ``((a, b),)``.
     """
-    if isinstance(w, (int,)) and not isinstance(w, bool):
+    if _is_int(w):
         pairs: tuple = ((w, w),)
     elif (
         isinstance(w, (tuple, list))
@@ -167,8 +177,40 @@ def filter_length(name: str, mode: str, n: int, k: int, flip: bool) -> int:
             f"kernel length {k} for signal length {n}"
         )
     lo, hi = corr_padding(mode, k, flip)
-    return n + lo + hi - k + 1
+    return out_length(n, k, 1, lo, hi, 1, 1, 0)
 
 
 def size(shape: Sequence[int]) -> int:
     return math.prod(shape)
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def out_length(n: int, k: int, r: int, lo: int, hi: int, u: int, s: int, ps: int) -> int:
+    """Length of ``↓s,ps (w ⋆ pad(↑u x, lo, hi))``: ``n`` samples, ``k`` taps ``r`` apart.
+
+    THE output-length formula of the library: every other length (filter modes, polyphase
+    plans, transposes, the jaxpr optimizer) is this one with some arguments fixed.
+    """
+    m = u * n + lo + hi - ((k - 1) * r + 1) + 1
+    return max(0, ceil_div(m - ps, s))
+
+
+def fast_len(n: int) -> int:
+    """The smallest ``2^a 3^b 5^c >= n``: an FFT length the FFT libraries handle fast."""
+    best = 1
+    while best < n:
+        best *= 2
+    p5 = 1
+    while p5 < best:
+        p3 = p5
+        while p3 < best:
+            m = p3
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p3 *= 3
+        p5 *= 5
+    return best

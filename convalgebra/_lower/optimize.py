@@ -22,10 +22,12 @@ import jax
 import jax.numpy as jnp
 from jax.extend import core as jcore
 
-from . import _lower, _rules
+from .conv import emit_conv, out_shape
+from .cost import choose, costs_of, tuning
+from .ir import Conv
 
 
-def _conv_node(eqn, w: jax.Array, sl=None) -> _rules.LConv | None:
+def _conv_node(eqn, w: jax.Array, sl=None) -> Conv | None:
     """The LConv equal to a conv equation (canonical NC*/OI* layouts), optionally + a slice."""
     p = eqn.params
     if p["batch_group_count"] != 1 or p["feature_group_count"] != 1:
@@ -52,19 +54,10 @@ def _conv_node(eqn, w: jax.Array, sl=None) -> _rules.LConv | None:
         pads.append((lo, hi))
         down.append(stride)
         dph.append(phase)
-    return _rules.LConv(
-        w,
-        nd,
-        False,
-        False,
-        tuple(r),
-        tuple(pads),
-        None,
-        tuple(u),
-        (0,) * nd,
-        tuple(down),
-        tuple(dph),
-    )
+    return Conv(
+        kernel=w, ndim=nd, flip=False, dilation=tuple(r), pads=tuple(pads), wrap=None,
+        up=tuple(u), up_phase=(0,) * nd, down=tuple(down), down_phase=tuple(dph),
+    )  # fmt: skip
 
 
 def _spatial_slice(conv_eqn, slice_eqn):
@@ -84,11 +77,15 @@ def _spatial_slice(conv_eqn, slice_eqn):
 def _lowered_conv(eqn, x, w, sl=None):
     dn = eqn.params["dimension_numbers"]
     xc = jnp.transpose(x, dn.lhs_spec)
-    wc = jnp.transpose(w, dn.rhs_spec)
+    dt = jnp.promote_types(x.dtype, w.dtype)
+    wc = jnp.transpose(w, dn.rhs_spec).astype(dt)
     node = _conv_node(eqn, wc, sl)
     if node is None:
         return None
-    y = _lower.emit_lconv(node, xc, _lower._Ctx())
+    platform = jax.default_backend()
+    strategy = choose(costs_of(node, xc.shape, out_shape(node, xc.shape), platform))
+    guard = bool(tuning(platform)["ynnpack_guard"])
+    y = emit_conv(node, xc.astype(dt), strategy, linear=False, guard=guard)
     inv = [0] * y.ndim
     for i, d in enumerate(dn.out_spec):
         inv[d] = i
@@ -140,11 +137,11 @@ def _eval(jaxpr, consts, args, fired: list[str]):
             if uses.get(o) == 1 and nxt is not None and nxt.primitive.name == "slice":
                 sl = _spatial_slice(eqn, nxt)
             if sl is not None:
-                y = _lowered_conv(eqn, *invals, sl)
+                y = _lowered_conv(eqn, invals[0], invals[1], sl)
                 if y is not None:
                     fired.append("conv_slice_to_strided")
                     skip.add(id(nxt))
-                    env[nxt.outvars[0]] = y
+                    env[nxt.outvars[0]] = y  # type: ignore[union-attr]
                     continue
             if any(d > 1 for d in eqn.params["lhs_dilation"]):
                 y = _lowered_conv(eqn, *invals)

@@ -1,0 +1,334 @@
+"""One :class:`~.ir.Conv` to lax: polyphase phases, the stacked form and depth-to-space.
+
+Per axis, :func:`~convalgebra._static.polyphase.axis_plan` splits the node into VALID strided
+correlations of the original ``x`` (phases); a strategy (``strategies.REGISTRY``) runs each, or,
+for ``"lax"`` with several phases, ONE stacked convolution computes all phases as output
+channels and a depth-to-space reshape interleaves them. Resampled ``"lax"`` nodes are wrapped by
+:func:`fast.fast_linear` so that both transpose routes and kernel gradients are polyphase or
+strided programs (never ``lhs_dilation``, never a window-reversed kernel gradient).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from .._static.polyphase import AxisPlan, Taps, axis_plan
+from .._static.shapes import out_length
+from .._static.structs import Kind, Shape
+from . import strategies
+from .fast import fast_linear
+from .ir import Conv
+from .rules import corr_kernel
+
+
+def plans_of(c: Conv, spatial: Shape) -> list[AxisPlan]:
+    """The polyphase plan of every spatial axis of ``c`` on inputs of ``spatial`` lengths."""
+    out = []
+    for a, n in enumerate(spatial):
+        if c.wrap:
+            n = n + sum(c.wrap[a])
+        lo, hi = c.pads[a]
+        out.append(
+            axis_plan(n, c.taps[a], c.dilation[a], lo, hi, c.up[a], c.up_phase[a], c.down[a],
+                      c.down_phase[a])
+        )  # fmt: skip
+    return out
+
+
+def out_shape(c: Conv, in_shape: Shape) -> Shape:
+    """The output shape of ``c`` (input already checked by the expression layer)."""
+    nd = c.ndim
+    lead_n = nd + (0 if c.kind is Kind.SINGLE else 1)
+    spatial = tuple(p.out_len for p in plans_of(c, in_shape[-nd:]))
+    chan = () if c.kind is Kind.SINGLE else (c.kernel.shape[0],)
+    return tuple(in_shape[: len(in_shape) - lead_n]) + chan + spatial
+
+
+def _sub_kernel(w: jax.Array, plans, combo, nd: int) -> tuple[jax.Array, tuple[int, ...]]:
+    rsub = []
+    for a, (p, i) in enumerate(zip(plans, combo)):
+        ph = p.phases[i]
+        ax = w.ndim - nd + a
+        if not ph.sub.zero:
+            e, u = ph.sub.start, ph.sub.step
+            if (e, u) != (0, 1):
+                w = lax.slice_in_dim(w, e, w.shape[ax], u, axis=ax)
+        rsub.append(ph.rsub)
+    return w, tuple(rsub)
+
+
+def _dense_axes(w: jax.Array, node: Conv, plans) -> jax.Array:
+    """Materialises the dilation on axes whose plan needs the dense kernel."""
+    nd = node.ndim
+    cfg = [(0, 0, 0)] * (w.ndim - nd)
+    need = False
+    for a, p in enumerate(plans):
+        dense = any(ph.sub.how is Taps.DENSE for ph in p.phases)
+        need |= dense
+        cfg.append((0, 0, node.dilation[a] - 1 if dense else 0))
+    return lax.pad(w, jnp.zeros((), w.dtype), cfg) if need else w
+
+
+def _lead_shape(x: jax.Array, w: jax.Array, kind: str, nd: int) -> Shape:
+    if kind is Kind.SINGLE:
+        return x.shape[:-nd]
+    return (*x.shape[: -nd - 1], w.shape[0])
+
+
+def _forward(
+    node: Conv, x: jax.Array, w: jax.Array, strategy: str, linear: bool, guard: bool
+) -> jax.Array:
+    """The lowered program of ``node`` on ``x`` (wrap-padded already), correlation kernel ``w``."""
+    nd, kind = node.ndim, node.kind
+    spatial = x.shape[-nd:]
+    plans = plans_of(dataclasses.replace(node, wrap=None), spatial)
+    wd = _dense_axes(w, node, plans)
+    lead = _lead_shape(x, w, kind, nd)
+    if strategy == "lax" and any(p.interleave > 1 for p in plans):
+        y = _stacked(node, plans, x, wd, guard)
+        if y is not None:
+            return y
+    impl = strategies.REGISTRY[strategy]
+    outs = {}
+    for combo in itertools.product(*[range(len(p.phases)) for p in plans]):
+        phs = [p.phases[i] for p, i in zip(plans, combo)]
+        counts = tuple(ph.count for ph in phs)
+        if any(ph.sub.zero for ph in phs) or 0 in counts:
+            outs[combo] = jnp.zeros(lead + counts, x.dtype)
+            continue
+        wsub, rsub = _sub_kernel(wd, plans, combo, nd)
+        pads = [(ph.lo, ph.hi) for ph in phs]
+        # strided: the conv pads (crops first, unless a crop would exceed the axis: then the
+        # signed padding is applied as one explicit lax.pad, valid whatever the signs)
+        own = strategy == "lax" and all(u == 1 for u in node.up)
+        own = own and all(
+            n + min(lo, 0) + min(hi, 0) >= 0 for n, (lo, hi) in zip(x.shape[-nd:], pads)
+        )
+        if own:
+            xp = strategies._padded(x, nd, [(min(lo, 0), min(hi, 0)) for lo, hi in pads])
+            cpads = [(max(lo, 0), max(hi, 0)) for lo, hi in pads]
+        else:  # polyphase: explicit pad before a VALID conv keeps kernel gradients fast
+            xp, cpads = strategies._padded(x, nd, pads), [(0, 0)] * nd
+        strides = tuple(ph.stride for ph in phs)
+        outs[combo] = impl(xp, wsub, kind, nd, strides, rsub, cpads, linear)
+    return _assemble(outs, plans, nd, 0, ())
+
+
+def _grow_output(n_in, taps, cpads, strides, rsubs, counts):
+    """Pads one axis so that the convolution has one more output than input samples.
+
+    Measured on XLA:CPU (jax 0.10.2, 2 cores): 2-D convolutions with more than 16 features are
+    routed to a YNNPACK path unless an output axis is longer than its input; for the stacked
+    polyphase convolution that path ran 1.7-1.9x slower, and the kernel gradient of a training
+    step 3x slower, than XLA's own convolution. One extra output row (cropped in depth-to-space)
+    costs ~1/n of the work and keeps the convolution on XLA's path.
+    """
+    outs = [
+        (n + lo + hi - (k - 1) * r - 1) // g + 1
+        for n, k, (lo, hi), g, r in zip(n_in, taps, cpads, strides, rsubs)
+    ]
+    if any(o > n for o, n in zip(outs, n_in)):
+        return cpads, counts
+    extra = [n - o + 1 for o, n in zip(outs, n_in)]
+    cost = [e * int(np.prod(outs)) // max(o, 1) for e, o in zip(extra, outs)]
+    a = int(np.argmin(cost))
+    cpads = list(cpads)
+    cpads[a] = (cpads[a][0], cpads[a][1] + strides[a] * extra[a])
+    counts = list(counts)
+    counts[a] += extra[a]
+    return cpads, counts
+
+
+def _stacked(node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool) -> jax.Array | None:
+    """Polyphase as ONE convolution: every phase's sub-kernel is an output channel.
+
+    The sub-kernels of an axis's phases are zero-padded onto a common window (their offsets
+    into ``x`` differ by at most the kernel length), so a single VALID stride-1 convolution of
+    the explicitly padded ``x`` computes all phases at once (``u^d · C_out`` output channels);
+    a depth-to-space reshape/transpose interleaves them. Phases that are identically zero are
+    left out of the convolution and inserted as zeros. ``None`` when no phase is nonzero.
+    """
+    nd, kind = node.ndim, node.kind
+    spatial = x.shape[-nd:]
+    live, shifts, pads, strides, rsubs, counts = [], [], [], [], [], []
+    for p, n in zip(plans, spatial):
+        idx = [i for i, ph in enumerate(p.phases) if not ph.sub.zero and ph.count > 0]
+        if not idx:
+            return None
+        phs = [p.phases[i] for i in idx]
+        count = max(ph.count for ph in p.phases)
+        if len(idx) == 1:  # one sub-kernel on this axis: keep its sub-dilation and stride
+            ph = phs[0]
+            length, sh, base = ph.taps, [0], -ph.lo
+            rsub, stride = ph.rsub, ph.stride
+            span = (length - 1) * rsub + 1
+        else:  # several phases (stride 1, dense sub-kernels): a common window
+            assert all(ph.rsub == 1 and ph.stride == 1 for ph in phs), phs
+            base = min(-ph.lo for ph in phs)
+            length = max(-ph.lo - base + ph.taps for ph in phs)
+            sh = [-ph.lo - base for ph in phs]
+            rsub, stride, span = 1, 1, length
+        lo = -base
+        hi = stride * (count - 1) + span - n - lo
+        live.append(idx)
+        shifts.append([(a, length - a - ph.taps) for a, ph in zip(sh, phs)])
+        pads.append((lo, hi))
+        strides.append(stride)
+        rsubs.append(rsub)
+        counts.append(count)
+    subs = []
+    for combo in itertools.product(*[range(len(i)) for i in live]):
+        full = tuple(live[a][j] for a, j in enumerate(combo))
+        wsub, _ = _sub_kernel(wd, plans, full, nd)
+        cfg = [(0, 0, 0)] * (wsub.ndim - nd) + [(*shifts[a][j], 0) for a, j in enumerate(combo)]
+        subs.append(lax.pad(wsub, jnp.zeros((), wsub.dtype), cfg))
+    nph = len(subs)
+    zs = tuple(len(i) for i in live)
+    taps = subs[0].shape[-nd:]
+    # explicit pad before a VALID conv: kernel gradients stay fast (measured: with the conv's
+    # own padding the training step of a 2-D transposed conv ran 2x slower, 75x off YNNPACK)
+    xp, cpads = strategies._padded(x, nd, pads), [(0, 0)] * nd
+    lead, b = strategies._split(xp, kind, nd)
+    cin = 1 if kind is Kind.SINGLE else xp.shape[-nd - 1]
+    cout = nph * (wd.shape[0] if kind is not Kind.SINGLE else 1)
+    if guard and nd == 2 and max(cin, cout) > 16:
+        cpads, counts = _grow_output(xp.shape[-nd:], taps, cpads, strides, rsubs, counts)
+    if kind is Kind.MIXING:  # (C_out, P, C_in, *L) -> (C_out·P, C_in, *L): channel-major
+        c = wd.shape[0]
+        ws = jnp.stack(subs, 1).reshape((c * nph, cin, *taps))
+    elif kind is Kind.DEPTHWISE:  # (C, P, *L) -> (C·P, 1, *L): P outputs per channel group
+        c = wd.shape[0]
+        ws = jnp.stack(subs, 1).reshape((c * nph, 1, *taps))
+    else:  # single: the phases are the output channels of a 1-channel convolution
+        c, ws = 1, jnp.stack(subs).reshape((nph, 1, *taps))
+    y = lax.conv_general_dilated(
+        xp.reshape((b, cin, *xp.shape[-nd:])),
+        ws,
+        tuple(strides),
+        cpads,
+        rhs_dilation=tuple(rsubs),
+        feature_group_count=cin if kind is Kind.DEPTHWISE else 1,
+        precision=strategies._HI,
+    )
+    chan = () if kind is Kind.SINGLE else (c,)
+    y = y.reshape((*lead, *chan, *zs, *y.shape[-nd:]))  # (..., C, *Z, *count)
+    return _depth_to_space(y, plans, live, counts, nd)
+
+
+def _depth_to_space(y: jax.Array, plans, live, counts, nd: int) -> jax.Array:
+    """``(..., *Z, *count)`` phase-major outputs → the interleaved, decimated result."""
+    lead = y.ndim - 2 * nd
+    for a, p in enumerate(plans):  # zero phases back in, so each axis has all its phases
+        if len(live[a]) < len(p.phases):
+            ax = lead + a
+            zero = jnp.zeros((*y.shape[:ax], 1, *y.shape[ax + 1 :]), y.dtype)
+            parts = [zero] * len(p.phases)
+            for j, i in enumerate(live[a]):
+                parts[i] = lax.slice_in_dim(y, j, j + 1, axis=ax)
+            y = jnp.concatenate(parts, axis=ax)
+    perm = list(range(lead))
+    for a in range(nd):
+        perm += [lead + nd + a, lead + a]
+    y = jnp.transpose(y, perm)
+    y = y.reshape((*y.shape[:lead], *[c * len(p.phases) for c, p in zip(counts, plans)]))
+    for a, p in enumerate(plans):
+        ax = lead + a
+        if p.interleave == 1:
+            if y.shape[ax] > p.out_len:
+                y = lax.slice_in_dim(y, 0, p.out_len, axis=ax)
+            continue
+        if p.out_len == 0:
+            y = lax.slice_in_dim(y, 0, 0, axis=ax)
+        else:
+            stop = p.phase + p.stride * (p.out_len - 1) + 1
+            y = lax.slice_in_dim(y, p.phase, stop, p.stride, axis=ax)
+    return y
+
+
+def _assemble(outs, plans, nd: int, axis: int, prefix: tuple) -> jax.Array:
+    if axis == nd:
+        return outs[prefix]
+    p = plans[axis]
+    parts = [_assemble(outs, plans, nd, axis + 1, (*prefix, i)) for i in range(len(p.phases))]
+    if p.interleave == 1:
+        return parts[0]
+    ax = parts[0].ndim - nd + axis
+    a0 = max(q.shape[ax] for q in parts)
+    parts = [
+        lax.pad(
+            q,
+            jnp.zeros((), q.dtype),
+            [(0, 0, 0)] * ax + [(0, a0 - q.shape[ax], 0)] + [(0, 0, 0)] * (q.ndim - ax - 1),
+        )
+        for q in parts
+    ]
+    v = jnp.stack(parts, axis=ax + 1)
+    v = v.reshape((*v.shape[:ax], a0 * p.interleave, *v.shape[ax + 2 :]))
+    if p.out_len == 0:
+        return lax.slice_in_dim(v, 0, 0, axis=ax)
+    stop = p.phase + p.stride * (p.out_len - 1) + 1
+    return lax.slice_in_dim(v, p.phase, stop, p.stride, axis=ax)
+
+
+def transpose_conv(node: Conv, spatial: Shape, w_t: jax.Array) -> Conv:
+    """The Conv of ``Aᵀ`` for ``A = node`` on inputs with ``spatial`` trailing lengths.
+
+    ``(↓s,ps (w ⋆) pad(lo, hi) ↑u,pu)ᵀ = ↓u,pu (flip(w) ⋆) pad(Lc-1-lo, Lc-1-hi + M - sT) ↑s,ps``
+    (``M`` samples before decimation, ``T`` after): the transpose is the same kind of node, so
+    it lowers with the same machinery. ``w_t`` is the transposed correlation kernel.
+    """
+    pads = []
+    for a, n in enumerate(spatial):
+        k, r, (lo, hi) = node.taps[a], node.dilation[a], node.pads[a]
+        u, s, ps = node.up[a], node.down[a], node.down_phase[a]
+        lc = (k - 1) * r + 1
+        m = u * n + lo + hi - lc + 1
+        t = out_length(n, k, r, lo, hi, u, s, ps)
+        pads.append((lc - 1 - lo, lc - 1 - hi + m - s * t))
+    return Conv(kernel=w_t, ndim=node.ndim, flip=False, dilation=node.dilation,
+                pads=tuple(pads), wrap=None, up=node.down, up_phase=node.down_phase,
+                down=node.up, down_phase=node.up_phase, name=node.name)  # fmt: skip
+
+
+def _kernel_t(w: jax.Array, kind: Kind, nd: int) -> jax.Array:
+    if kind is Kind.MIXING:
+        w = jnp.swapaxes(w, 0, 1)
+    return jnp.flip(w, tuple(range(w.ndim - nd, w.ndim)))
+
+
+def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool) -> jax.Array:
+    """The lax program of ``c`` on ``x`` (already in the kernel's dtype) with ``strategy``.
+
+    Args:
+      c: the node.
+      x: its input.
+      strategy: one of ``strategies.REGISTRY``.
+      linear: emit for ``jax.linear_transpose`` (see :mod:`.fast`).
+      guard: keep 2-D stacked convolutions off XLA:CPU's slower YNNPACK path (a tuning flag).
+    """
+    nd = c.ndim
+    w = corr_kernel(c)
+    if c.wrap:
+        x = jnp.pad(x, [(0, 0)] * (x.ndim - nd) + list(c.wrap), mode="wrap")
+    if strategy == "lax" and c.resampled and c.wrap is None:
+        spatial = x.shape[-nd:]
+
+        def transposed(ct: jax.Array, w: jax.Array) -> jax.Array:
+            t = transpose_conv(c, spatial, _kernel_t(w, c.kind, nd))
+            return _forward(t, ct, t.kernel, strategy, False, guard)
+
+        return fast_linear(
+            lambda x, w: _forward(c, x, w, strategy, False, guard),
+            transposed,
+            lambda x, dw: _forward(c, x, dw, strategy, False, guard),
+            x,
+            w,
+            linear,
+        )
+    return _forward(c, x, w, strategy, linear, guard)

@@ -1,0 +1,206 @@
+"""The cost model: which strategy runs a convolution, and whether two kernels are merged.
+
+All platform knowledge lives in :data:`TUNING`, one entry per JAX backend; nothing else in the
+compiler asks which platform it runs on. Measured on a 2-core CPU, jax 0.10.2, float32 (medians
+of jitted calls):
+
+* XLA's convolution: ~50 GFLOP/s with channel mixing, ~10-20 single-channel, ~1 with feature
+  groups (depthwise);
+* shifted multiply-adds are memory-bound: ~1-3 ns per output sample plus ~0.04 ns per tap while
+  XLA keeps the taps in one fusion (measured up to 64 taps); 1024 taps ran at ~0.5 ns per tap;
+* FFTs: ~4 ns per sample per transform at length ~2^14, growing with log2(length);
+* kernel gradients: the transpose of shifted multiply-adds is one reduction per tap,
+  ~1.3 ns per tap and output; XLA's kernel-gradient convolution of a single-channel stride-1
+  correlation ~0.15 ns per tap and output;
+* compile time: every emitted operation costs compile time once; it is charged amortised over
+  :data:`AMORTIZE` calls, so an unrolled program must win by more than its compile time.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .._static.shapes import fast_len
+from .._static.structs import FFT_DTYPES, Kind, Shape
+from .ir import Conv
+
+STRATEGIES = ("lax", "shift", "fft")
+
+TUNING: dict[str, dict[str, Any]] = {
+    "cpu": {
+        "rates": {
+            ("lax", Kind.MIXING): 50e9,
+            ("lax", Kind.DEPTHWISE): 1.2e9,
+            ("lax", Kind.SINGLE): 12e9,
+            ("shift", Kind.MIXING): 15e9,
+            # the per-frequency channel mixing (complex matmuls): a 2-D transposed layer
+            # (8x128x32², 128->64, k4 s2) ran 749 ms by FFT against 136 ms by lax, where 50e9
+            # had predicted 158 vs 172 ms
+            ("fft", Kind.MIXING): 8e9,
+        },
+        # 2-D convolutions with > 16 features are routed to YNNPACK unless an output axis is
+        # longer than its input; the stacked polyphase form then ran 1.7-1.9x slower (see
+        # conv._grow_output)
+        "ynnpack_guard": True,
+        # merged 2-D channel-mixing kernels ran 1.4-1.9x slower than the two convolutions
+        "merged_2d_penalty": 2.0,
+        # XLA:CPU's YNNPACK fusions ran the stride-2 2-D convolution 1.8x slower than XLA's own
+        # (B8 C64 128² k3 NHWC: 173 vs 94 ms, stride 1: 365 vs 366 ms, jax 0.10.2)
+        "compiler_options": {"xla_cpu_experimental_ynn_fusion_type": ""},
+    },
+    "default": {
+        "rates": {
+            ("lax", Kind.MIXING): 1e12,
+            ("lax", Kind.DEPTHWISE): 1e11,
+            ("lax", Kind.SINGLE): 2e11,
+            ("shift", Kind.MIXING): 2e11,
+            ("fft", Kind.MIXING): 5e11,
+        },
+        "ynnpack_guard": False,
+        "merged_2d_penalty": 1.0,
+        "compiler_options": {},
+    },
+}
+SHIFT_PER_OUT = 1.5e-9  # 0.6 ns measured on an idle machine, 3 ns under memory contention
+SHIFT_PER_TAP = 0.04e-9
+SHIFT_PER_TAP_LONG = 0.5e-9
+SHIFT_LONG = 128  # taps beyond which shifted multiply-adds are no longer one fast fusion
+FFT_PER_SAMPLE = 4e-9 / 14  # seconds per sample per log2(length) of one transform
+KGRAD = {"shift": 1.3e-9, "lax": 0.15e-9}  # seconds per tap and output, kernel gradient
+OVERHEAD = 2e-6  # seconds per emitted operation (a launch, a pass over a small array)
+COMPILE_PER_OP = 2e-3  # seconds of compile time per emitted operation
+AMORTIZE = 200  # calls a compiled program is assumed to serve
+
+
+def tuning(platform: str) -> dict[str, Any]:
+    return TUNING.get(platform, TUNING["default"])
+
+
+def compiler_options(platform: str | None = None) -> dict[str, str]:
+    """The XLA compiler options convalgebra compiles with on ``platform`` (default: JAX's).
+
+    ``A(x)`` called outside a trace uses them; pass them to your own ``jax.jit`` of a function
+    that applies operators: ``jax.jit(f, compiler_options=ca.compiler_options())``.
+    """
+    import jax
+
+    return dict(tuning(platform or jax.default_backend())["compiler_options"])
+
+
+def allowed(strategy: str, dtype: Any, groups: int = 1) -> bool:
+    """Whether ``strategy`` can run in ``dtype`` (XLA's FFTs take float32/64, complex64/128)
+    with ``groups`` (grouped kernels run as one grouped lax convolution)."""
+    if groups != 1 and strategy != "lax":
+        return False
+    return strategy != "fft" or np.dtype(dtype) in FFT_DTYPES
+
+
+def estimate(
+    strategy: str,
+    kind: Kind,
+    batch: int,
+    cin: int,
+    cout: int,
+    n_in: int,
+    n_out: int,
+    taps: int,
+    platform: str = "cpu",
+) -> float:
+    """Estimated seconds of one correlation with ``strategy`` (a cost model, not a promise).
+
+    ``batch`` counts the leading (batch) positions only; ``cin``/``cout`` are the channels
+    (``cin = cout = C`` for depthwise kernels, 1 for single ones). ``n_in`` is the number of
+    input samples per signal (after up-sampling), ``n_out`` the outputs computed per signal.
+    The transposes of every strategy are the same kind of program, so the forward cost ranks
+    transposes too.
+    """
+    rates = tuning(platform)["rates"]
+    per_out = taps * (cin if kind is Kind.MIXING else 1)
+    direct = 2.0 * batch * cout * n_out * per_out
+    if strategy == "fft":
+        length = fast_len(max(n_in, 1))
+        per = FFT_PER_SAMPLE * length * max(1.0, math.log2(max(length, 2)))
+        sig_in = batch * (cin if kind is not Kind.SINGLE else 1)
+        kern = cin * cout if kind is Kind.MIXING else cout
+        t = per * (sig_in + batch * cout + kern)
+        if kind is Kind.MIXING:
+            t += 4.0 * batch * length * cin * cout / rates[("fft", Kind.MIXING)]
+        return t + 5 * (OVERHEAD + COMPILE_PER_OP / AMORTIZE)  # pads, three transforms, product
+    if strategy == "shift" and kind is not Kind.MIXING:
+        per_tap = SHIFT_PER_TAP if taps <= SHIFT_LONG else SHIFT_PER_TAP_LONG
+        compile_ = taps * COMPILE_PER_OP / AMORTIZE  # one slice per tap, unrolled
+        return batch * cout * n_out * (SHIFT_PER_OUT + taps * per_tap) + OVERHEAD + compile_
+    ops = taps if strategy == "shift" else 1
+    t = direct / rates[(strategy, kind)] + ops * (OVERHEAD + COMPILE_PER_OP / AMORTIZE)
+    if kind is not Kind.MIXING:  # the same memory-bound floor per output as shifted mult-adds
+        t += batch * cout * n_out * SHIFT_PER_OUT
+    return t
+
+
+def node_cost(c: Conv, in_shape: Shape, out_shape: Shape, strategy: str, platform: str) -> float:
+    """Estimated seconds of ``c`` on an input of ``in_shape`` (output ``out_shape``)."""
+    nd, kind = c.ndim, c.kind
+    ks = c.kernel.shape
+    cout = ks[0] if kind is not Kind.SINGLE else 1
+    cin = {Kind.MIXING: ks[1] if len(ks) > 1 else 1, Kind.DEPTHWISE: cout}.get(kind, 1)
+    batch = math.prod(in_shape[: len(in_shape) - nd - (0 if kind is Kind.SINGLE else 1)])
+    n_in = math.prod(u * n for u, n in zip(c.up, in_shape[-nd:]))
+    n_out = math.prod(out_shape[-nd:])
+    if strategy == "fft":
+        n_out = n_out * math.prod(c.down)  # computes every output
+    return estimate(strategy, kind, batch, cin, cout, n_in, n_out, math.prod(c.taps), platform)
+
+
+def choose(costs: dict[str, float]) -> str:
+    """The cheapest strategy of ``costs`` (ties: the first listed)."""
+    return min(costs, key=lambda s: costs[s])
+
+
+def costs_of(c: Conv, in_shape: Shape, out_shape: Shape, platform: str) -> dict[str, float]:
+    """Every strategy that can run ``c`` in its dtype, with its estimated cost."""
+    return {
+        s: node_cost(c, in_shape, out_shape, s, platform)
+        for s in STRATEGIES
+        if allowed(s, c.kernel.dtype, c.groups)
+    }
+
+
+def merge_cost(outer: Conv, inner: Conv, platform: str = "cpu") -> tuple[float, float]:
+    """(separate, merged) multiply-adds per output sample: the cost model of ``conv_conv``."""
+    k1, k2 = math.prod(inner.taps), math.prod(outer.taps)
+    km = math.prod(a + b - 1 for a, b in zip(inner.taps, outer.taps))
+    if inner.kind is Kind.MIXING:
+        co, cm, ci = outer.kernel.shape[0], inner.kernel.shape[0], inner.kernel.shape[1]
+        sep, merged = cm * ci * k1 + co * cm * k2, co * ci * km
+        if inner.ndim > 1:
+            merged *= tuning(platform)["merged_2d_penalty"]
+        return float(sep), float(merged)
+    return float(k1 + k2), float(km)
+
+
+def kernel_grad_strategy(
+    kind: Kind, x_shape: Shape, w_shape: Shape, nd: int, strides: tuple[int, ...], dtype: Any
+) -> str:
+    """The program whose transpose computes the kernel gradient of a shift-lowered correlation.
+
+    Per-tap reductions (the transpose of shifted multiply-adds) run at ~2 GFLOP/s, XLA's
+    kernel-gradient convolution of a single-channel stride-1 correlation at ~13, and the FFT's
+    transpose is three FFTs whatever the number of taps.
+    """
+    if kind is Kind.MIXING:  # per-tap matmuls transpose into per-tap matmuls
+        return "shift"
+    cout = w_shape[0] if kind is Kind.DEPTHWISE else 1
+    batch = math.prod(x_shape[: len(x_shape) - nd - (0 if kind is Kind.SINGLE else 1)])
+    n_in = math.prod(x_shape[-nd:])
+    taps = math.prod(w_shape[-nd:])
+    n_out = math.prod(n // g for n, g in zip(x_shape[-nd:], strides))
+    work = batch * cout * n_out * taps
+    costs = {"shift": work * KGRAD["shift"] + OVERHEAD * taps}  # one reduction per tap
+    if allowed("fft", dtype):
+        costs["fft"] = estimate("fft", kind, batch, cout, cout, n_in, n_in, taps)
+    if kind is Kind.SINGLE:  # strided: the stride-1 kernel gradient of the zero-inserted ct
+        costs["lax"] = work * math.prod(strides) * KGRAD["lax"]
+    return choose(costs)

@@ -1,0 +1,144 @@
+"""THE interpreter: one function, :func:`run`, evaluates an IR tree with lax.
+
+Every node type of :mod:`.ir` is handled here and nowhere else. The context says what was pinned
+(a strategy, a plan), the platform's tuning, whether the program is being emitted for
+``jax.linear_transpose``, and where to record the choices made (``explain`` and ``measure`` read
+that record: they report what ran, not a re-derivation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from .._static.structs import Shape, common_dtype, kernel_dtype
+from . import conv as conv_mod
+from . import cost
+from .ir import IR, Add, Apply, Conv, Mul, Permute, Pin, Pullback, Resample, Seq, Window
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """One convolution as it was emitted."""
+
+    conv: Conv
+    in_shape: Shape
+    strategy: str
+    costs: dict[str, float]
+    transposed: int  # how many Pullbacks enclose it
+    how: str  # "pinned", "plan" or "cost model"
+
+
+@dataclasses.dataclass(frozen=True)
+class Ctx:
+    """What the interpreter needs besides the IR; immutable (``record`` is an output list)."""
+
+    strategy: str | None = None
+    plan: Any = None
+    platform: str = "cpu"
+    linear: bool = False
+    depth: int = 0
+    record: list[Record] | None = None
+
+    @staticmethod
+    def default(record: list[Record] | None = None) -> Ctx:
+        return Ctx(platform=jax.default_backend(), record=record)
+
+
+def _choose(c: Conv, x: jax.Array, ctx: Ctx) -> str:
+    out = conv_mod.out_shape(c, x.shape)
+    costs = cost.costs_of(c, x.shape, out, ctx.platform)
+    how, strategy = "cost model", None
+    if ctx.strategy is not None:
+        how, strategy = "pinned", ctx.strategy
+        if not cost.allowed(strategy, c.kernel.dtype):
+            raise ValueError(
+                f"lower: strategy {strategy!r} cannot run {c.label()} in "
+                f"{np.dtype(c.kernel.dtype).name} (XLA's FFTs take float32/64 and complex)"
+            )
+    elif ctx.plan is not None:
+        got = ctx.plan.lookup(c, x.shape, ctx.platform)
+        if got is not None and cost.allowed(got, c.kernel.dtype):
+            how, strategy = "plan", got
+    if strategy is None:
+        strategy = cost.choose(costs)
+    if ctx.record is not None:
+        ctx.record.append(Record(c, tuple(x.shape), strategy, costs, ctx.depth, how))
+    return strategy
+
+
+def run(ir: IR, x: jax.Array, ctx: Ctx) -> jax.Array:
+    """Evaluates ``ir`` on ``x``."""
+    if isinstance(ir, Conv):
+        x = x.astype(kernel_dtype(x.dtype, ir.kernel.dtype, False))
+        strategy = _choose(ir, x, ctx)
+        guard = bool(cost.tuning(ctx.platform)["ynnpack_guard"])
+        return conv_mod.emit_conv(ir, x, strategy, linear=ctx.linear, guard=guard)
+    if isinstance(ir, Resample):
+        return _resample(ir, x)
+    if isinstance(ir, Window):
+        nd = len(ir.pads)
+        cfg = [(0, 0, 0)] * (x.ndim - nd) + [(lo, hi, 0) for lo, hi in ir.pads]
+        return lax.pad(x, jnp.zeros((), x.dtype), cfg)
+    if isinstance(ir, Permute):
+        return jnp.transpose(x, ir.perm)
+    if isinstance(ir, Apply):
+        return ir.fn(x)
+    if isinstance(ir, Seq):
+        for step in ir.steps:
+            x = run(step, x, ctx)
+        return x
+    if isinstance(ir, Add):
+        ys = [run(t, x, ctx) for t in ir.terms]
+        dt = common_dtype(*[y.dtype for y in ys])
+        out = ys[0].astype(dt)
+        for y in ys[1:]:
+            out = out + y.astype(dt)
+        return out
+    if isinstance(ir, Mul):
+        y = run(ir.body, x, ctx)
+        if ir.c is None:
+            dt = kernel_dtype(y.dtype, np.asarray(ir.value).dtype, True)
+            return y.astype(dt) * jnp.asarray(ir.value, dt)
+        c = jnp.asarray(ir.c)
+        dt = kernel_dtype(y.dtype, c.dtype, False)
+        return y.astype(dt) * c.astype(dt)
+    if isinstance(ir, Pullback):
+        return _pullback(ir, x, ctx)
+    if isinstance(ir, Pin):
+        return run(ir.body, x, dataclasses.replace(ctx, strategy=ir.strategy, plan=ir.plan))
+    raise TypeError(f"run: not an IR node: {ir!r}")
+
+
+def _resample(r: Resample, x: jax.Array) -> jax.Array:
+    nd = len(r.factors)
+    lead = [(0, 0, 0)] * (x.ndim - nd)
+    if r.up:
+        cfg = [
+            (p, k - 1 - p, k - 1) if n else (0, 0, 0)
+            for k, p, n in zip(r.factors, r.phases, x.shape[-nd:])
+        ]
+        return lax.pad(x, jnp.zeros((), x.dtype), lead + cfg)
+    idx = (Ellipsis, *(slice(p, None, k) for k, p in zip(r.factors, r.phases)))
+    return x[idx]
+
+
+def _pullback(p: Pullback, y: jax.Array, ctx: Ctx) -> jax.Array:
+    """``Aᵀ y`` (``Aᴴ y``) of the lowered body, by ``jax.linear_transpose`` or ``jax.vjp``."""
+    struct = jax.ShapeDtypeStruct(p.in_shape, p.in_dtype)
+    y = y.astype(p.out_dtype)
+    if p.conj:
+        y = jnp.conj(y)
+    inner = dataclasses.replace(ctx, depth=ctx.depth + 1)
+    if p.method == "linear_transpose":
+        lin = dataclasses.replace(inner, linear=True)
+        out = jax.linear_transpose(lambda z: run(p.body, z, lin), struct)(y)[0]
+    else:
+        zeros = jnp.zeros(p.in_shape, p.in_dtype)
+        out = jax.vjp(lambda z: run(p.body, z, inner), zeros)[1](y)[0]
+    return jnp.conj(out) if p.conj else out
