@@ -5,7 +5,8 @@ automatically, see them as matrices, and let XLA compile the result.
 
 Layers, each importing only those below it: ``_static`` (shapes, polyphase plans, dtype rules),
 ``_lower`` (the compiler: IR, rules, cost model, strategies, ONE interpreter, plans), ``_expr``
-(operators and their algebra), then ``nn`` and ``testing``, then ``bench`` and the tour.
+(operators and their algebra), then ``nn``, ``signal``, ``deconv``, ``plot`` and ``testing``,
+then ``bench`` and the tour.
 """
 
 from . import nn as nn
@@ -46,5 +47,16 @@ from ._lower.cost import compiler_options as compiler_options
 from ._lower.optimize import optimize as optimize
 from ._lower.plan import Plan as Plan
 from ._static.structs import node as node
+
+# isort: split
+# Floor 4 packages written with the public API (``import convalgebra as ca``): after the core.
+from . import deconv as deconv
+from . import plot as plot
+from . import signal as signal
+from .deconv import SolveInfo as SolveInfo
+from .deconv import norm as norm
+from .deconv import normal as normal
+from .deconv import solve as solve
+from .deconv import solve_method as solve_method
 
 __version__ = "0.1.0"

@@ -116,7 +116,7 @@ def _forward(
         else:  # polyphase: explicit pad before a VALID conv keeps kernel gradients fast
             xp, cpads = strategies._padded(x, nd, pads), [(0, 0)] * nd
         strides = tuple(ph.stride for ph in phs)
-        outs[combo] = impl(xp, wsub, kind, nd, strides, rsub, cpads, linear)
+        outs[combo] = impl(xp, wsub, kind, nd, strides, rsub, cpads, linear, node.groups)
     return _assemble(outs, plans, nd, 0, ())
 
 
@@ -201,7 +201,7 @@ def _stacked(node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool) -> jax
         cpads, counts = _grow_output(xp.shape[-nd:], taps, cpads, strides, rsubs, counts)
     if kind is Kind.MIXING:  # (C_out, P, C_in, *L) -> (C_out·P, C_in, *L): channel-major
         c = wd.shape[0]
-        ws = jnp.stack(subs, 1).reshape((c * nph, cin, *taps))
+        ws = jnp.stack(subs, 1).reshape((c * nph, wd.shape[1], *taps))
     elif kind is Kind.DEPTHWISE:  # (C, P, *L) -> (C·P, 1, *L): P outputs per channel group
         c = wd.shape[0]
         ws = jnp.stack(subs, 1).reshape((c * nph, 1, *taps))
@@ -213,7 +213,7 @@ def _stacked(node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool) -> jax
         tuple(strides),
         cpads,
         rhs_dilation=tuple(rsubs),
-        feature_group_count=cin if kind is Kind.DEPTHWISE else 1,
+        feature_group_count=cin if kind is Kind.DEPTHWISE else node.groups,
         precision=strategies._HI,
     )
     chan = () if kind is Kind.SINGLE else (c,)
@@ -293,12 +293,16 @@ def transpose_conv(node: Conv, spatial: Shape, w_t: jax.Array) -> Conv:
         pads.append((lc - 1 - lo, lc - 1 - hi + m - s * t))
     return Conv(kernel=w_t, ndim=node.ndim, flip=False, dilation=node.dilation,
                 pads=tuple(pads), wrap=None, up=node.down, up_phase=node.down_phase,
-                down=node.up, down_phase=node.up_phase, name=node.name)  # fmt: skip
+                down=node.up, down_phase=node.up_phase, name=node.name,
+                groups=node.groups)  # fmt: skip
 
 
-def _kernel_t(w: jax.Array, kind: Kind, nd: int) -> jax.Array:
+def _kernel_t(w: jax.Array, kind: Kind, nd: int, groups: int = 1) -> jax.Array:
+    """The correlation kernel of the transpose: channels swapped (within groups), flipped."""
     if kind is Kind.MIXING:
-        w = jnp.swapaxes(w, 0, 1)
+        g, (co, ci), taps = groups, w.shape[:2], w.shape[2:]
+        w = w.reshape((g, co // g, ci, *taps))
+        w = jnp.swapaxes(w, 1, 2).reshape((g * ci, co // g, *taps))
     return jnp.flip(w, tuple(range(w.ndim - nd, w.ndim)))
 
 
@@ -320,7 +324,7 @@ def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool
         spatial = x.shape[-nd:]
 
         def transposed(ct: jax.Array, w: jax.Array) -> jax.Array:
-            t = transpose_conv(c, spatial, _kernel_t(w, c.kind, nd))
+            t = transpose_conv(c, spatial, _kernel_t(w, c.kind, nd, c.groups))
             return _forward(t, ct, t.kernel, strategy, False, guard)
 
         return fast_linear(

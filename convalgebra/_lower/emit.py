@@ -56,14 +56,15 @@ def _choose(c: Conv, x: jax.Array, ctx: Ctx) -> str:
     how, strategy = "cost model", None
     if ctx.strategy is not None:
         how, strategy = "pinned", ctx.strategy
-        if not cost.allowed(strategy, c.kernel.dtype):
+        if not cost.allowed(strategy, c.kernel.dtype, c.groups):
+            why = "grouped kernels run on lax" if c.groups != 1 else "XLA's FFTs take float32/64"
             raise ValueError(
                 f"lower: strategy {strategy!r} cannot run {c.label()} in "
-                f"{np.dtype(c.kernel.dtype).name} (XLA's FFTs take float32/64 and complex)"
+                f"{np.dtype(c.kernel.dtype).name} ({why})"
             )
     elif ctx.plan is not None:
         got = ctx.plan.lookup(c, x.shape, ctx.platform)
-        if got is not None and cost.allowed(got, c.kernel.dtype):
+        if got is not None and cost.allowed(got, c.kernel.dtype, c.groups):
             how, strategy = "plan", got
     if strategy is None:
         strategy = cost.choose(costs)

@@ -71,7 +71,7 @@ def circular(op: ca.Operator) -> Circular | None:
         inner = circular(op.op)
         if inner is None:
             return None
-        cplx = bool(jnp.issubdtype(jnp.asarray(op.c).dtype, jnp.complexfloating))
+        cplx = bool(jnp.issubdtype(jnp.asarray(op.factor).dtype, jnp.complexfloating))
         return dataclasses.replace(inner, complex_kernel=inner.complex_kernel or cplx)
     if isinstance(op, ca.Bound):
         return circular(op.op)
@@ -113,7 +113,7 @@ def _chain(op: ca.Operator) -> tuple[list[Any], list[ca.Operator]]:
         return _chain(op.op)
     if isinstance(op, ca.Scale):
         cs, ops = _chain(op.op)
-        return [op.c, *cs], ops
+        return [op.factor, *cs], ops
     if isinstance(op, ca.Compose):
         ci, oi = _chain(op.inner)
         co, oo = _chain(op.outer)

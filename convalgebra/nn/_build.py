@@ -11,7 +11,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax import lax
 
 from .._expr import primitives as _ops
 from .._expr.node import Operator
@@ -61,43 +60,36 @@ def chain(*ops: Operator | None) -> Operator:
     return out
 
 
-def filter_op(kernel: jax.Array, nd: int, dilation: Sequence[int], mode: str, flip: bool):
+def filter_op(
+    kernel: jax.Array, nd: int, dilation: Sequence[int], mode: str, flip: bool, groups: int = 1
+):
     """``(↑d kernel) ⋆`` (or ``*`` when ``flip``) with the dilation kept structural.
 
     ``↑d kernel`` (``ca.dilate``) has ``d·K`` taps, the last ``d - 1`` zero: it lowers to
-    ``rhs_dilation`` instead of a convolution with mostly-zero taps.
+    ``rhs_dilation`` instead of a convolution with mostly-zero taps. ``groups``: a grouped
+    mixing kernel ``(C_out, C_in/groups, *K)``, one grouped convolution.
     """
-    f = (_ops.conv if flip else _ops.corr)(kernel, mode, ndim=nd)
+    f = (_ops.conv if flip else _ops.corr)(kernel, mode, ndim=nd, groups=groups)
     return dilate_filter(f, tuple(dilation)) if any(d > 1 for d in dilation) else f
 
 
-def grouped_kernel(w: jax.Array, groups: int, nd: int) -> jax.Array:
-    """A grouped weight ``(C_out, C_in/g, *K)`` as a core kernel.
+def grouped_kernel(w: jax.Array, groups: int, nd: int) -> tuple[jax.Array, int]:
+    """A grouped weight ``(C_out, C_in/g, *K)`` as a core kernel and its core ``groups``.
 
     ``groups == 1``: the weight itself (channel mixing). Depthwise (``C_in/g == 1`` and
-    ``C_out == g``): the per-channel kernel ``(C, *K)``. Otherwise the block-diagonal mixing
-    kernel ``(C_out, C_in, *K)`` (the core has no grouped filter yet).
+    ``C_out == g``): the per-channel kernel ``(C, *K)``. Otherwise the weight itself with
+    ``groups``: the core's grouped kernel (one grouped convolution, no block-diagonal zeros).
     """
     if groups == 1:
-        return w
+        return w, 1
     c_out, c_in_g = w.shape[:2]
     if c_in_g == 1 and c_out == groups:
-        return w[:, 0]
-    c_out_g = c_out // groups
-    zero = jnp.zeros((), w.dtype)
-    blocks = [
-        lax.pad(
-            w[g * c_out_g : (g + 1) * c_out_g],
-            zero,
-            [(0, 0, 0), (g * c_in_g, (groups - 1 - g) * c_in_g, 0)] + [(0, 0, 0)] * nd,
-        )
-        for g in range(groups)
-    ]
-    return jnp.concatenate(blocks, axis=0)
+        return w[:, 0], 1
+    return w, groups
 
 
 def forward_op(
-    kernel: jax.Array,
+    kernel: tuple[jax.Array, int],
     nd: int,
     stride: Sequence[int],
     pads: Pairs,
@@ -118,4 +110,5 @@ def forward_op(
             _ops.pad(pads, mode) if any(map(any, pads)) else None,
         )
     down = _ops.down(tuple(stride)) if any(s > 1 for s in stride) else None
-    return chain(down, filter_op(kernel, nd, dilation, "valid", False), pre)
+    w, groups = kernel
+    return chain(down, filter_op(w, nd, dilation, "valid", False, groups), pre)

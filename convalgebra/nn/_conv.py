@@ -226,10 +226,15 @@ def conv(
 
 
 # ---- transposed convolution ------------------------------------------------------------------
-def _transposed_kernel(w: jax.Array, groups: int, nd: int) -> jax.Array:
-    """``(C_in, C_out/g, *K)`` as the core kernel of ``(↑d w) *`` mapping C_in to C_out."""
-    k = grouped_kernel(w, groups, nd)  # the forward conv C_out -> C_in
-    return k if k.ndim == nd + 1 else jnp.swapaxes(k, 0, 1)
+def _transposed_kernel(w: jax.Array, groups: int, nd: int) -> tuple[jax.Array, int]:
+    """``(C_in, C_out/g, *K)`` as the core kernel of ``(↑d w) *`` mapping C_in to C_out, with
+    its core ``groups`` (the channels swapped within each group)."""
+    k, g = grouped_kernel(w, groups, nd)  # the forward conv C_out -> C_in
+    if k.ndim == nd + 1:
+        return k, 1
+    ci, co_g, taps = k.shape[0], k.shape[1], k.shape[2:]
+    k = k.reshape((g, ci // g, co_g, *taps))
+    return jnp.swapaxes(k, 1, 2).reshape((g * co_g, ci // g, *taps)), g
 
 
 def _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation):
@@ -243,12 +248,12 @@ def _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation):
 
 def _scatter_op(w, nd, s, d, pads, groups) -> Operator:
     """``crop((↑d w) * (↑s x))``: the explicit form of the transposed convolution."""
-    kernel = _transposed_kernel(w, groups, nd)
+    kernel, g = _transposed_kernel(w, groups, nd)
     # ↑s x has s·n samples and ↑d w has d·K taps (the last d - 1 zero), so the full convolution
     # has s·n + d·K - 1 samples; keep (n - 1)·s + d·(K - 1) + 1 - lo - hi of them.
     cut = tuple((lo, si - 1 + di - 1 + hi) for si, di, (lo, hi) in zip(s, d, pads))
     up = _ops.up(tuple(s)) if any(si > 1 for si in s) else None
-    return chain(trim(cut), filter_op(kernel, nd, d, "full", True), up)
+    return chain(trim(cut), filter_op(kernel, nd, d, "full", True, g), up)
 
 
 def conv_transpose_op(
