@@ -179,7 +179,12 @@ class Operator:
             hash(jax.tree_util.tree_structure(self))
         except TypeError:  # an unhashable static field: run op by op
             return _run(self, x)
-        return _run_jit(jax.default_backend())(self, x)
+        try:
+            return _run_jit(jax.default_backend())(self, x)
+        except ValueError as e:  # inside an outer trace with concrete operands: emit inline
+            if "top-level" not in str(e):
+                raise
+            return _run(self, x)
 
     def on(self, x_like: Any) -> Bound:
         """Binds the input structure (shape and dtype), enabling ``.T`` and ``.H``.

@@ -31,7 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--suite",
         default="all",
-        help=f"comma-separated suites: {', '.join(SUITES)}, all (default: all)",
+        help=f"comma-separated suites: {', '.join(SUITES)}, all (default: all: these); "
+        f"with their own runners: {', '.join(RUNNERS)}",
     )
     p.add_argument("--filter", default=None, help="only cases whose name contains this text")
     p.add_argument(
@@ -49,6 +50,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", metavar="FILE", help="write a compact Markdown results table")
     p.add_argument("--plot", metavar="FILE.png", help="plot ratios to the best (matplotlib)")
     p.add_argument("--no-torch", action="store_true", help="skip the PyTorch formulations")
+    p.add_argument(
+        "--xla-defaults",
+        action="store_true",
+        help="compile the JAX rows with XLA's default options, not ca.compiler_options()",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     return p
 
@@ -134,8 +140,31 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+# Suites with their own runner (rows of their own shape): signal processing against SciPy and
+# PyWavelets, deconvolution (closed form vs CG), a U-Net training step against Flax, Equinox and
+# PyTorch. ``all`` means the convolution suites; name these explicitly.
+RUNNERS = {"signal": "forms_signal", "solve": "forms_solve", "train": "forms_train"}
+
+
+def _run_external(name: str, args: argparse.Namespace) -> int:
+    import importlib
+
+    module = importlib.import_module(f".{RUNNERS[name]}", __package__)
+    argv = ["--quick"] if args.quick else []
+    if args.repeat is not None:
+        argv += ["--repeat", str(args.repeat)]
+    print(f"{PROG}: suite {name!r} (python -m convalgebra.bench.{RUNNERS[name]})", flush=True)
+    return int(module.main(argv) or 0)
+
+
 def _run(args: argparse.Namespace) -> int:
-    suites = _split(args.suite, (*SUITES, "all"), "suite")
+    suites = _split(args.suite, (*SUITES, *RUNNERS, "all"), "suite")
+    status = 0
+    for name in [s for s in suites if s in RUNNERS]:
+        status = max(status, _run_external(name, args))
+    suites = [s for s in suites if s not in RUNNERS]
+    if not suites:
+        return status
     directions = _split(args.direction, DIRECTIONS, "direction")
     if args.repeat is not None and args.repeat < 1:
         raise UsageError(f"--repeat must be at least 1, got {args.repeat}")
@@ -162,12 +191,13 @@ def _run(args: argparse.Namespace) -> int:
     x64 = jax.config.jax_enable_x64
     jax.config.update("jax_enable_x64", False)  # the benchmark is float32 throughout
     try:
-        return _bench(args, cases, directions)
+        return max(status, _bench(args, cases, directions))
     finally:
         jax.config.update("jax_enable_x64", x64)
 
 
 def _bench(args, cases, directions) -> int:
+    from .._lower.cost import compiler_options
     from . import registry, report, timing
 
     jax_device, kind = _jax_device(args.device)
@@ -178,7 +208,10 @@ def _bench(args, cases, directions) -> int:
         budget=args.budget or (0.1 if args.quick else 1.0),
         jax_device=jax_device,
         torch_device=torch_device,
+        compiler_options=None if args.xla_defaults else compiler_options(kind),
     )
+    if cfg.compiler_options:
+        notes.append(f"JAX rows compiled with XLA options {cfg.compiler_options}")
     loaded = report.load_warning() if kind == "cpu" else None  # before our own threads run
     if loaded:
         notes.append(loaded)

@@ -28,6 +28,9 @@ class Config:
     budget: float = 1.0
     jax_device: Any = None
     torch_device: Any = None
+    # XLA options every JAX row is compiled with (``ca.compiler_options()`` by default: on the
+    # CPU, YNNPACK fusions off; ``--xla-defaults`` compiles with XLA's defaults instead)
+    compiler_options: dict[str, str] | None = None
 
 
 @dataclasses.dataclass
@@ -98,7 +101,7 @@ def _prepare_jax(entry: Entry, case: Case, direction: str, data: Inputs, cfg: Co
         "grad": (ws, put(data.x), put(data.g)),
     }[direction]
     t0 = time.perf_counter()
-    compiled = jax.jit(fn).lower(*args).compile()
+    compiled = jax.jit(fn, compiler_options=cfg.compiler_options or None).lower(*args).compile()
     compile_s = time.perf_counter() - t0
 
     def run():

@@ -116,7 +116,7 @@ def normal(
       >>> from convalgebra.deconv import normal
       >>> N = normal(ca.conv([1.0, 1.0], "circular"), jax.ShapeDtypeStruct((4,), "float32"))
       >>> N.notation(), N(jax.numpy.array([1.0, 0.0, 0.0, 0.0])).tolist()
-      ('q * x', [2.0, 1.0, 0.0, 1.0])
+      ('q *[circular] x', [2.0, 1.0, 0.0, 1.0])
     """
     xs = _struct("normal", x_like)
     A.out_struct(xs)

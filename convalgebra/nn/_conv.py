@@ -141,7 +141,7 @@ def conv_op(
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> A = ca.nn.conv_op(jnp.ones((1, 1, 3)), stride=2, padding=1)
       >>> ca.notation(A)
-      '↓2 (q ⋆ (pad[(1, 1)] x))'
+      '↓2 (q ⋆[valid] (pad[(1, 1)] x))'
     """
     op = "conv_op"
     w, nd = _weight(op, w)

@@ -91,7 +91,7 @@ def avg_pool_op(
     Example:
       >>> import convalgebra as ca
       >>> ca.notation(ca.nn.avg_pool_op(2, ndim=1))
-      '0.5·(↓2 (q ⋆ x))'
+      '0.5·(↓2 (q ⋆[valid] x))'
     """
     op = "avg_pool_op"
     nd, k, s, p, _, _ = _geometry(op, kernel_size, stride, padding, 1, ndim)
@@ -511,7 +511,7 @@ def adaptive_avg_pool(
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
-      >>> ca.nn.adaptive_avg_pool(jnp.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2).tolist()
+      >>> ca.nn.adaptive_avg_pool(jnp.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2).round(12).tolist()
       [[[2.0, 4.0]]]
     """
     from ._interp import area_table, weigh_axis

@@ -183,7 +183,7 @@ def test_operators_compose_and_differentiate(rng):
     w1, w2 = randn(rng, 4, 3, 3), randn(rng, 4, 2, 4)
     encode = ca.nn.conv_op(w1, stride=2, padding=1)
     decode = ca.nn.conv_transpose_op(w2, stride=2, padding=1)
-    assert ca.notation(encode) == "↓2 (q ⋆ (pad[(1, 1)] x))"
+    assert ca.notation(encode) == "↓2 (q ⋆[valid] (pad[(1, 1)] x))"
     assert ca.notation(decode) == "crop[(1, 2)] (q * (↑2 x))"
 
     @fast_jit

@@ -43,7 +43,7 @@ def test_matrix_shows_A_and_its_derived_transpose(tmp_path):
     a, at = (ax.images[0].get_array() for ax in fig.axes[:2])
     np.testing.assert_allclose(a, m)
     np.testing.assert_allclose(at, m.T)
-    assert fig.axes[0].get_title() == "↓2 (q ⋆ x)"
+    assert fig.axes[0].get_title() == "↓2 (q ⋆[same] x)"
     assert "ᵀ" in fig.axes[1].get_title()
     path = cplot.matrix(A, X8, path=tmp_path / "m.png", dpi=50)
     _check_png(path, _px(fig, 50))

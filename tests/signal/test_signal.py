@@ -339,7 +339,7 @@ def test_bank_dot_test_matrix_and_one_conv(rng, mode):
 
 def test_bank_notation_and_explain(capsys):
     bank = cs.dwt_bank("db2", 16, "symmetric")
-    assert bank.notation() == "(y_a, y_d) = ↓2 (q ⋆ (ext[symmetric; 2,3] x))"
+    assert bank.notation() == "(y_a, y_d) = ↓2 (q ⋆[valid] (ext[symmetric; 2,3] x))"
     bank.explain(jnp.zeros(16))
     assert "conv_general_dilated x1" in capsys.readouterr().out
 
