@@ -193,11 +193,17 @@ def _stacked(node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool) -> jax
     taps = subs[0].shape[-nd:]
     # explicit pad before a VALID conv: kernel gradients stay fast (measured: with the conv's
     # own padding the training step of a 2-D transposed conv ran 2x slower, 75x off YNNPACK)
-    xp, cpads = strategies._padded(x, nd, pads), [(0, 0)] * nd
-    lead, b = strategies._split(xp, kind, nd)
+    # (an explicitly sharded spatial axis: the conv's own padding, since JAX refuses a lax.pad
+    # of a sharded axis to a length the mesh does not divide)
+    sharded = spatially_sharded(x, nd) and all(lo >= 0 and hi >= 0 for lo, hi in pads)
+    if sharded:
+        xp, cpads = x, list(pads)
+    else:
+        xp, cpads = strategies._padded(x, nd, pads), [(0, 0)] * nd
+    lead, _ = strategies._split(xp, kind, nd)
     cin = 1 if kind is Kind.SINGLE else xp.shape[-nd - 1]
     cout = nph * (wd.shape[0] if kind is not Kind.SINGLE else 1)
-    if guard and nd == 2 and max(cin, cout) > 16:
+    if guard and nd == 2 and max(cin, cout) > 16 and not sharded:
         cpads, counts = _grow_output(xp.shape[-nd:], taps, cpads, strides, rsubs, counts)
     if kind is Kind.MIXING:  # (C_out, P, C_in, *L) -> (C_out·P, C_in, *L): channel-major
         c = wd.shape[0]
@@ -208,7 +214,7 @@ def _stacked(node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool) -> jax
     else:  # single: the phases are the output channels of a 1-channel convolution
         c, ws = 1, jnp.stack(subs).reshape((nph, 1, *taps))
     y = lax.conv_general_dilated(
-        xp.reshape((b, cin, *xp.shape[-nd:])),
+        _batch_channels(xp, len(lead), kind),
         ws,
         tuple(strides),
         cpads,
@@ -217,8 +223,55 @@ def _stacked(node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool) -> jax
         precision=strategies._HI,
     )
     chan = () if kind is Kind.SINGLE else (c,)
-    y = y.reshape((*lead, *chan, *zs, *y.shape[-nd:]))  # (..., C, *Z, *count)
+    # (b, C·P, *count) -> (..., C, *Z, *count), one axis split per reshape (sharding-safe)
+    y = _split_axis(y, 1, (*chan, *zs))
+    y = _split_axis(y, 0, lead)
     return _depth_to_space(y, plans, live, counts, nd)
+
+
+def sharded_axes(x: jax.Array) -> tuple[bool, ...]:
+    """Which axes of ``x``'s type are sharded over explicit mesh axes (all ``False``: none).
+
+    Only explicit mesh axes (``jax.sharding.AxisType.Explicit``) are part of an array's type;
+    under auto axes the sharding is XLA's to propagate and invisible here.
+    """
+    try:
+        spec = tuple(jax.typeof(x).sharding.spec)
+    except (AttributeError, TypeError):
+        return (False,) * x.ndim
+    return tuple(s is not None for s in spec) + (False,) * (x.ndim - len(spec))
+
+
+def spatially_sharded(x: jax.Array, nd: int) -> bool:
+    """Whether ``x``'s type shards one of its ``nd`` trailing (spatial) axes (explicit axes)."""
+    return any(sharded_axes(x)[x.ndim - nd :])
+
+
+def _batch_channels(x: jax.Array, n_lead: int, kind: Kind) -> jax.Array:
+    """``(*lead, [C,] *S) -> (b, C, *S)`` for the convolution, one merge per reshape."""
+    x = _merge_axes(x, 0, n_lead) if n_lead else x[None]
+    return x[:, None] if kind is Kind.SINGLE else x
+
+
+def _split_axis(y: jax.Array, ax: int, sizes) -> jax.Array:
+    """Splits axis ``ax`` of ``y`` into ``sizes`` (one reshape that splits ONE axis).
+
+    Every reshape of the lowering splits or merges a single axis, next to axes it leaves alone:
+    JAX's explicit sharding types (``jax.sharding.AxisType.Explicit``) accept exactly those
+    reshapes, and a sharded batch axis then stays sharded.
+    """
+    sizes = tuple(sizes)
+    if sizes == (y.shape[ax],):
+        return y
+    return y.reshape((*y.shape[:ax], *sizes, *y.shape[ax + 1 :]))
+
+
+def _merge_axes(y: jax.Array, ax: int, n: int) -> jax.Array:
+    """Merges axes ``ax .. ax+n-1`` of ``y`` into one (one reshape that merges ONE group)."""
+    if n == 1:
+        return y
+    size = int(np.prod(y.shape[ax : ax + n]))
+    return y.reshape((*y.shape[:ax], size, *y.shape[ax + n :]))
 
 
 def _depth_to_space(y: jax.Array, plans, live, counts, nd: int) -> jax.Array:
@@ -235,19 +288,38 @@ def _depth_to_space(y: jax.Array, plans, live, counts, nd: int) -> jax.Array:
     perm = list(range(lead))
     for a in range(nd):
         perm += [lead + nd + a, lead + a]
-    y = jnp.transpose(y, perm)
-    y = y.reshape((*y.shape[:lead], *[c * len(p.phases) for c, p in zip(counts, plans)]))
-    for a, p in enumerate(plans):
-        ax = lead + a
-        if p.interleave == 1:
-            if y.shape[ax] > p.out_len:
-                y = lax.slice_in_dim(y, 0, p.out_len, axis=ax)
-            continue
-        if p.out_len == 0:
-            y = lax.slice_in_dim(y, 0, 0, axis=ax)
-        else:
-            stop = p.phase + p.stride * (p.out_len - 1) + 1
-            y = lax.slice_in_dim(y, p.phase, stop, p.stride, axis=ax)
+    y = jnp.transpose(y, perm)  # (..., count_1, Z_1, count_2, Z_2, ...)
+    for a, p in enumerate(plans):  # interleave one axis at a time (sharding-safe reshapes)
+        y = _interleave(y, lead + a, p)
+    return y
+
+
+def _kept(p: AxisPlan) -> tuple[int, int, int]:
+    """``(start, stop, step)`` of the final ``↓s,ps`` (and crop) on an interleaved axis."""
+    if p.out_len == 0:
+        return 0, 0, 1
+    if p.interleave == 1:
+        return 0, p.out_len, 1
+    return p.phase, p.phase + p.stride * (p.out_len - 1) + 1, p.stride
+
+
+def _interleave(y: jax.Array, ax: int, p: AxisPlan) -> jax.Array:
+    """``(..., rows, Z, ...)`` at ``ax`` → the interleaved axis ``rows·Z``, cropped and decimated.
+
+    Rows no kept output needs are cropped *before* the merge, so the merged axis is exactly as
+    long as needed: under a spatially sharded input the row axis stays evenly divisible (an
+    extra row, e.g. from :func:`_grow_output`, made XLA's partitioner all-gather the output)
+    and the merge reshape keeps the rows' sharding.
+    """
+    z = y.shape[ax + 1]
+    start, stop, step = _kept(p)
+    r0, r1 = start // z, min(-(-stop // z), y.shape[ax])
+    if (r0, r1) != (0, y.shape[ax]):
+        y = lax.slice_in_dim(y, r0, max(r0, r1), axis=ax)
+    y = _merge_axes(y, ax, 2)
+    start, stop = start - r0 * z, stop - r0 * z
+    if (start, stop, step) != (0, y.shape[ax], 1):
+        y = lax.slice_in_dim(y, start, stop, step, axis=ax)
     return y
 
 
@@ -268,12 +340,7 @@ def _assemble(outs, plans, nd: int, axis: int, prefix: tuple) -> jax.Array:
         )
         for q in parts
     ]
-    v = jnp.stack(parts, axis=ax + 1)
-    v = v.reshape((*v.shape[:ax], a0 * p.interleave, *v.shape[ax + 2 :]))
-    if p.out_len == 0:
-        return lax.slice_in_dim(v, 0, 0, axis=ax)
-    stop = p.phase + p.stride * (p.out_len - 1) + 1
-    return lax.slice_in_dim(v, p.phase, stop, p.stride, axis=ax)
+    return _interleave(jnp.stack(parts, axis=ax + 1), ax, p)
 
 
 def transpose_conv(node: Conv, spatial: Shape, w_t: jax.Array) -> Conv:

@@ -9,6 +9,7 @@ that record: they report what ran, not a re-derivation).
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import jax
@@ -68,6 +69,28 @@ def _choose(c: Conv, x: jax.Array, ctx: Ctx) -> str:
             how, strategy = "plan", got
     if strategy is None:
         strategy = cost.choose(costs)
+    if strategy != "lax" and conv_mod.spatially_sharded(x, c.ndim):
+        # an explicitly sharded spatial axis: "fft" needs the whole axis, and "fft" and "shift"
+        # pad it to lengths JAX's sharding types refuse; "lax" keeps it (halo exchange)
+        if how == "pinned":
+            raise ValueError(
+                f"lower: strategy {strategy!r} cannot run {c.label()} on an input whose spatial "
+                f"axes are sharded ({jax.typeof(x).sharding.spec}); pin 'lax' or shard the batch"
+            )
+        how, strategy = f"sharded spatial axis ({how} chose {strategy!r})", "lax"
+    elif strategy == "fft" and any(conv_mod.sharded_axes(x)):
+        # XLA's SPMD partitioner all-gathers the operand of an FFT, even over batch axes
+        # (measured on 8 CPU host devices, jax 0.10.2): never chosen for a sharded input
+        if how == "pinned":
+            warnings.warn(
+                f"lower: strategy 'fft' on a sharded input ({jax.typeof(x).sharding.spec}): "
+                "XLA all-gathers the operand of every FFT; pin 'lax' or 'shift' to keep it "
+                "sharded",
+                stacklevel=2,
+            )
+        else:
+            rest = {s: t for s, t in costs.items() if s != "fft"}
+            how, strategy = f"sharded input ({how} chose 'fft')", cost.choose(rest)
     if ctx.record is not None:
         ctx.record.append(Record(c, tuple(x.shape), strategy, costs, ctx.depth, how))
     return strategy
@@ -131,15 +154,44 @@ def _resample(r: Resample, x: jax.Array) -> jax.Array:
 
 def _pullback(p: Pullback, y: jax.Array, ctx: Ctx) -> jax.Array:
     """``Aᵀ y`` (``Aᴴ y``) of the lowered body, by ``jax.linear_transpose`` or ``jax.vjp``."""
-    struct = jax.ShapeDtypeStruct(p.in_shape, p.in_dtype)
+    sharding = _in_sharding(p.in_shape, y)
+    struct = jax.ShapeDtypeStruct(p.in_shape, p.in_dtype, sharding=sharding)
     y = y.astype(p.out_dtype)
     if p.conj:
         y = jnp.conj(y)
     inner = dataclasses.replace(ctx, depth=ctx.depth + 1)
+    if sharding is not None:  # explicit sharding: the cotangent must have the body's out type
+        want = jax.eval_shape(lambda z: run(p.body, z, dataclasses.replace(inner, record=None)),
+                              struct).sharding  # fmt: skip
+        if want is not None and want.spec != jax.typeof(y).sharding.spec:
+            y = jax.sharding.reshard(y, want.spec)
     if p.method == "linear_transpose":
         lin = dataclasses.replace(inner, linear=True)
         out = jax.linear_transpose(lambda z: run(p.body, z, lin), struct)(y)[0]
     else:
-        zeros = jnp.zeros(p.in_shape, p.in_dtype)
+        zeros = jnp.zeros(p.in_shape, p.in_dtype, out_sharding=sharding)
         out = jax.vjp(lambda z: run(p.body, z, inner), zeros)[1](y)[0]
     return jnp.conj(out) if p.conj else out
+
+
+def _in_sharding(in_shape: Shape, y: jax.Array) -> Any:
+    """The explicit sharding of a pullback's result: ``y``'s, axis by axis (``None``: none).
+
+    Under explicit mesh axes (``jax.sharding.AxisType.Explicit``) an array's sharding is part of
+    its type, and ``Aᵀ y`` needs the type of ``A``'s input. Operators keep the rank and act on
+    trailing axes, so each axis of ``y`` sharded over mesh axes that divide the input's length
+    there is sharded the same way in the input (batch in, batch out; a sharded spatial axis
+    stays sharded); other axes are replicated.
+    """
+    sh = jax.typeof(y).sharding
+    spec = tuple(sh.spec) if sh is not None else ()
+    if len(in_shape) != y.ndim or not any(s is not None for s in spec):
+        return None
+    out = []
+    for n, s in zip(in_shape, spec):
+        names = () if s is None else (s if isinstance(s, tuple) else (s,))
+        size = int(np.prod([sh.mesh.shape[a] for a in names])) if names else 1
+        out.append(s if names and n % size == 0 else None)
+    if not any(s is not None for s in out):
+        return None
+    return jax.sharding.NamedSharding(sh.mesh, jax.sharding.PartitionSpec(*out))
