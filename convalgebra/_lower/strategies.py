@@ -47,7 +47,8 @@ def corr_lax(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
     lead, b = _split(x, kind, nd)
     spatial, taps = x.shape[-nd:], w.shape[-nd:]
     if kind is Kind.SINGLE:
-        xb, wb, groups = x.reshape((b, 1, *spatial)), w.reshape((1, 1, *taps)), 1
+        # one axis split or merged per reshape: what explicit sharding accepts
+        xb, wb, groups = x.reshape((b, *spatial))[:, None], w.reshape((1, 1, *taps)), 1
     else:
         c = x.shape[-nd - 1]
         xb = x.reshape((b, c, *spatial))
@@ -56,8 +57,9 @@ def corr_lax(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
     y = lax.conv_general_dilated(
         xb, wb, strides, pads, rhs_dilation=rdil, feature_group_count=groups, precision=_HI
     )
-    chan = () if kind is Kind.SINGLE else (y.shape[1],)
-    return y.reshape(lead + chan + y.shape[2:])
+    if kind is Kind.SINGLE:
+        return y[:, 0].reshape(lead + y.shape[2:])
+    return y.reshape(lead + y.shape[1:])
 
 
 def _padded(x, nd, pads):
@@ -148,7 +150,9 @@ def _shift_valid_t(ct, w, kind, nd, strides, rdil, spatial):
         for a in range(nd):
             perm += [nd + nl + a, a]
         y = jnp.transpose(y, perm)
-        y = y.reshape((*y.shape[:nl], *[q * g for q, g in zip(qs, strides)]))
+        for a in range(nd):  # one merge per reshape (explicit sharding)
+            ax = nl + a
+            y = y.reshape((*y.shape[:ax], y.shape[ax] * y.shape[ax + 1], *y.shape[ax + 2 :]))
     if tuple(y.shape[-nd:]) != tuple(spatial):
         y = lax.slice(y, [0] * y.ndim, [*y.shape[:-nd], *spatial])
     return y

@@ -45,23 +45,14 @@ def gap(c: dict) -> str | None:
     * ``jax``: JAX's transpose rule of ``conv_general_dilated`` in the kernel does not set
       ``out_sharding`` (``jax.grad`` of a plain ``lax.conv_general_dilated`` in the kernel fails
       the same way): kernel gradients of the strided / stride-1 ``"lax"`` form.
-    * ``strategies``: reshapes in ``_lower/strategies.py`` that merge two axis groups at once
-      (``corr_lax`` for single-channel filters with several lead axes, the polyphase interleave
-      of ``_shift_valid_t``).
     """
     if c["mode"] != "explicit" or c["shard"] != "batch":
         return None
     form, s, route = c["form"], c["strategy"], c["route"]
     if s == "lax" and route == "kgrad" and form in ("strided", "stride1", "strided_1d"):
         return "jax"
-    if form == "strided" and s == "shift" and route in TRANSPOSES:
-        return "strategies"
-    if form == "strided_1d" and (s == "lax" or route == "kgrad"):
-        return "strategies"
-    if form == "polyphase_1d" and (s, route) in {("lax", t) for t in TRANSPOSES} | {
-        ("shift", "kgrad")
-    }:
-        return "strategies"
+    if form in ("strided_1d", "polyphase_1d") and route == "kgrad":  # 1-D kernel gradients
+        return "jax"  # of shift are lax programs (stride-1 kernel gradient), same JAX rule
     return None
 
 
