@@ -645,11 +645,11 @@ def _bind(op: Operator, x_like: Any, method: str, what: str) -> Bound:
             "floating or complex input (JAX transposes only those): bind a floating x_like"
         )
     if isinstance(op, Bound):
-        if tuple(op.shape) != tuple(struct.shape):
-            raise ValueError(
-                f"{what}: {op!r} is bound to shape {op.shape}, x_like has {tuple(struct.shape)}"
-            )
         bound: Bound = op
+        if tuple(bound.shape) != tuple(struct.shape):
+            raise ValueError(
+                f"{what}: {op!r} is bound to shape {bound.shape}, x_like has {tuple(struct.shape)}"
+            )
     else:
         bound = op.on(struct)
     out = bound.out_struct(jax.ShapeDtypeStruct(bound.shape, bound.dtype))

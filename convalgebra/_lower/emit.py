@@ -184,7 +184,9 @@ def _in_sharding(in_shape: Shape, y: jax.Array) -> Any:
     stays sharded); other axes are replicated.
     """
     sh = jax.typeof(y).sharding
-    spec = tuple(sh.spec) if sh is not None else ()
+    if sh is None:
+        return None
+    spec = tuple(sh.spec)
     if len(in_shape) != y.ndim or not any(s is not None for s in spec):
         return None
     out = []
