@@ -6,7 +6,7 @@ import dataclasses
 import math
 import numbers
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -68,6 +68,7 @@ def _struct(name: str, x_like: Any) -> jax.ShapeDtypeStruct:
 def _check_reg(name: str, reg: Any) -> None:
     if isinstance(reg, bool) or not (isinstance(reg, numbers.Real) or hasattr(reg, "dtype")):
         raise ValueError(f"{name}: reg (λ) must be a real scalar >= 0, got {reg!r}")
+    reg = cast(Any, reg)  # a real number or an array scalar: numbers.Real alone has no dtype
     if jnp.ndim(reg) != 0:
         raise ValueError(
             f"{name}: reg (λ) must be a scalar (one weight for the whole penalty), got an array "
@@ -141,6 +142,7 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
     if circ is None:
         why_not["fourier"] = f"A is not circular: {st.missing_circular(A)}"
     elif l_circ is None:
+        assert L is not None  # l_circ is only None for a given L
         why_not["fourier"] = f"L is not circular: {st.missing_circular(L)}"
     elif st._merge(circ, l_circ) is None:
         why_not["fourier"] = "A and L act on different axes or channel counts"
@@ -148,6 +150,7 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
         why_not["fourier"] = "a complex kernel with a real x (the real-constrained problem)"
     else:
         both = st._merge(circ, l_circ)
+        assert both is not None  # checked above
         nd = st.spatial_ndim(both, xs)
         if both.mixing:
             how = (
@@ -176,9 +179,12 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
             f"L is not a circular convolution on the same {len(alias.factors)} axes: "
             f"{st.missing_circular(L) or repr(L)}"
         )
-    elif alias.circ.mixing or (L is not None and l_circ.mixing):
+    elif alias.circ.mixing or (L is not None and l_circ is not None and l_circ.mixing):
         why_not["aliasing"] = "channel mixing before ↓k is not implemented in closed form"
-    elif real_x and (alias.circ.complex_kernel or (L is not None and l_circ.complex_kernel)):
+    elif real_x and (
+        alias.circ.complex_kernel
+        or (L is not None and l_circ is not None and l_circ.complex_kernel)
+    ):
         why_not["aliasing"] = "a complex kernel with a real x (the real-constrained problem)"
     else:
         K = int(np.prod(alias.factors))
@@ -279,6 +285,7 @@ def _fourier_mixing(A, L, y, xs, lam, circ, nd, cd) -> jax.Array:
 
 def _fourier(c: _Choice, A, L, y, xs, lam) -> jax.Array:
     circ = st._merge(c.circ, c.l_circ)
+    assert circ is not None  # _closed_options checked the merge
     nd = st.spatial_ndim(circ, xs)
     axes = tuple(range(-nd, 0))
     cd = _complex_dtype(xs.dtype)
@@ -336,6 +343,7 @@ def _aliasing_reg(al, H, G, Y, lam, cd) -> jax.Array:
 
 def _aliasing(c: _Choice, A, L, y, xs, lam) -> jax.Array:
     al = c.alias
+    assert al is not None
     nd = len(al.factors)
     axes = tuple(range(-nd, 0))
     cd = _complex_dtype(xs.dtype)
@@ -347,6 +355,7 @@ def _aliasing(c: _Choice, A, L, y, xs, lam) -> jax.Array:
     H = jnp.fft.fftn(h, axes=axes)
     if L is not None:
         circ = st._merge(al.circ, c.l_circ)
+        assert circ is not None  # _closed_options checked the merge
         G = jnp.fft.fftn(st.impulse(L, xs, circ, nd).astype(cd), axes=axes)
         Y = jnp.fft.fftn(y.astype(cd), axes=axes)
         return _finish(jnp.fft.ifftn(_aliasing_reg(al, H, G, Y, lam, cd), axes=axes), xs)
@@ -367,6 +376,7 @@ def _aliasing(c: _Choice, A, L, y, xs, lam) -> jax.Array:
 
 def _adjoint(c: _Choice, A, y, xs, lam) -> jax.Array:
     rd = _real_dtype(xs.dtype)
+    assert c.iso is not None and c.l_iso is not None
     cA = jnp.asarray(c.iso[1]).astype(rd)
     cL = jnp.asarray(c.l_iso[1]).astype(rd)
     x = ca.adjoint(A, xs)(y)
@@ -532,6 +542,7 @@ def solve(
     def normal_op(v):
         r = At(A(v))
         if L is not None:
+            assert Lt is not None
             p = Lt(L(v))
             return (r + lam.astype(p.dtype) * p).astype(xs.dtype)
         return (r + lam.astype(v.dtype) * v).astype(xs.dtype)

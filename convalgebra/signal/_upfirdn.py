@@ -44,7 +44,7 @@ def _factor(fn: str, name: str, k: Any) -> int:
     return v
 
 
-def _filter1d(fn: str, h: Any) -> Any:
+def _filter1d(fn: str, h: Any) -> jax.Array | np.ndarray:
     arr = h if isinstance(h, jax.Array) else np.asarray(h)
     if arr.ndim != 1:
         raise ValueError(f"{fn}: the filter must be 1-D, got shape {arr.shape}")
@@ -64,7 +64,9 @@ def _widths(n: int, k: int, up: int, down: int) -> tuple[int, int]:
     return -(-(k - 1) // up), max(0, last // up - (n - 1))
 
 
-def _core(h: jax.Array, n: int, before: int, after: int, up: int, down: int) -> ca.Operator:
+def _core(
+    h: jax.Array | np.ndarray, n: int, before: int, after: int, up: int, down: int
+) -> ca.Operator:
     """``↓down crop(h * ↑up e)`` on an already extended ``e`` of ``before + n + after``."""
     k = h.shape[0]
     last = (upfirdn_length(n, k, up, down) - 1) * down

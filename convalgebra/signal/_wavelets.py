@@ -14,7 +14,7 @@ import dataclasses
 import itertools
 import math
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -109,7 +109,7 @@ def wavelet(w: Any, fn: str = "wavelet") -> Wavelet:
                 "(dec_lo, dec_hi, rec_lo, rec_hi)"
             ) from None
         try:
-            w = pywt.Wavelet(w)
+            w = pywt.Wavelet(w)  # pyright: ignore[reportAttributeAccessIssue]  # compiled, no stub
         except ValueError:
             raise ValueError(
                 f"{fn}: unknown wavelet {w!r}; choose a discrete wavelet of pywt.wavelist("
@@ -233,8 +233,9 @@ def synthesis_ops(
     """
     crop, pre = _synthesis_tail(w.dec_len, m, mode)
     rd = _real(dtype)
-    return tuple(
-        crop @ ca.conv(f.astype(rd), "full") @ ca.up(2) @ pre for f in (w.rec_lo, w.rec_hi)
+    return cast(
+        "tuple[ca.Operator, ca.Operator]",
+        tuple(crop @ ca.conv(f.astype(rd), "full") @ ca.up(2) @ pre for f in (w.rec_lo, w.rec_hi)),
     )
 
 
@@ -341,6 +342,7 @@ def _pair(fn: str, ca_: Any, cd: Any) -> tuple[jax.Array, jax.Array]:
     a = None if ca_ is None else _inexact(jnp.asarray(ca_))
     d = None if cd is None else _inexact(jnp.asarray(cd))
     if a is None:
+        assert d is not None  # one of them is given
         a = jnp.zeros_like(d)
     if d is None:
         d = jnp.zeros_like(a)
@@ -630,7 +632,7 @@ def swt_op(w: Wavelet, dilation: int, dtype: Any = float, norm: bool = False) ->
     corr = ca.corr(k, "valid", ndim=1)
     before = dilation * (f // 2 - 1)
     after = dilation * f - 1 - before
-    op = corr if dilation == 1 else ca.dilate(corr, dilation)
+    op = corr if dilation == 1 else ca.dilate(cast(ca.Filter, corr), dilation)
     return op @ extend((before, after), "periodic")
 
 
