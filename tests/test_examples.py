@@ -8,13 +8,18 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+FAST = {"quickstart.py", "checkerboard.py"}  # the others run in the slow grid (CI runs it)
 
 
 def test_there_are_examples():
     assert len(EXAMPLES) >= 1
 
 
-@pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
+@pytest.mark.parametrize(
+    "script",
+    [p if p.name in FAST else pytest.param(p, marks=pytest.mark.slow) for p in EXAMPLES],
+    ids=[p.name for p in EXAMPLES],
+)
 def test_example_runs(script, tmp_path):
     r = subprocess.run(
         [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300

@@ -318,7 +318,7 @@ def corr(
     return _filter("corr", q, mode, ndim, False, name, axis, groups)
 
 
-def dilate(op: Filter, rate: int | tuple[int, ...]) -> Filter:
+def dilate(op: Operator, rate: int | tuple[int, ...]) -> Filter:
     """``op`` with its kernel zero-inserted by ``rate``: ``corr(↑r q)``, kept structural.
 
     ``ca.dilate(ca.corr(q, mode), r)`` equals ``ca.corr(ca.up(r, ndim=nd)(q), mode)`` (the kernel

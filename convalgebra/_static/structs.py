@@ -6,13 +6,15 @@ import dataclasses
 import enum
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-if sys.version_info >= (3, 11):
+if TYPE_CHECKING:  # type checkers know typing_extensions; it is no runtime dependency
+    from typing_extensions import dataclass_transform
+elif sys.version_info >= (3, 11):
     from typing import dataclass_transform
 else:  # pragma: no cover - Python 3.10 has no typing.dataclass_transform
 

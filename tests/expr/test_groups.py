@@ -15,7 +15,7 @@ def _lax_grouped(x, w, groups, stride, pad):
     return lax.conv_general_dilated(x, w, (stride,), [pad], feature_group_count=groups)
 
 
-@pytest.mark.parametrize("groups", [2, 3])
+@pytest.mark.parametrize("groups", [2, pytest.param(3, marks=pytest.mark.slow)])
 def test_grouped_equals_lax_and_transposes(rng, groups):
     w = jnp.asarray(rand(rng, (6, 6 // groups, 3)))
     x = jnp.asarray(rand(rng, (2, 6, 11)))

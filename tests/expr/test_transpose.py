@@ -51,7 +51,7 @@ def test_dot_test_every_operator(rng, dtype):
             assert err < 10 * np.finfo(dtype).eps, (name, method, err)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+@pytest.mark.parametrize("dtype", [np.float64, pytest.param(np.complex128, marks=pytest.mark.slow)])
 def test_transpose_equals_matrix_transpose(rng, dtype):
     for name, (op, shape) in _ops(rng, dtype).items():
         x_like = jax.ShapeDtypeStruct(shape, dtype)

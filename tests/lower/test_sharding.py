@@ -34,6 +34,10 @@ def _run(slow: bool) -> list[dict]:
     return result["cases"]
 
 
+# One 8-device subprocess (about a minute): in the slow run, which CI runs.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def cases() -> list[dict]:
     return _run(False)
