@@ -19,6 +19,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+import numpy.typing as npt
 
 import convalgebra as ca
 
@@ -52,7 +53,7 @@ class _Checks:
         what: str,
         got: Callable[[], object],
         want: Callable[[], object],
-        dtype: object = None,
+        dtype: npt.DTypeLike | None = None,
     ) -> None:
         g, w = np.asarray(got()), np.asarray(want())
         dtype = np.dtype(dtype or np.result_type(g, w))
@@ -347,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
-    x64 = jax.config.jax_enable_x64
+    x64 = jax.config.jax_enable_x64  # pyright: ignore[reportAttributeAccessIssue]  # set at runtime
     jax.config.update("jax_enable_x64", True)
     try:
         failed = tour()

@@ -189,7 +189,9 @@ def make_inputs(case: Case) -> Inputs:
 # ---- the suites -------------------------------------------------------------------------------
 # (name, suite, kind, ndim, batch, c_in, c_out, size, kernel, factor) at full size, and the
 # --quick sizes (batch, c_in, c_out, size) that keep every kernel and factor.
-_FULL = [
+_Row = tuple[str, str, str, int, int, int, int, int, int, int]
+
+_FULL: list[_Row] = [
     ("s1d_k9_s2", "strided", "strided", 1, 8, 64, 64, 16384, 9, 2),
     ("s1d_k9_s4", "strided", "strided", 1, 8, 64, 64, 16384, 9, 4),
     ("s2d_k3_s2", "strided", "strided", 2, 8, 64, 64, 128, 3, 2),
@@ -236,7 +238,7 @@ _QUICK_CASES = (
 SUITES = ("strided", "dilated", "transposed", "nearest", "fusion", "depthwise", "audio", "3d")
 
 
-def _quick(row: tuple) -> tuple:
+def _quick(row: _Row) -> _Row:
     name, suite, kind, ndim, *_, k, f = row
     if kind == "fir":  # 32 taps still take both the multiply-add and the FFT forms
         return (name, suite, kind, ndim, 1, 1, 1, 4096, min(k // 2, 256), f)

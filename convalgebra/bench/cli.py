@@ -188,7 +188,7 @@ def _run(args: argparse.Namespace) -> int:
 
     import jax
 
-    x64 = jax.config.jax_enable_x64
+    x64 = jax.config.jax_enable_x64  # pyright: ignore[reportAttributeAccessIssue]  # set at runtime
     jax.config.update("jax_enable_x64", False)  # the benchmark is float32 throughout
     try:
         return max(status, _bench(args, cases, directions))

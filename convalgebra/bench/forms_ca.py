@@ -60,7 +60,9 @@ def register_algebra(
     name: str,
     *,
     apply: Callable[[ca.Operator, jax.Array], jax.Array] = _apply,
-    transpose: Callable[[ca.Operator, jax.ShapeDtypeStruct], ca.Operator] = ca.transpose,
+    transpose: Callable[
+        [ca.Operator, jax.ShapeDtypeStruct], Callable[[jax.Array], jax.Array]
+    ] = ca.transpose,
 ) -> None:
     """Registers the formulation ``name`` of every kind, built from :func:`expression`.
 
@@ -89,7 +91,9 @@ def _as_written(op: ca.Operator, x: jax.Array) -> jax.Array:
     return ca.as_written(op)(x)
 
 
-def _as_written_t(op: ca.Operator, x_like: jax.ShapeDtypeStruct):
+def _as_written_t(
+    op: ca.Operator, x_like: jax.ShapeDtypeStruct
+) -> Callable[[jax.Array], jax.Array]:
     """What ``ca.transpose`` derives from the expression as written: its ``linear_transpose``."""
     t = jax.linear_transpose(ca.as_written(op), x_like)
     return lambda g: t(g)[0]

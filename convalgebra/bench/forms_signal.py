@@ -33,7 +33,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -178,7 +178,7 @@ def _formulations(case: SignalCase, x: np.ndarray, notes: list[str]):
     refs["forward"] = ref_c
     refs["inverse"] = rec(ref_c, "db4", mode)
     coeffs_j = jax.tree.map(jnp.asarray, ref_c)
-    w = cs.wavelet(pywt.Wavelet("db4"))
+    w = cs.wavelet(pywt.Wavelet("db4"))  # pyright: ignore[reportAttributeAccessIssue]  # compiled
     w = cs.Wavelet("db4", *(f.astype(np.float32) for f in w.filter_bank))
     forms["forward"] = [
         ("pywt", "pywt", lambda: dec(x, "db4", mode, level=level)),
@@ -338,7 +338,7 @@ def plot(rows: list[Row], path: str) -> None:
     timed = [r for r in rows if r.ratio_to_best]
     labels = [f"{r.case} {r.direction}\n{r.formulation}" for r in timed]
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(timed) + 1))
-    ax.barh(range(len(timed)), [r.ratio_to_best for r in timed])
+    ax.barh(range(len(timed)), [cast(float, r.ratio_to_best) for r in timed])
     ax.set_yticks(range(len(timed)), labels, fontsize=6)
     ax.set_xlabel("median / fastest of the same case and direction")
     ax.invert_yaxis()
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--markdown", default=None)
     p.add_argument("--plot", default=None)
     args = p.parse_args(argv)
-    if jax.config.jax_enable_x64:
+    if jax.config.jax_enable_x64:  # pyright: ignore[reportAttributeAccessIssue]  # set at runtime
         print("forms_signal: run with x64 off (float32 timings)", file=sys.stderr)
         return 2
     directions = tuple(d.strip() for d in args.direction.split(",") if d.strip())

@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     results: list[Result] = []
-    x64 = jax.config.jax_enable_x64
+    x64 = jax.config.jax_enable_x64  # pyright: ignore[reportAttributeAccessIssue]  # set at runtime
     jax.config.update("jax_enable_x64", False)  # float32 throughout, as the main harness
     try:
         for case in QUICK if args.quick else CASES:

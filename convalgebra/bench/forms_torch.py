@@ -98,11 +98,11 @@ def _plan(case: Case):
         def fwd(ws, x):
             return corr(F.interpolate(x, scale_factor=s, mode="nearest"), ws[0], nd, p)
 
-        def tr(ws, g):  # adjoint of nearest up-sampling: sum over each s^d block
+        def tr_nearest(ws, g):  # adjoint of nearest up-sampling: sum over each s^d block
             h = corr_t(g, ws[0], nd, p, s * n)
             return (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[nd - 1](h, s) * s**nd
 
-        return fwd, tr, *ident
+        return fwd, tr_nearest, *ident
     if case.kind == "fusion":
         v, mid = (0, 0), n - case.kernel + 1
 
@@ -146,11 +146,11 @@ def build(case: Case, direction: str, data: Inputs, device: torch.device):
 
     if direction == "forward":
 
-        def fn(ws, x):
+        def fn_forward(ws, x):
             with torch.no_grad():
                 return fwd(ws, x)
 
-        return fn, (ws, x), lambda y: _numpy(y)
+        return fn_forward, (ws, x), lambda y: _numpy(y)
     if direction == "transpose":
 
         def fn(ws, g):

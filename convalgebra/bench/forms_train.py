@@ -149,7 +149,7 @@ def _modules_model(p: Problem, fw: str):
     if fw == "flax":
         from flax import nnx
 
-        extra = {"rngs": nnx.Rngs(0)}
+        extra: dict[str, Any] = {"rngs": nnx.Rngs(0)}
     else:
         extra = {"key": jax.random.key(0)}
     extra["param_dtype"] = p.x.dtype
@@ -242,6 +242,7 @@ def _flax_nnx(p: Problem):
                     m = nnx.Conv(ci, co, (k, k), (st, st), padding=((pad, pad), (pad, pad)),
                                  param_dtype=dt, rngs=rngs)  # fmt: skip
                     m.kernel[...] = jnp.asarray(w.transpose(2, 3, 1, 0))  # (k, k, C_in, C_out)
+                assert m.bias is not None  # use_bias defaults to True
                 m.bias[...] = jnp.asarray(b)
                 self.layers[name] = m
 
@@ -361,7 +362,10 @@ def _torch(p: Problem, threads: int | None):
 
     def result():
         loss = step()
-        grads = {n: (w.grad.numpy(), b.grad.numpy()) for n, (w, b) in params.items()}
+        grads = {
+            n: (w.grad.numpy(), b.grad.numpy())  # pyright: ignore[reportOptionalMemberAccess]  # set by backward()
+            for n, (w, b) in params.items()
+        }
         return float(loss.detach()), grads
 
     return step, result
@@ -603,7 +607,7 @@ def table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
-        prog="python -m convalgebra.bench.forms_train", description=__doc__.split("\n")[0]
+        prog="python -m convalgebra.bench.forms_train", description=(__doc__ or "").split("\n")[0]
     )
     ap.add_argument("--quick", action="store_true", help="batch 2, 32² images")
     ap.add_argument("--repeat", type=int, default=10)

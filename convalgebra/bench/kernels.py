@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import cast
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -145,7 +147,7 @@ def box_kernel(w, s: int, nd: int):
         cfg[a] = (s - 1, s - 1)
         wp = jnp.pad(w, cfg)
         n = w.shape[a] + s - 1
-        w = sum(lax.slice_in_dim(wp, j, j + n, axis=a) for j in range(s))
+        w = cast(jax.Array, sum(lax.slice_in_dim(wp, j, j + n, axis=a) for j in range(s)))
     return w
 
 

@@ -8,7 +8,7 @@ import platform
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from .timing import Row
 
@@ -37,7 +37,7 @@ def machine_info(jax_device: Any, torch_device: Any, notes: list[str]) -> dict:
         "cpu": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "jax": jax.__version__,
-        "jaxlib": jaxlib.__version__,
+        "jaxlib": jaxlib.__version__,  # pyright: ignore[reportPrivateImportUsage]
         "python": platform.python_version(),
     }
     info["threads"] = usable_cores()
@@ -162,7 +162,7 @@ def summary(rows: list[Row]) -> str:
         ok = [r for r in rs if r.status == "ok" and r.times]
         if not ok:
             continue
-        best = min(ok, key=lambda r: r.median_ms)
+        best = min(ok, key=lambda r: cast(float, r.median_ms))  # ok rows have times
         lib = [f"{r.name} x{r.ratio_to_best:.2f}" for r in ok if r.entry.family == "convalgebra"]
         bad = [f"{r.name}: {r.status}" for r in rs if r.status != "ok"]
         out.append(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -311,13 +311,14 @@ def _polyphase(x, n, out, factors, mode, align) -> jax.Array | None:
     ks = [_integer_factor(ni, oi, fi) for ni, oi, fi in zip(n, out, factors)]
     if None in ks or all(k == 1 for k in ks):
         return None
+    factor = cast("tuple[int, ...]", tuple(ks))  # no None, checked above
     if mode == "nearest":
         for ni, oi, fi, k in zip(n, out, factors, ks):
             want = np.arange(oi) // k
             if not np.array_equal(nearest_table(ni, oi, fi, False, x.dtype, nd), want):
                 return None  # PyTorch's float32 index rounding differs from ⌊j/k⌋ here
-        return upsample_nearest_op(tuple(ks))(x)
-    return upsample_bilinear_op(tuple(ks))(x)
+        return upsample_nearest_op(factor)(x)
+    return upsample_bilinear_op(factor)(x)
 
 
 __all__ = ["interpolate"]

@@ -13,9 +13,10 @@ import itertools
 import math
 from collections.abc import Sequence
 from functools import reduce
-from typing import Any
+from typing import Any, cast
 
 import jax
+import jax.core
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -49,7 +50,7 @@ def _geometry(op, kernel_size, stride, padding, dilation, ndim):
 def _pool_input(op: str, x: Any, nd: int | None, kernel_size: Any) -> tuple[jax.Array, int]:
     x = as_array(op, "input", x)
     if nd is None:
-        nd = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else x.ndim - 2
+        nd = len(kernel_size) if isinstance(kernel_size, (tuple, list)) else int(x.ndim) - 2
     if nd < 1 or x.ndim < nd:
         raise ValueError(
             f"{op}: input of shape {tuple(x.shape)} has no room for {nd} spatial axes; pass "
@@ -121,6 +122,7 @@ def avg_pool_op(
         return (1.0 / div) * total
     if n is None:
         return (1.0 / math.prod(k)) * total
+    assert out is not None  # set with n
     counts = [
         np.asarray(_args.pool_counts(ni, ki, si, pi, oi, count_include_pad), dtype=np.float64)
         for ni, ki, si, pi, oi in zip(n, k, s, p, out)
@@ -472,7 +474,8 @@ def max_unpool(
     lead = x.shape[:-nd]
     x2 = x.reshape((math.prod(lead), -1))
     idx2 = idx.reshape(x2.shape)
-    return _unpool_scatter(x2, idx2, total).reshape(lead + size)
+    y2 = cast(jax.Array, _unpool_scatter(x2, idx2, total))  # custom_vjp loses the type
+    return y2.reshape(lead + size)
 
 
 # ---- adaptive pooling --------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def _spatial(op: str, factor: Any, ndim: int | None) -> tuple[int, ...]:
     return _args.ints(op, "factor", factor, nd, 1)
 
 
-def _outer(vectors: Sequence[Sequence[float]]) -> list:
+def _outer(vectors: Sequence[Sequence[float]]) -> list | float:
     """Outer product of 1-D weight vectors, as a nested list (a *weak* kernel for the core)."""
     out = np.ones(())
     for v in vectors:

@@ -8,7 +8,7 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -147,7 +147,7 @@ def matrix(
                 if v != 0:
                     color = "white" if abs(v) > 0.6 * vmax else "black"
                     ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7, color=color)
-    fig.colorbar(im, ax=list(axes), shrink=0.8, aspect=25).ax.tick_params(labelsize=7)
+    fig.colorbar(im, ax=list(axes), shrink=0.8, aspect=25).ax.tick_params(labelsize=7)  # pyright: ignore[reportPossiblyUnboundVariable]  # panels is never empty
     return _finish(fig, path, "matrix", dpi)
 
 
@@ -411,6 +411,7 @@ def sliding(
     c = ds[0].xs.shape[0]
     gif = path is not None and os.fspath(path).lower().endswith(".gif")
     if gif:
+        assert path is not None  # gif implies a path
         try:
             import PIL  # noqa: F401
             from matplotlib.animation import PillowWriter
@@ -428,15 +429,17 @@ def sliding(
     block_h = 1.15 * (c + 1) + 0.35
     if gif:
         fig = _figure(figsize=(4.6 * len(ds), block_h), layout="constrained")
+        assert path is not None  # gif implies a path
         directory = os.path.dirname(os.path.abspath(os.fspath(path)))
         if not os.access(directory, os.W_OK):
             raise ValueError(f"plot.sliding: cannot write {os.fspath(path)!r}: not writable")
-        writer = PillowWriter(fps=fps)
+        # PillowWriter is imported when gif; its stub types fps as int, a float works
+        writer = PillowWriter(fps=fps)  # pyright: ignore[reportPossiblyUnboundVariable, reportArgumentType]
         try:
             with writer.saving(fig, os.fspath(path), dpi):
                 for i in range(n):
                     fig.clear()
-                    subs = np.atleast_1d(fig.subfigures(1, len(ds)))
+                    subs = np.atleast_1d(fig.subfigures(1, len(ds)))  # pyright: ignore[reportCallIssue, reportArgumentType]  # one SubFigure or an array of them
                     for sf, d, mm, xl in zip(subs, ds, ms, xlims):
                         _draw_sliding(sf, d, int(mm[i]), xl, ylims)
                     writer.grab_frame()
@@ -554,7 +557,7 @@ def benchmark(
     _require("benchmark")
     if not isinstance(rows, list):
         with open(rows) as f:
-            rows = json.load(f)
+            rows = cast("list[dict]", json.load(f))
     ok = [r for r in rows if r.get("status") == "ok" and r.get("ratio_to_best")]
     if not ok:
         raise ValueError(f"plot.benchmark: no successful rows to draw among {len(rows)} rows")
@@ -598,25 +601,29 @@ def benchmark(
 
 def _fig_matrix(path: str, quick: bool) -> str:
     A = ca.down(2) @ ca.corr(jnp.array([2.0, 3.0, 5.0]), "same")
-    return matrix(A, jax.ShapeDtypeStruct((8,), jnp.float32), path=path, dpi=80)
+    return cast(str, matrix(A, jax.ShapeDtypeStruct((8,), jnp.float32), path=path, dpi=80))
 
 
 def _fig_sliding(discrete: bool, channels: int, ops: tuple[str, ...], gif: bool):
     def build(path: str, quick: bool) -> str:
         if not gif:
-            return sliding(
-                ops=ops, discrete=discrete, channels=channels, strip=3, path=path, dpi=66
+            return cast(
+                str,
+                sliding(ops=ops, discrete=discrete, channels=channels, strip=3, path=path, dpi=66),
             )
         frames = 6 if quick else (20 if discrete else 36)
-        return sliding(
-            ops=ops, discrete=discrete, channels=channels, frames=frames, path=path, dpi=90
+        return cast(
+            str,
+            sliding(
+                ops=ops, discrete=discrete, channels=channels, frames=frames, path=path, dpi=90
+            ),
         )
 
     return build
 
 
 def _fig_overlap(path: str, quick: bool) -> str:
-    return overlap((3, 4), 2, path=path, dpi=72)
+    return cast(str, overlap((3, 4), 2, path=path, dpi=72))
 
 
 # name -> (file name, builder(path, quick) -> path written)
