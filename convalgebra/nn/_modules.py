@@ -115,25 +115,21 @@ def cast(x: Any, w: jax.Array, b: jax.Array | None, dtype: Any):
     return x.astype(dtype), w.astype(dtype), None if b is None else b.astype(dtype)
 
 
-def conv_spec(
-    op: str,
-    in_channels,
-    out_channels,
-    kernel_size,
-    stride,
-    padding,
-    dilation,
-    groups,
-    bias,
-    padding_mode,
-    ndim,
-    init,
-) -> ConvSpec:
+def _conv_args(op: str, in_channels, out_channels, kernel_size, stride, dilation, groups, ndim):
+    """``(nd, c_in, c_out, groups, kernel_size, stride, dilation)``, checked and canonical."""
     nd = _nd(op, kernel_size, ndim)
     c_in, c_out, g = _channels(op, in_channels, out_channels, groups)
     k = _args.ints(op, "kernel_size", kernel_size, nd, 1)
     s = _args.ints(op, "stride", stride, nd, 1)
     d = _args.ints(op, "dilation", dilation, nd, 1)
+    return nd, c_in, c_out, g, k, s, d
+
+
+def conv_spec(op: str, in_channels, out_channels, kernel_size, stride, padding, dilation,
+              groups, bias, padding_mode, ndim, init) -> ConvSpec:  # fmt: skip
+    nd, c_in, c_out, g, k, s, d = _conv_args(
+        op, in_channels, out_channels, kernel_size, stride, dilation, groups, ndim
+    )
     pad = _args.padding(op, padding, nd)
     if pad == "same" and any(si > 1 for si in s):
         raise ValueError(
@@ -147,25 +143,12 @@ def conv_spec(
                     init=_init_name(op, init))  # fmt: skip
 
 
-def conv_transpose_spec(
-    op: str,
-    in_channels,
-    out_channels,
-    kernel_size,
-    stride,
-    padding,
-    output_padding,
-    groups,
-    bias,
-    dilation,
-    ndim,
-    init,
-) -> ConvSpec:
-    nd = _nd(op, kernel_size, ndim)
-    c_in, c_out, g = _channels(op, in_channels, out_channels, groups)
-    k = _args.ints(op, "kernel_size", kernel_size, nd, 1)
-    s = _args.ints(op, "stride", stride, nd, 1)
-    d = _args.ints(op, "dilation", dilation, nd, 1)
+def conv_transpose_spec(op: str, in_channels, out_channels, kernel_size, stride, padding,
+                        output_padding, groups, bias, dilation, ndim,
+                        init) -> ConvSpec:  # fmt: skip
+    nd, c_in, c_out, g, k, s, d = _conv_args(
+        op, in_channels, out_channels, kernel_size, stride, dilation, groups, ndim
+    )
     o = _args.ints(op, "output_padding", output_padding, nd, 0)
     _args.transpose_pads(op, _args.padding(op, padding, nd), o, _args.effective(k, d), s, d)
     return ConvSpec(c_in, c_out, k, s, padding, d, g, bool(bias), output_padding=o,
@@ -232,6 +215,10 @@ class UpsampleConvSpec:
     conv: ConvSpec
     factor: tuple[int, ...]
 
+    def init_params(self, key: jax.Array, dtype: Any) -> tuple[jax.Array, jax.Array | None]:
+        """The convolution's ``(weight, bias)``: see :meth:`ConvSpec.init_params`."""
+        return self.conv.init_params(key, dtype)
+
     def apply(self, x: jax.Array, w: jax.Array, b: jax.Array | None, dtype: Any) -> jax.Array:
         from ._conv import add_bias
 
@@ -272,3 +259,10 @@ def upsample_conv_spec(
 
 def default_dtype(param_dtype: Any) -> np.dtype:
     return np.dtype(jnp.float32 if param_dtype is None else param_dtype)
+
+
+def init(
+    spec: ConvSpec | UpsampleConvSpec, key: jax.Array, param_dtype: Any
+) -> tuple[jax.Array, jax.Array | None]:
+    """A layer's ``(weight, bias)`` (bias None without one) in ``param_dtype`` (default float32)."""
+    return spec.init_params(key, default_dtype(param_dtype))

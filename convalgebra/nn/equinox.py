@@ -33,7 +33,24 @@ import jax
 from . import _modules
 
 
-class Conv(eqx.Module):
+class _Linear(eqx.Module):
+    """Shared fields and forward pass of the layers with a weight and an optional bias."""
+
+    weight: jax.Array
+    bias: jax.Array | None
+    spec: _modules.ConvSpec | _modules.UpsampleConvSpec = eqx.field(static=True)
+    dtype: Any = eqx.field(static=True)
+
+    def _setup(self, spec, dtype: Any, param_dtype: Any, key: jax.Array) -> None:
+        self.spec = spec
+        self.dtype = dtype
+        self.weight, self.bias = _modules.init(spec, key, param_dtype)
+
+    def __call__(self, x: jax.Array, *, key: jax.Array | None = None) -> jax.Array:
+        return self.spec.apply(x, self.weight, self.bias, self.dtype)
+
+
+class Conv(_Linear):
     """``torch.nn.Conv{1,2,3}d``: ``y = ↓s ((↑d w) ⋆ pad(x)) + b`` (:func:`convalgebra.nn.conv`).
 
     Args:
@@ -45,11 +62,6 @@ class Conv(eqx.Module):
       param_dtype: the parameters' dtype (default float32).
       key: a ``jax.random`` key.
     """
-
-    weight: jax.Array
-    bias: jax.Array | None
-    spec: _modules.ConvSpec = eqx.field(static=True)
-    dtype: Any = eqx.field(static=True)
 
     def __init__(
         self,
@@ -69,18 +81,14 @@ class Conv(eqx.Module):
         param_dtype: Any = None,
         key: jax.Array,
     ):
-        self.spec = _modules.conv_spec(
+        spec = _modules.conv_spec(
             "Conv", in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
             bias, padding_mode, ndim, init,
         )  # fmt: skip
-        self.dtype = dtype
-        self.weight, self.bias = self.spec.init_params(key, _modules.default_dtype(param_dtype))
-
-    def __call__(self, x: jax.Array, *, key: jax.Array | None = None) -> jax.Array:
-        return self.spec.apply(x, self.weight, self.bias, self.dtype)
+        self._setup(spec, dtype, param_dtype, key)
 
 
-class ConvTranspose(eqx.Module):
+class ConvTranspose(_Linear):
     """``torch.nn.ConvTranspose{1,2,3}d``: ``y = crop((↑d w) * (↑s x)) + b``.
 
     Args:
@@ -88,11 +96,6 @@ class ConvTranspose(eqx.Module):
         dilation: as ``torch.nn.ConvTranspose2d``.
       ndim, init, dtype, param_dtype, key: as :class:`Conv`.
     """
-
-    weight: jax.Array
-    bias: jax.Array | None
-    spec: _modules.ConvSpec = eqx.field(static=True)
-    dtype: Any = eqx.field(static=True)
 
     def __init__(
         self,
@@ -112,15 +115,11 @@ class ConvTranspose(eqx.Module):
         param_dtype: Any = None,
         key: jax.Array,
     ):
-        self.spec = _modules.conv_transpose_spec(
+        spec = _modules.conv_transpose_spec(
             "ConvTranspose", in_channels, out_channels, kernel_size, stride, padding,
             output_padding, groups, bias, dilation, ndim, init,
         )  # fmt: skip
-        self.dtype = dtype
-        self.weight, self.bias = self.spec.init_params(key, _modules.default_dtype(param_dtype))
-
-    def __call__(self, x: jax.Array, *, key: jax.Array | None = None) -> jax.Array:
-        return self.spec.apply(x, self.weight, self.bias, self.dtype)
+        self._setup(spec, dtype, param_dtype, key)
 
 
 class Upsample(eqx.Module):
@@ -151,7 +150,7 @@ class Upsample(eqx.Module):
         return self.spec.apply(x)
 
 
-class UpsampleConv(eqx.Module):
+class UpsampleConv(_Linear):
     """Nearest up-sampling by ``scale_factor`` then a ``Conv``, as one transposed convolution.
 
     Equal to ``Upsample(scale_factor=f)`` followed by ``Conv(in, out, k, padding=p)`` with the
@@ -162,11 +161,6 @@ class UpsampleConv(eqx.Module):
       in_channels, out_channels, kernel_size, scale_factor, padding, groups, bias, ndim, init,
         dtype, param_dtype, key: as the Flax ``UpsampleConv`` and :class:`Conv`.
     """
-
-    weight: jax.Array
-    bias: jax.Array | None
-    spec: _modules.UpsampleConvSpec = eqx.field(static=True)
-    dtype: Any = eqx.field(static=True)
 
     def __init__(
         self,
@@ -184,17 +178,11 @@ class UpsampleConv(eqx.Module):
         param_dtype: Any = None,
         key: jax.Array,
     ):
-        self.spec = _modules.upsample_conv_spec(
+        spec = _modules.upsample_conv_spec(
             "UpsampleConv", in_channels, out_channels, kernel_size, scale_factor, padding,
             groups, bias, ndim, init,
         )  # fmt: skip
-        self.dtype = dtype
-        self.weight, self.bias = self.spec.conv.init_params(
-            key, _modules.default_dtype(param_dtype)
-        )
-
-    def __call__(self, x: jax.Array, *, key: jax.Array | None = None) -> jax.Array:
-        return self.spec.apply(x, self.weight, self.bias, self.dtype)
+        self._setup(spec, dtype, param_dtype, key)
 
 
 __all__ = ["Conv", "ConvTranspose", "Upsample", "UpsampleConv"]

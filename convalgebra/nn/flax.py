@@ -36,13 +36,16 @@ from . import _modules
 class _Linear(nnx.Module):
     """Shared parameter handling of the layers with a weight and an optional bias."""
 
-    def _params(self, spec, param_dtype, rngs: nnx.Rngs) -> None:
-        w, b = spec.init_params(rngs.params(), _modules.default_dtype(param_dtype))
+    def _setup(self, spec, dtype: Any, param_dtype: Any, rngs: nnx.Rngs) -> None:
+        self.spec = spec
+        self.dtype = dtype
+        w, b = _modules.init(spec, rngs.params(), param_dtype)
         self.weight = nnx.Param(w)
         self.bias = None if b is None else nnx.Param(b)
 
-    def _wb(self):
-        return self.weight[...], None if self.bias is None else self.bias[...]
+    def __call__(self, x: jax.Array) -> jax.Array:
+        b = None if self.bias is None else self.bias[...]
+        return self.spec.apply(x, self.weight[...], b, self.dtype)
 
 
 class Conv(_Linear):
@@ -78,15 +81,11 @@ class Conv(_Linear):
         param_dtype: Any = None,
         rngs: nnx.Rngs,
     ):
-        self.spec = _modules.conv_spec(
+        spec = _modules.conv_spec(
             "Conv", in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
             bias, padding_mode, ndim, init,
         )  # fmt: skip
-        self.dtype = dtype
-        self._params(self.spec, param_dtype, rngs)
-
-    def __call__(self, x: jax.Array) -> jax.Array:
-        return self.spec.apply(x, *self._wb(), self.dtype)
+        self._setup(spec, dtype, param_dtype, rngs)
 
 
 class ConvTranspose(_Linear):
@@ -117,15 +116,11 @@ class ConvTranspose(_Linear):
         param_dtype: Any = None,
         rngs: nnx.Rngs,
     ):
-        self.spec = _modules.conv_transpose_spec(
+        spec = _modules.conv_transpose_spec(
             "ConvTranspose", in_channels, out_channels, kernel_size, stride, padding,
             output_padding, groups, bias, dilation, ndim, init,
         )  # fmt: skip
-        self.dtype = dtype
-        self._params(self.spec, param_dtype, rngs)
-
-    def __call__(self, x: jax.Array) -> jax.Array:
-        return self.spec.apply(x, *self._wb(), self.dtype)
+        self._setup(spec, dtype, param_dtype, rngs)
 
 
 class Upsample(nnx.Module):
@@ -186,15 +181,11 @@ class UpsampleConv(_Linear):
         param_dtype: Any = None,
         rngs: nnx.Rngs,
     ):
-        self.spec = _modules.upsample_conv_spec(
+        spec = _modules.upsample_conv_spec(
             "UpsampleConv", in_channels, out_channels, kernel_size, scale_factor, padding,
             groups, bias, ndim, init,
         )  # fmt: skip
-        self.dtype = dtype
-        self._params(self.spec.conv, param_dtype, rngs)
-
-    def __call__(self, x: jax.Array) -> jax.Array:
-        return self.spec.apply(x, *self._wb(), self.dtype)
+        self._setup(spec, dtype, param_dtype, rngs)
 
 
 __all__ = ["Conv", "ConvTranspose", "Upsample", "UpsampleConv"]
