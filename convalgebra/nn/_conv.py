@@ -167,6 +167,7 @@ def conv(
     groups: int = 1,
     *,
     padding_mode: str = "zeros",
+    data_format: str = "channels_first",
 ) -> jax.Array:
     """The deep-learning convolution, exactly ``torch.nn.functional.conv{1,2,3}d``.
 
@@ -187,9 +188,12 @@ def conv(
       groups: divides ``C_in`` and ``C_out``; input channel group ``j`` feeds output group ``j``.
       padding_mode: ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``, as
         ``torch.nn.Conv{1,2,3}d``.
+      data_format: ``"channels_first"`` (``(N, C, *S)``, PyTorch's) or ``"channels_last"``
+        (``(N, *S, C)``, Flax's and TensorFlow's); the weight layout is PyTorch's either way.
 
     Returns:
-      ``(N, C_out, *S')`` (``(C_out, *S')`` for an unbatched input), in the promoted dtype.
+      ``(N, C_out, *S')`` (``(C_out, *S')`` for an unbatched input), in the promoted dtype;
+      ``(N, *S', C_out)`` with ``data_format="channels_last"``.
 
     Raises:
       ValueError: a bias not of shape ``(C_out,)``, weight rank not matching the input,
@@ -205,7 +209,8 @@ def conv(
     """
     op = "conv"
     w, nd = _weight(op, w)
-    x = _input(op, x, nd, tuple(w.shape))
+    last = _channels_last(op, data_format)
+    x = _input(op, _to_channels_first(op, x, nd, last), nd, tuple(w.shape))
     c_in = x.shape[-nd - 1]
     g = _groups(op, groups, input_channels=c_in, output_channels=w.shape[0])
     if w.shape[1] * g != c_in:
@@ -222,7 +227,30 @@ def conv(
     _args.conv_out(op, n, k_eff, s, pads)
     b = _bias(op, bias, w.shape[0])
     x, w, b = _promote(x, w, b)
-    return add_bias(forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)(x), b, nd)
+    y = add_bias(forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)(x), b, nd)
+    return jnp.moveaxis(y, -nd - 1, -1) if last else y
+
+
+DATA_FORMATS = ("channels_first", "channels_last")
+
+
+def _channels_last(op: str, data_format: str) -> bool:
+    if data_format not in DATA_FORMATS:
+        raise ValueError(f"{op}: data_format must be one of {DATA_FORMATS}, got {data_format!r}")
+    return data_format == "channels_last"
+
+
+def _to_channels_first(op: str, x: Any, nd: int, last: bool) -> Any:
+    """``x`` with its channel axis moved in front of the spatial axes (channels-last data)."""
+    if not last:
+        return x
+    x = jnp.asarray(x)
+    if x.ndim not in (nd + 1, nd + 2):
+        raise ValueError(
+            f"{op}: channels-last input must be (N, *S, C) or (*S, C) with {nd} spatial axes, "
+            f"got shape {tuple(x.shape)}"
+        )
+    return jnp.moveaxis(x, -1, -nd - 1)
 
 
 # ---- transposed convolution ------------------------------------------------------------------
@@ -298,6 +326,8 @@ def conv_transpose(
     output_padding: int | Sequence[int] = 0,
     groups: int = 1,
     dilation: int | Sequence[int] = 1,
+    *,
+    data_format: str = "channels_first",
 ) -> jax.Array:
     """The transposed ("deconvolution") layer: ``torch.nn.functional.conv_transpose{1,2,3}d``.
 
@@ -318,9 +348,12 @@ def conv_transpose(
       output_padding: extra samples after the output, ``0 <= output_padding < max(s, d)``.
       groups: divides ``C_in`` and ``C_out``.
       dilation: positive int or one per axis.
+      data_format: ``"channels_first"`` (``(N, C, *S)``) or ``"channels_last"``
+        (``(N, *S, C)``); the weight layout is PyTorch's either way.
 
     Returns:
-      ``(N, C_out, *S')`` (``(C_out, *S')`` unbatched), in the promoted dtype.
+      ``(N, C_out, *S')`` (``(C_out, *S')`` unbatched), in the promoted dtype;
+      ``(N, *S', C_out)`` with ``data_format="channels_last"``.
 
     Raises:
       ValueError: a bias not of shape ``(C_out,)``, weight rank or channels not matching the
@@ -336,7 +369,8 @@ def conv_transpose(
     """
     op = "conv_transpose"
     w, nd = _weight(op, w)
-    x = _input(op, x, nd, tuple(w.shape))
+    last = _channels_last(op, data_format)
+    x = _input(op, _to_channels_first(op, x, nd, last), nd, tuple(w.shape))
     c_in = x.shape[-nd - 1]
     if w.shape[0] != c_in:
         raise ValueError(
@@ -348,7 +382,8 @@ def conv_transpose(
     _args.transpose_out(op, tuple(x.shape[-nd:]), k_eff, s, pads)
     b = _bias(op, bias, w.shape[1] * g)
     x, w, b = _promote(x, w, b)
-    return add_bias(_scatter_op(w, nd, s, d, pads, g)(x), b, nd)
+    y = add_bias(_scatter_op(w, nd, s, d, pads, g)(x), b, nd)
+    return jnp.moveaxis(y, -nd - 1, -1) if last else y
 
 
 def transpose_of_conv(
