@@ -126,8 +126,9 @@ def estimate(
         sig_in = batch * (cin if kind is not Kind.SINGLE else 1)
         kern = cin * cout if kind is Kind.MIXING else cout
         t = per * (sig_in + batch * cout + kern)
-        if kind is Kind.MIXING:
-            t += 4.0 * batch * length * cin * cout / rates[("fft", Kind.MIXING)]
+        if kind is Kind.MIXING:  # per-frequency matmuls: as inefficient with few channels
+            rate = rates[("fft", Kind.MIXING)] * mixing_efficiency("lax", cin, cout)
+            t += 4.0 * batch * length * cin * cout / rate
         return t + 5 * (OVERHEAD + COMPILE_PER_OP / AMORTIZE)  # pads, three transforms, product
     if strategy == "shift" and kind is not Kind.MIXING:
         per_tap = SHIFT_PER_TAP if taps <= SHIFT_LONG else SHIFT_PER_TAP_LONG
