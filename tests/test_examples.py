@@ -27,6 +27,7 @@ def test_example_runs(script, tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
 
 
+@pytest.mark.slow  # the whole tour in a subprocess (~25 s); CI runs the slow grid
 def test_tour_verifies_identities():
     r = subprocess.run(
         [sys.executable, "-m", "convalgebra", "--no-bench"],

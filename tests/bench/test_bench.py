@@ -44,6 +44,7 @@ def bench(*args, timeout=120):
     )
 
 
+@pytest.mark.slow  # a full --quick run (~20 s); CI runs the slow grid
 def test_quick_run_writes_consistent_rows(tmp_path):
     out = tmp_path / "rows.json"
     md = tmp_path / "table.md"
