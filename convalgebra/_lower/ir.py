@@ -92,13 +92,6 @@ class Conv:
         one = (1,) * self.ndim
         return self.wrap is None and self.up == one and self.down == one and self.dilation == one
 
-    def in_channels(self) -> int | None:
-        if self.kind is Kind.SINGLE:
-            return None
-        if self.kind is Kind.MIXING:
-            return self.kernel.shape[1] * self.groups
-        return self.kernel.shape[0]
-
     def label(self) -> str:
         parts = [f"{self.name}{tuple(self.kernel.shape)}"]
         if self.groups != 1:
@@ -249,7 +242,6 @@ class Pin:
 
 
 IR = Union[Conv, Resample, Window, Permute, Apply, Seq, Add, Mul, Pullback, Pin]  # noqa: UP007
-NODES = (Conv, Resample, Window, Permute, Apply, Seq, Add, Mul, Pullback, Pin)
 
 
 def children(ir: IR) -> tuple[IR, ...]:
