@@ -247,6 +247,48 @@ def spatially_sharded(x: jax.Array, nd: int) -> bool:
     return any(sharded_axes(x)[x.ndim - nd :])
 
 
+def check_halos(c: Conv, x: jax.Array) -> None:
+    """Refuses a sharded spatial axis whose pieces each need the whole axis (explicit axes).
+
+    One output piece of ``q`` samples (stride ``s``, kernel span ``lc``, up-sampling ``u``)
+    reads ``ceil((s (q - 1) + lc) / u)`` input samples: its piece plus the halos. While that
+    window is shorter than the axis, XLA's partitioner exchanges the halos by collective-permutes
+    (several hops when a halo is longer than a piece); once it spans the axis, every device needs
+    every sample and XLA all-gathers the axis (measured on 8 CPU host devices, jax 0.10.2: the
+    rule matched every kernel of 2 to 33 taps, stride 1 and 2, transposed, on pieces of 2, 4, 8).
+
+    Raises:
+      ValueError: naming the operator, the axis, the piece length and the halo.
+    """
+    sharded = sharded_axes(x)
+    nd = c.ndim
+    if not any(sharded[x.ndim - nd :]):
+        return
+    sh = jax.typeof(x).sharding
+    out = out_shape(c, x.shape)[-nd:]
+    for a in range(nd):
+        ax = x.ndim - nd + a
+        spec = tuple(sh.spec)[ax] if ax < len(tuple(sh.spec)) else None
+        if spec is None:
+            continue
+        names = spec if isinstance(spec, tuple) else (spec,)
+        pieces = int(np.prod([sh.mesh.shape[n] for n in names]))
+        n = x.shape[ax] + (sum(c.wrap[a]) if c.wrap else 0)
+        if pieces < 2 or n == 0:
+            continue
+        q = -(-out[a] // pieces)
+        span = (c.taps[a] - 1) * c.dilation[a] + 1
+        needed = -(-(c.down[a] * (q - 1) + span) // c.up[a])
+        if needed >= n:
+            piece = x.shape[ax] // pieces
+            raise ValueError(
+                f"lower: {c.label()} on axis {ax} of {x.shape} sharded into {pieces} pieces of "
+                f"{piece}: each piece needs a window of {needed} samples (a halo of "
+                f"{needed - piece}), the whole axis, which XLA all-gathers; shard that axis "
+                "into fewer pieces or shard the batch"
+            )
+
+
 def _batch_channels(x: jax.Array, n_lead: int, kind: Kind) -> jax.Array:
     """``(*lead, [C,] *S) -> (b, C, *S)`` for the convolution, one merge per reshape."""
     x = _merge_axes(x, 0, n_lead) if n_lead else x[None]

@@ -91,6 +91,7 @@ def _choose(c: Conv, x: jax.Array, ctx: Ctx) -> str:
         else:
             rest = {s: t for s, t in costs.items() if s != "fft"}
             how, strategy = f"sharded input ({how} chose 'fft')", cost.choose(rest)
+    conv_mod.check_halos(c, x)  # a sharded axis each of whose pieces needs the whole axis
     if ctx.record is not None:
         ctx.record.append(Record(c, tuple(x.shape), strategy, costs, ctx.depth, how))
     return strategy

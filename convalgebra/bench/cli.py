@@ -55,6 +55,14 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compile the JAX rows with XLA's default options, not ca.compiler_options()",
     )
+    p.add_argument(
+        "--devices",
+        type=int,
+        default=None,
+        metavar="N",
+        help="strong and weak scaling of the strided and transposed suites on batch-sharded "
+        "inputs over 1, 2, 4 .. N devices (on the CPU: N host devices, in a child process)",
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     return p
 
@@ -123,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     """Runs the benchmark; returns the exit status (0 ok, 1 a formulation failed, 2 bad input)."""
     args = None
     try:
+        argv = sys.argv[1:] if argv is None else list(argv)
         args = parser().parse_args(argv)
-        return _run(args)
+        return _run(args, argv)
     except UsageError as e:
         print(f"{PROG}: error: {e}", file=sys.stderr)
         return 2
@@ -157,7 +166,7 @@ def _run_external(name: str, args: argparse.Namespace) -> int:
     return int(module.main(argv) or 0)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, argv: list[str]) -> int:
     suites = _split(args.suite, (*SUITES, *RUNNERS, "all"), "suite")
     status = 0
     for name in [s for s in suites if s in RUNNERS]:
@@ -191,6 +200,10 @@ def _run(args: argparse.Namespace) -> int:
     x64 = jax.config.jax_enable_x64  # pyright: ignore[reportAttributeAccessIssue]  # set at runtime
     jax.config.update("jax_enable_x64", False)  # the benchmark is float32 throughout
     try:
+        if args.devices is not None:  # scaling rows (convalgebra/bench/scaling.py)
+            from . import scaling
+
+            return max(status, scaling.main(args, cases, directions, argv))
         return max(status, _bench(args, cases, directions))
     finally:
         jax.config.update("jax_enable_x64", x64)

@@ -166,7 +166,29 @@ def main(slow: bool) -> None:
               lambda v: jnp.pad(v, [(0, 0), (0, 0), (1, 2), (3, 4)]), xp, spatial,
               [None, None, "b"])  # fmt: skip
 
+        # 3. pieces shorter than the halo: 16 samples over 8 devices, pieces of 2 (1-D)
+        halo(mode, mesh, r)
+
     print(json.dumps({"devices": jax.device_count(), "cases": CASES}))
+
+
+HALO = {  # form: (kernel taps, stride, up-sampling)
+    "k7_s1": (7, 1, 1),  # halo 3 > piece 2: several collective-permute hops, kept
+    "k7_s2": (7, 2, 1),
+    "k7_up2": (7, 1, 2),
+    "k15_s1": (15, 1, 1),  # each piece needs the whole axis: refused (explicit axes)
+    "k16_s2": (16, 2, 1),
+    "k28_up2": (28, 1, 2),
+}
+
+
+def halo(mode, mesh, r) -> None:
+    """Kernels longer than a piece; the whole axis per piece is refused (explicit axes)."""
+    for form, (k, s, u) in HALO.items():
+        c = ca.corr(r(4, 4, k), "same", ndim=1)
+        A = ca.down(s) @ c if s > 1 else c @ ca.up(u) if u > 1 else c
+        check(mode, mesh, "halo", form, "lax", "fwd", ca.lower(A, strategy="lax"), r(2, 4, 16),
+              P(None, None, "b"), [None, None, "b"])  # fmt: skip
 
 
 def _op(form: str, kern, strategy: str):

@@ -137,6 +137,31 @@ def test_pad_like_jnp_pad(cases):
         assert ours["ok"] == theirs["ok"] and ours.get("spec") == theirs.get("spec")
 
 
+def test_spatial_halo_longer_than_a_piece(cases):
+    """16 samples over 8 devices (pieces of 2), 1-D kernels of 7 to 28 taps.
+
+    A halo longer than a piece is kept (several collective-permute hops, no all-gather). Where
+    each piece needs the whole axis (XLA would all-gather it) explicit axes get a ValueError
+    naming the operator, the piece and the halo; with auto axes the sharding is invisible when
+    the program is traced and XLA all-gathers (documented).
+    """
+    by = {(c["mode"], c["form"]): c for c in cases if c["shard"] == "halo"}
+    assert len(by) == 12
+    for mode in ("explicit", "auto"):
+        for form in ("k7_s1", "k7_s2", "k7_up2"):
+            c = by[mode, form]
+            assert c["ok"] and c["spec"] == c["want"] and not c["all_gathers"], _where(c)
+            assert c["permutes"] >= 2, _where(c)
+    assert by["explicit", "k7_s1"]["permutes"] >= 4  # halo 3 over pieces of 2: two hops a side
+    for form in ("k15_s1", "k16_s2", "k28_up2"):
+        err = by["explicit", form].get("error") or ""
+        assert err.startswith("ValueError: lower: conv(") and "pieces of 2" in err, err
+        assert "halo of" in err and "all-gathers" in err, err
+    for form in ("k15_s1", "k16_s2"):
+        c = by["auto", form]
+        assert c["ok"] and c["all_gathers"], _where(c)
+
+
 @pytest.mark.slow
 def test_batch_sharded_every_form():
     """The batch grid on every form (2-D stride 1, 1-D single-channel strided and polyphase)."""
