@@ -429,7 +429,8 @@ def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool
     w = corr_kernel(c)
     if c.wrap:
         x = jnp.pad(x, [(0, 0)] * (x.ndim - nd) + list(c.wrap), mode="wrap")
-    if strategy == "lax" and c.resampled and c.wrap is None:
+    # (explicitly sharded inputs too: the kernel gradient then runs with auto axes, fast.py)
+    if strategy == "lax" and c.wrap is None and (c.resampled or any(sharded_axes(x))):
         spatial = x.shape[-nd:]
 
         def transposed(ct: jax.Array, w: jax.Array) -> jax.Array:

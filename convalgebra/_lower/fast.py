@@ -28,6 +28,24 @@ def _is_zero(t: object) -> bool:
     return isinstance(t, jax.custom_derivatives.SymbolicZero)
 
 
+def _kernel_tangent(kernel_tangent: Fn, x: jax.Array, dw: jax.Array) -> jax.Array:
+    """``kernel_tangent(x, dw)``; under explicit mesh axes, traced with auto axes.
+
+    JAX's transpose rule of ``conv_general_dilated`` in its kernel sets no ``out_sharding``, so
+    the kernel gradient of a convolution of an explicitly sharded input fails
+    (``ShardingTypeError``); inside :func:`jax.sharding.auto_axes` XLA's partitioner places the
+    kernel gradient instead (an all-reduce over the batch shards), and the tangent comes back
+    with the explicit type it has outside. Unsharded inputs take the plain call (same program).
+    """
+    sharding = getattr(jax.typeof(x), "sharding", None)
+    spec = tuple(getattr(sharding, "spec", ()) or ())
+    if not any(s is not None for s in spec):
+        return kernel_tangent(x, dw)
+    want = jax.eval_shape(kernel_tangent, x, dw).sharding.spec
+    auto: Any = jax.sharding.auto_axes(kernel_tangent, out_sharding=want)  # typed 1-argument
+    return auto(x, dw)
+
+
 def fast_linear(
     forward: Fn, transposed: Fn, kernel_tangent: Fn, x: jax.Array, w: jax.Array, linear: bool
 ) -> jax.Array:
@@ -61,7 +79,7 @@ def fast_linear(
         if not _is_zero(dx):
             out.append(pull(dx, w))
         if not _is_zero(dw):
-            out.append(kernel_tangent(x, dw))
+            out.append(_kernel_tangent(kernel_tangent, x, dw))
         t = out[0] if out else jnp.zeros_like(y)
         for o in out[1:]:
             t = t + o

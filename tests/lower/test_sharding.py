@@ -43,30 +43,15 @@ def cases() -> list[dict]:
     return _run(False)
 
 
-def gap(c: dict) -> str | None:
-    """Why a case is a known gap (explicit mesh axes, batch-sharded), or ``None``.
-
-    * ``jax``: JAX's transpose rule of ``conv_general_dilated`` in the kernel does not set
-      ``out_sharding`` (``jax.grad`` of a plain ``lax.conv_general_dilated`` in the kernel fails
-      the same way): kernel gradients of the strided / stride-1 ``"lax"`` form.
-    """
-    if c["mode"] != "explicit" or c["shard"] != "batch":
-        return None
-    form, s, route = c["form"], c["strategy"], c["route"]
-    if s == "lax" and route == "kgrad" and form in ("strided", "stride1", "strided_1d"):
-        return "jax"
-    if form in ("strided_1d", "polyphase_1d") and route == "kgrad":  # 1-D kernel gradients
-        return "jax"  # of shift are lax programs (stride-1 kernel gradient), same JAX rule
-    return None
-
-
 def _where(c: dict) -> str:
     keys = ("mode", "shard", "form", "strategy", "route")
     return "/".join(str(c[k]) for k in keys) + f": {c.get('error') or c.get('spec')}"
 
 
 def _check_batch(cases: list[dict]) -> None:
-    batch = [c for c in cases if c["shard"] == "batch" and gap(c) is None]
+    # kernel gradients included: under explicit axes the library computes them with auto axes
+    # (JAX's transpose rule of conv_general_dilated in the kernel sets no out_sharding)
+    batch = [c for c in cases if c["shard"] == "batch"]
     assert len(batch) >= 40
     bad = [_where(c) for c in batch if not c["ok"] or c["spec"] != c["want"]]
     assert not bad, bad
@@ -83,14 +68,6 @@ def test_batch_sharded(cases):
     _check_batch(cases)
     issue = {c["form"] for c in cases if c["strategy"] == "default" and c["ok"]}
     assert issue == {"nn.conv_transpose", "transpose(conv_op)", "grad_x(nn.conv)"}, issue
-
-
-@pytest.mark.xfail(strict=True, reason="known gaps: see gap(); passes once they are fixed")
-def test_batch_sharded_known_gaps(cases):
-    gaps = [c for c in cases if gap(c)]
-    assert gaps
-    bad = [_where(c) for c in gaps if not c["ok"] or c["spec"] != c["want"]]
-    assert not bad, bad
 
 
 def test_spatial_lax_keeps_sharding_by_halo_exchange(cases):
