@@ -14,6 +14,12 @@ from . import testing as testing
 from ._expr.explain import explain as explain
 from ._expr.explain import measure as measure
 from ._expr.matrix import matrix as matrix
+from ._expr.multi import Branch as Branch
+from ._expr.multi import Join as Join
+from ._expr.multi import Parallel as Parallel
+from ._expr.multi import branch as branch
+from ._expr.multi import join as join
+from ._expr.multi import parallel as parallel
 from ._expr.node import Bound as Bound
 from ._expr.node import Compose as Compose
 from ._expr.node import Operator as Operator

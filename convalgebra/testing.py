@@ -13,14 +13,18 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._expr.matrix import matrix
-from ._expr.node import Operator, adjoint
-from ._static.structs import as_struct, inexact
+from ._expr.node import Operator, adjoint, struct_of
+from ._static.structs import as_struct, as_struct_tree, inexact, is_multi
 
 
-def random_like(struct: Any, key: jax.Array | int = 0) -> jax.Array:
-    """A standard-normal array of ``struct``'s shape and dtype (complex: both parts normal)."""
-    s = as_struct(struct)
+def random_like(struct: Any, key: jax.Array | int = 0) -> Any:
+    """A standard-normal array of ``struct``'s shape and dtype (complex: both parts normal); a
+    tuple of them for a tuple of structures."""
     key = jax.random.key(key) if isinstance(key, int) else key
+    if is_multi(struct):
+        keys = jax.random.split(key, len(struct))
+        return tuple(random_like(e, k) for e, k in zip(struct, keys))
+    s = as_struct(struct)
     dtype = np.dtype(s.dtype)
     if np.issubdtype(dtype, np.complexfloating):
         real = np.finfo(dtype).dtype
@@ -33,8 +37,20 @@ def random_like(struct: Any, key: jax.Array | int = 0) -> jax.Array:
     return jax.random.normal(key, s.shape, dtype)
 
 
-def _vdot(a: jax.Array, b: jax.Array) -> jax.Array:
-    return jnp.sum(a * jnp.conj(b))
+def _total(terms: list[jax.Array]) -> jax.Array:
+    out = terms[0]
+    for t in terms[1:]:
+        out = out + t
+    return out
+
+
+def _vdot(a: Any, b: Any) -> jax.Array:
+    pairs = zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b))
+    return _total([jnp.sum(u * jnp.conj(v)) for u, v in pairs])
+
+
+def _norm(a: Any) -> jax.Array:
+    return jnp.sqrt(_total([jnp.sum(jnp.abs(u) ** 2) for u in jax.tree_util.tree_leaves(a)]))
 
 
 def check_adjoint(
@@ -57,20 +73,20 @@ def check_adjoint(
       >>> ca.testing.check_adjoint(ca.down(2) @ ca.corr(jnp.ones(3)), jnp.zeros(8)) < 1e-6
       True
     """
-    s = as_struct(x_like)
+    s = as_struct_tree(x_like)
     out = op.out_struct(s)
     kx, ky = jax.random.split(jax.random.key(key))
     x = random_like(s, kx)
-    y = random_like(jax.ShapeDtypeStruct(out.shape, out.dtype), ky)
+    y = random_like(out, ky)
     return float(_dot_test(op, x, y, method))
 
 
 @functools.partial(jax.jit, static_argnames="method")
-def _dot_test(op: Operator, x: jax.Array, y: jax.Array, method: str) -> jax.Array:
+def _dot_test(op: Operator, x: Any, y: Any, method: str) -> jax.Array:
     ax = op(x)
-    ahy = adjoint(op, jax.ShapeDtypeStruct(x.shape, x.dtype), method=method)(y)
-    lhs, rhs = _vdot(ax, y), _vdot(x.astype(ahy.dtype), ahy)
-    norm = jnp.linalg.norm(ax) * jnp.linalg.norm(y) + jnp.linalg.norm(x) * jnp.linalg.norm(ahy)
+    ahy = adjoint(op, struct_of(x), method=method)(y)
+    lhs, rhs = _vdot(ax, y), _vdot(x, ahy)
+    norm = _norm(ax) * _norm(y) + _norm(x) * _norm(ahy)
     return jnp.abs(lhs - rhs) / jnp.maximum(norm, 1e-30)
 
 

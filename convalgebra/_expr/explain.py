@@ -18,8 +18,8 @@ import numpy as np
 from .._lower import emit, ir
 from .._lower.cost import STRATEGIES
 from .._lower.plan import Plan, key
-from .._static.structs import as_struct
-from .node import Operator, lower, lowered_ir
+from .._static.structs import as_struct_tree
+from .node import Operator, lower, lowered_ir, zeros_like_struct
 
 
 def lax_ops(jaxpr: Any) -> list[tuple[str, dict]]:
@@ -44,13 +44,13 @@ def lax_ops(jaxpr: Any) -> list[tuple[str, dict]]:
 
 def recorded(op: Operator, x_like: Any) -> tuple[Any, list[str], list[emit.Record], Any]:
     """``(rewritten IR, rules fired, records, jaxpr)`` of one traced run of ``op`` on ``x_like``."""
-    s = as_struct(x_like)
+    s = as_struct_tree(x_like)
     op.out_struct(s)
     fired: list[str] = []
-    tree = lowered_ir(op, s.shape, s.dtype, fired)
+    tree = lowered_ir(op, s, fired)
     records: list[emit.Record] = []
     ctx = emit.Ctx.default(records)
-    jaxpr = jax.make_jaxpr(lambda x: emit.run(tree, x, ctx))(jax.ShapeDtypeStruct(s.shape, s.dtype))
+    jaxpr = jax.make_jaxpr(lambda x: emit.run(tree, x, ctx))(s)
     return tree, fired, records, jaxpr
 
 
@@ -109,11 +109,11 @@ def measure(
     Raises:
       ValueError: an unknown strategy, or one that cannot express ``op``.
     """
-    s = as_struct(x_like)
+    s = as_struct_tree(x_like)
     _, _, records, _ = recorded(op, s)
     if not records:
         raise ValueError(f"measure: {op!r} contains no convolution to measure")
-    x = jnp.ones(s.shape, s.dtype)
+    x = jax.tree_util.tree_map(jnp.ones_like, zeros_like_struct(s))
     fns = {st: jax.jit(lower(op, strategy=st).__call__) for st in strategies}
     times: dict[str, list[float]] = {st: [] for st in strategies}
     for f in fns.values():

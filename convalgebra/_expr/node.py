@@ -32,7 +32,19 @@ import numpy as np
 from .._lower import emit, ir, rules
 from .._lower.cost import STRATEGIES, compiler_options
 from .._lower.plan import Plan
-from .._static.structs import Shape, as_struct, common_dtype, inexact, kernel_dtype, node
+from .._static.structs import (
+    Shape,
+    as_struct_tree,
+    common_dtype,
+    inexact,
+    is_multi,
+    kernel_dtype,
+    node,
+    struct_leaves,
+    tree_shapes,
+)
+
+Tree = Any  # a jax.ShapeDtypeStruct, or a tuple of trees (operators with several inputs/outputs)
 
 
 def wrap_sym(s: str) -> str:
@@ -82,23 +94,42 @@ def _name_kernels(op: Operator) -> dict[int, str]:
     return out
 
 
+def as_inputs(name: str, x: Any) -> Any:
+    """:func:`as_input` of one input, or a tuple of them for several (``is_multi``)."""
+    if is_multi(x):
+        return tuple(as_inputs(name, e) for e in x)
+    return as_input(name, x)
+
+
+def struct_of(x: Any) -> Tree:
+    """The structure tree (shapes and dtypes) of an array or a tuple of arrays."""
+    if isinstance(x, tuple):
+        return tuple(struct_of(e) for e in x)
+    return jax.ShapeDtypeStruct(tuple(x.shape), np.dtype(x.dtype))
+
+
+def single(s: Tree) -> bool:
+    """Whether a structure tree is one array."""
+    return isinstance(s, jax.ShapeDtypeStruct)
+
+
 def _tracing(*trees: Any) -> bool:
     return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(trees))
 
 
-def lowered_ir(op: Operator, shape: Shape, dtype: np.dtype, fired: list[str] | None = None):
-    """The rewritten IR of ``op`` on inputs of ``shape``/``dtype`` (kernels named as in the
+def lowered_ir(op: Operator, s: Tree, fired: list[str] | None = None):
+    """The rewritten IR of ``op`` on inputs of structure ``s`` (kernels named as in the
     notation, for ``explain``)."""
     token = _NAMES.set(_name_kernels(op)) if _NAMES.get() is None else None
     try:
-        return rules.rewrite(op.to_ir(tuple(shape), np.dtype(dtype)), fired)
+        return rules.rewrite(op._ir(s), fired)
     finally:
         if token is not None:
             _NAMES.reset(token)
 
 
-def _run(op: Operator, x: jax.Array) -> jax.Array:
-    return emit.run(lowered_ir(op, x.shape, x.dtype), x, emit.Ctx.default())
+def _run(op: Operator, x: Any) -> Any:
+    return emit.run(lowered_ir(op, struct_of(x)), x, emit.Ctx.default())
 
 
 @functools.cache
@@ -145,6 +176,24 @@ class Operator:
         """
         return ir.Apply(fn=self._apply, label_=self._label(), sym=self._sym)
 
+    def _infer_tree(self, s: Tree) -> Tree:
+        """Output structure for inputs of structure ``s`` (tuples for several arrays).
+
+        The default is one array in, one array out (:meth:`_infer`); the combinators and the
+        multi-output operators (``ca.branch``, ``ca.join``, ``ca.parallel``) override it.
+        """
+        if not single(s):
+            raise ValueError(
+                f"{self!r} takes one array, got a tuple of {len(struct_leaves(s))} arrays of "
+                f"shapes {tree_shapes(s)} (combine them with ca.join or ca.parallel first)"
+            )
+        shape, dtype = self._infer(tuple(s.shape), np.dtype(s.dtype))
+        return jax.ShapeDtypeStruct(shape, dtype)
+
+    def _ir(self, s: Tree) -> ir.IR:
+        """:meth:`to_ir` for inputs of structure ``s`` (already checked by ``_infer_tree``)."""
+        return self.to_ir(tuple(s.shape), np.dtype(s.dtype))
+
     def _channels(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
         """``((axis, count) in, (axis, count) out)`` channel requirements, ``None`` if none.
 
@@ -158,20 +207,22 @@ class Operator:
         return None
 
     # ---- public API ---------------------------------------------------------------------------
-    def out_struct(self, x_like: Any) -> jax.ShapeDtypeStruct:
+    def out_struct(self, x_like: Any) -> Any:
         """The output shape and dtype for an input like ``x_like``, from integer arithmetic.
+
+        ``x_like`` is an array, a ``jax.ShapeDtypeStruct`` or a shape; a tuple of them for an
+        operator with several inputs. The result is a ``jax.ShapeDtypeStruct``, or a tuple of
+        them for an operator with several outputs.
 
         Raises:
           ValueError: if the input does not fit the operator (the message names both).
         """
-        s = as_struct(x_like)
-        shape, dtype = self._infer(tuple(s.shape), np.dtype(s.dtype))
-        return jax.ShapeDtypeStruct(shape, dtype)
+        return self._infer_tree(as_struct_tree(x_like))
 
-    def __call__(self, x: jax.typing.ArrayLike) -> jax.Array:
-        x = as_input(repr(self), x)
-        self._infer(tuple(x.shape), np.dtype(x.dtype))  # validate before tracing anything
-        if not inexact(x.dtype):
+    def __call__(self, x: Any) -> Any:
+        x = as_inputs(repr(self), x)
+        self._infer_tree(struct_of(x))  # validate before tracing anything
+        if not all(inexact(a.dtype) for a in jax.tree_util.tree_leaves(x)):
             return self._apply(x)  # integer inputs: evaluation as written decides the dtype
         if _tracing(self, x):
             return _run(self, x)
@@ -195,9 +246,9 @@ class Operator:
         Returns:
           The same operator, bound: it accepts only inputs of that shape.
         """
-        s = as_struct(x_like)
+        s = as_struct_tree(x_like)
         self.out_struct(s)
-        return Bound(self, tuple(s.shape), np.dtype(s.dtype))
+        return Bound(self, s)
 
     @property
     def T(self) -> Operator:
@@ -309,8 +360,37 @@ def _latex(s: str) -> str:
 
 
 # ---- composition, sums, scaling, binding ------------------------------------------------------
+class TreeOp(Operator):
+    """Base of the nodes whose inputs and outputs may be tuples: they implement
+    :meth:`_infer_tree` and :meth:`_ir`; the one-array forms are derived from those."""
+
+    def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
+        out = self._infer_tree(jax.ShapeDtypeStruct(tuple(shape), np.dtype(dtype)))
+        if not single(out):
+            raise ValueError(
+                f"{self!r} gives {len(struct_leaves(out))} arrays of shapes {tree_shapes(out)}, "
+                "not one"
+            )
+        return tuple(out.shape), np.dtype(out.dtype)
+
+    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
+        return self._ir(jax.ShapeDtypeStruct(tuple(shape), np.dtype(dtype)))
+
+
+def same_shapes(a: Tree, b: Tree) -> bool:
+    """Whether two structure trees have the same nesting and shapes (dtypes aside)."""
+    return tree_shapes(a) == tree_shapes(b)
+
+
+def map_structs(f: Callable[..., Any], *trees: Tree) -> Tree:
+    """``f`` leaf by leaf over structure trees of the same nesting."""
+    if single(trees[0]):
+        return f(*trees)
+    return tuple(map_structs(f, *kids) for kids in zip(*trees))
+
+
 @node(data=("outer", "inner"))
-class Compose(Operator):
+class Compose(TreeOp):
     """``outer @ inner``: apply ``inner``, then ``outer``."""
 
     outer: Operator
@@ -322,22 +402,22 @@ class Compose(Operator):
     def _sym(self, x: str) -> str:
         return self.outer._sym(self.inner._sym(x))
 
-    def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
-        mid, mid_dtype = self.inner._infer(shape, dtype)
+    def _infer_tree(self, s: Tree) -> Tree:
+        mid = self.inner._infer_tree(s)
         try:
-            return self.outer._infer(mid, mid_dtype)
+            return self.outer._infer_tree(mid)
         except ValueError as e:
             raise ValueError(
                 f"compose: {self.outer!r} cannot take the output of {self.inner!r} (input shape "
-                f"{shape} -> intermediate shape {mid}): {e}"
+                f"{tree_shapes(s)} -> intermediate shape {tree_shapes(mid)}): {e}"
             ) from e
 
-    def _apply(self, x: jax.Array) -> jax.Array:
+    def _apply(self, x: Any) -> Any:
         return self.outer._apply(self.inner._apply(x))
 
-    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
-        mid, mid_dtype = self.inner._infer(shape, dtype)
-        return ir.Seq(steps=(self.inner.to_ir(shape, dtype), self.outer.to_ir(mid, mid_dtype)))
+    def _ir(self, s: Tree) -> ir.IR:
+        mid = self.inner._infer_tree(s)
+        return ir.Seq(steps=(self.inner._ir(s), self.outer._ir(mid)))
 
     def _channels(self):
         ci_in, ci_out = self.inner._channels()
@@ -354,10 +434,10 @@ def compose(a: Operator, b: Operator) -> Operator:
     if b_fixed is not None:  # the output structure is known: check it exactly
         mid = b.out_struct(b_fixed)
         a_fixed = a._fixed_in()
-        if a_fixed is not None and tuple(mid.shape) != tuple(a_fixed.shape):
+        if a_fixed is not None and not same_shapes(mid, a_fixed):
             raise ValueError(
-                f"compose: shape mismatch in A @ B: B = {b!r} produces shape {tuple(mid.shape)}, "
-                f"A = {a!r} is bound to inputs of shape {tuple(a_fixed.shape)}"
+                f"compose: shape mismatch in A @ B: B = {b!r} produces shape {tree_shapes(mid)}, "
+                f"A = {a!r} is bound to inputs of shape {tree_shapes(a_fixed)}"
             )
         try:
             a.out_struct(mid)
@@ -388,7 +468,7 @@ def chain(*ops: Operator | None) -> Operator:
 
 
 @node(data=("left", "right"))
-class Sum(Operator):
+class Sum(TreeOp):
     """``left + right``: both applied to the same input, outputs added."""
 
     left: Operator
@@ -400,23 +480,27 @@ class Sum(Operator):
     def _sym(self, x: str) -> str:
         return f"({self.left._sym(x)} + {self.right._sym(x)})"
 
-    def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
-        sa, da = self.left._infer(shape, dtype)
-        sb, db = self.right._infer(shape, dtype)
-        if sa != sb:
+    def _infer_tree(self, s: Tree) -> Tree:
+        sa, sb = self.left._infer_tree(s), self.right._infer_tree(s)
+        if not same_shapes(sa, sb):
             raise ValueError(
-                f"add: A + B needs equal output shapes; on input shape {shape}, A = "
-                f"{self.left!r} gives {sa} and B = {self.right!r} gives {sb}"
+                f"add: A + B needs equal output shapes; on input shape {tree_shapes(s)}, A = "
+                f"{self.left!r} gives {tree_shapes(sa)} and B = {self.right!r} gives "
+                f"{tree_shapes(sb)}"
             )
-        return sa, common_dtype(da, db)
+        return map_structs(
+            lambda a, b: jax.ShapeDtypeStruct(a.shape, common_dtype(a.dtype, b.dtype)), sa, sb
+        )
 
-    def _apply(self, x: jax.Array) -> jax.Array:
-        a, b = self.left._apply(x), self.right._apply(x)
-        dt = common_dtype(a.dtype, b.dtype)
-        return a.astype(dt) + b.astype(dt)
+    def _apply(self, x: Any) -> Any:
+        def plus(a: jax.Array, b: jax.Array) -> jax.Array:
+            dt = common_dtype(a.dtype, b.dtype)
+            return a.astype(dt) + b.astype(dt)
 
-    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
-        return ir.Add(terms=(self.left.to_ir(shape, dtype), self.right.to_ir(shape, dtype)))
+        return jax.tree_util.tree_map(plus, self.left._apply(x), self.right._apply(x))
+
+    def _ir(self, s: Tree) -> ir.IR:
+        return ir.Add(terms=(self.left._ir(s), self.right._ir(s)))
 
     def _channels(self):
         return self.left._channels()
@@ -428,19 +512,19 @@ class Sum(Operator):
 def add(a: Operator, b: Operator) -> Operator:
     """``a + b``, checking bound input and output shapes before anything is traced."""
     fa, fb = a._fixed_in(), b._fixed_in()
-    if fa is not None and fb is not None and tuple(fa.shape) != tuple(fb.shape):
+    if fa is not None and fb is not None and not same_shapes(fa, fb):
         raise ValueError(
-            f"add: A + B needs the same input; A = {a!r} is bound to shape {tuple(fa.shape)}, "
-            f"B = {b!r} to {tuple(fb.shape)}"
+            f"add: A + B needs the same input; A = {a!r} is bound to shape {tree_shapes(fa)}, "
+            f"B = {b!r} to {tree_shapes(fb)}"
         )
-    fixed = fa or fb
+    fixed = fa if fa is not None else fb
     if fixed is not None:
-        Sum(a, b)._infer(tuple(fixed.shape), np.dtype(fixed.dtype))  # raises on mismatch
+        Sum(a, b)._infer_tree(fixed)  # raises on mismatch
     return Sum(a, b)
 
 
 @node(data=("c", "op"))
-class Scale(Operator):
+class Scale(TreeOp):
     """``c * op``: ``value`` a Python scalar (static, weak: adopts the operator's precision), or
     ``c`` a 0-d array (a leaf: differentiable, traced)."""
 
@@ -472,18 +556,22 @@ class Scale(Operator):
             return kernel_dtype(dtype, np.asarray(self.value).dtype, True)
         return kernel_dtype(dtype, jnp.asarray(self.c).dtype, False)
 
-    def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
-        s, d = self.op._infer(shape, dtype)
-        return s, self._dtype(d)
+    def _infer_tree(self, s: Tree) -> Tree:
+        return map_structs(
+            lambda o: jax.ShapeDtypeStruct(o.shape, self._dtype(o.dtype)), self.op._infer_tree(s)
+        )
 
-    def _apply(self, x: jax.Array) -> jax.Array:
-        y = self.op._apply(x)
-        dt = self._dtype(y.dtype)
+    def _apply(self, x: Any) -> Any:
         c = self.value if self.weak else self.c
-        return y.astype(dt) * jnp.asarray(c).astype(dt)
 
-    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
-        body = self.op.to_ir(shape, dtype)
+        def times(y: jax.Array) -> jax.Array:
+            dt = self._dtype(y.dtype)
+            return y.astype(dt) * jnp.asarray(c).astype(dt)
+
+        return jax.tree_util.tree_map(times, self.op._apply(x))
+
+    def _ir(self, s: Tree) -> ir.IR:
+        body = self.op._ir(s)
         if self.weak:
             return ir.Mul(body=body, value=self.value)
         return ir.Mul(body=body, c=self.c)
@@ -510,55 +598,71 @@ def scale(c: Any, op: Operator) -> Operator:
 
 
 @node(data=("op",))
-class Bound(Operator):
-    """``op`` bound to inputs of one shape and dtype; enables ``.T`` and ``.H``."""
+class Bound(TreeOp):
+    """``op`` bound to inputs of one structure (shape and dtype, a tuple of them for several
+    inputs); enables ``.T`` and ``.H``."""
 
     op: Operator
-    shape: tuple[int, ...]
-    dtype: np.dtype
+    struct: Tree
+
+    @property
+    def shape(self) -> Any:
+        """The bound input shape (a tuple of shapes for several inputs)."""
+        return tree_shapes(self.struct)
+
+    @property
+    def dtype(self) -> Any:
+        """The bound input dtype (a tuple of dtypes for several inputs)."""
+        return map_structs(lambda a: np.dtype(a.dtype), self.struct)
 
     def _label(self) -> str:
-        return f"{self.op!r}.on({self.shape}, {np.dtype(self.dtype).name})"
+        dt = map_structs(lambda a: np.dtype(a.dtype).name, self.struct)
+        return f"{self.op!r}.on({self.shape}, {dt})"
 
     def _sym(self, x: str) -> str:
         return self.op._sym(x)
 
-    def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
-        if tuple(shape) != self.shape:
+    def _infer_tree(self, s: Tree) -> Tree:
+        if not same_shapes(s, self.struct):
             raise ValueError(
-                f"{self!r}: bound to inputs of shape {self.shape}, got shape {tuple(shape)}"
+                f"{self!r}: bound to inputs of shape {self.shape}, got shape {tree_shapes(s)}"
             )
-        return self.op._infer(shape, dtype)
+        return self.op._infer_tree(s)
 
-    def _apply(self, x: jax.Array) -> jax.Array:
+    def _apply(self, x: Any) -> Any:
         return self.op._apply(x)
 
-    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
-        return self.op.to_ir(shape, dtype)
+    def _ir(self, s: Tree) -> ir.IR:
+        return self.op._ir(s)
 
     def _channels(self):
         return self.op._channels()
 
     def _fixed_in(self):
-        return jax.ShapeDtypeStruct(self.shape, self.dtype)
+        return self.struct
 
 
 # ---- transposes ---------------------------------------------------------------------------------
 METHODS = ("linear_transpose", "vjp")
 
 
-def _pullback(op: Operator, struct: jax.ShapeDtypeStruct, method: str) -> Callable:
-    """``y -> Aᵀ y`` for ``A = op`` as written, on inputs of ``struct``."""
+def zeros_like_struct(s: Tree) -> Any:
+    """Zeros of a structure tree (an array, or a tuple of them)."""
+    return map_structs(lambda a: jnp.zeros(a.shape, a.dtype), s)
+
+
+def _pullback(op: Operator, struct: Tree, method: str) -> Callable:
+    """``y -> Aᵀ y`` for ``A = op`` as written, on inputs of structure ``struct``."""
     f = op._apply
     if method == "linear_transpose":
         t = jax.linear_transpose(f, struct)
         return lambda y: t(y)[0]
-    zeros = jnp.zeros(struct.shape, struct.dtype)
+    zeros = zeros_like_struct(struct)
     return lambda y: jax.vjp(f, zeros)[1](y)[0]
 
 
 @node(data=("bound",))
-class Transposed(Operator):
+class Transposed(TreeOp):
     """``Aᵀ`` (or ``Aᴴ`` when ``conj``) of a bound operator, derived by JAX when applied.
 
     ``method="linear_transpose"`` runs ``jax.linear_transpose`` of the lowered program,
@@ -575,34 +679,39 @@ class Transposed(Operator):
     def _sym(self, x: str) -> str:
         return f"({self.bound.op._sym('·')}){'ᴴ' if self.conj else 'ᵀ'} {wrap_sym(x)}"
 
-    def _in_struct(self) -> jax.ShapeDtypeStruct:
-        return self.bound.out_struct(self.bound._fixed_in())
+    def _in_struct(self) -> Tree:
+        return self.bound.out_struct(self.bound.struct)
 
-    def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
+    def _infer_tree(self, s: Tree) -> Tree:
         want = self._in_struct()
-        if tuple(shape) != tuple(want.shape):
+        if not same_shapes(s, want):
             raise ValueError(
                 f"{self!r}: the transpose takes arrays of the operator's output shape "
-                f"{tuple(want.shape)}, got shape {tuple(shape)}"
+                f"{tree_shapes(want)}, got shape {tree_shapes(s)}"
             )
-        if inexact(dtype) and common_dtype(dtype, want.dtype) != np.dtype(want.dtype):
-            raise ValueError(
-                f"{self!r}: the transpose takes arrays of the operator's output dtype "
-                f"{np.dtype(want.dtype).name}; got {np.dtype(dtype).name}, which cannot be cast "
-                "to it without loss (bind the operator to a complex or wider x_like instead)"
-            )
-        return tuple(self.bound.shape), np.dtype(self.bound.dtype)
+        for got, w in zip(struct_leaves(s), struct_leaves(want)):
+            dtype = np.dtype(got.dtype)
+            if inexact(dtype) and common_dtype(dtype, w.dtype) != np.dtype(w.dtype):
+                raise ValueError(
+                    f"{self!r}: the transpose takes arrays of the operator's output dtype "
+                    f"{np.dtype(w.dtype).name}; got {dtype.name}, which cannot be cast to it "
+                    "without loss (bind the operator to a complex or wider x_like instead)"
+                )
+        return self.bound.struct
 
-    def _apply(self, x: jax.Array) -> jax.Array:
-        return _apply_transposed(self, x.astype(self._in_struct().dtype))
+    def _apply(self, x: Any) -> Any:
+        y = jax.tree_util.tree_map(
+            lambda a, w: a.astype(w.dtype), x, self._in_struct(),
+            is_leaf=lambda n: isinstance(n, jax.ShapeDtypeStruct),
+        )  # fmt: skip
+        return _apply_transposed(self, y)
 
-    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
+    def _ir(self, s: Tree) -> ir.IR:
         b = self.bound
         return ir.Pullback(
-            body=b.op.to_ir(b.shape, b.dtype),
-            in_shape=b.shape,
-            in_dtype=np.dtype(b.dtype),
-            out_dtype=np.dtype(self._in_struct().dtype),
+            body=b.op._ir(b.struct),
+            in_struct=b.struct,
+            out_dtypes=map_structs(lambda a: np.dtype(a.dtype), self._in_struct()),
             method=self.method,
             conj=self.conj,
         )
@@ -628,45 +737,46 @@ class Transposed(Operator):
 
 
 @jax.jit
-def _apply_transposed(t: Transposed, y: jax.Array) -> jax.Array:
-    pull = _pullback(t.bound.op, t.bound._fixed_in(), t.method)
+def _apply_transposed(t: Transposed, y: Any) -> Any:
+    pull = _pullback(t.bound.op, t.bound.struct, t.method)
     if t.conj:
-        return jnp.conj(pull(jnp.conj(y)))
+        return jax.tree_util.tree_map(jnp.conj, pull(jax.tree_util.tree_map(jnp.conj, y)))
     return pull(y)
 
 
 def _bind(op: Operator, x_like: Any, method: str, what: str) -> Bound:
     if method not in METHODS:
         raise ValueError(f"{what}: method must be one of {METHODS}, got {method!r}")
-    struct = as_struct(x_like)
-    if not inexact(struct.dtype):
-        raise ValueError(
-            f"{what}: x_like has dtype {np.dtype(struct.dtype).name}; a transpose needs a "
-            "floating or complex input (JAX transposes only those): bind a floating x_like"
-        )
+    struct = as_struct_tree(x_like)
+    for leaf in struct_leaves(struct):
+        if not inexact(leaf.dtype):
+            raise ValueError(
+                f"{what}: x_like has dtype {np.dtype(leaf.dtype).name}; a transpose needs a "
+                "floating or complex input (JAX transposes only those): bind a floating x_like"
+            )
     if isinstance(op, Bound):
         bound: Bound = op
-        if tuple(bound.shape) != tuple(struct.shape):
+        if not same_shapes(bound.struct, struct):
             raise ValueError(
-                f"{what}: {op!r} is bound to shape {bound.shape}, x_like has {tuple(struct.shape)}"
+                f"{what}: {op!r} is bound to shape {bound.shape}, x_like has {tree_shapes(struct)}"
             )
     else:
         bound = op.on(struct)
-    out = bound.out_struct(jax.ShapeDtypeStruct(bound.shape, bound.dtype))
-    in_dt, out_dt = np.dtype(bound.dtype), np.dtype(out.dtype)
-    if jnp.issubdtype(out_dt, jnp.complexfloating) and not jnp.issubdtype(
-        in_dt, jnp.complexfloating
-    ):
-        raise ValueError(
-            f"{what}: {op!r} maps real {in_dt.name} inputs to complex {out_dt.name} outputs; "
-            "over the reals its transpose is Re(Mᵀ y), not the matrix transpose. Bind it to a "
-            "complex x_like (e.g. x.astype(complex64)) to get Mᵀ (transpose) or Mᴴ (adjoint)"
-        )
-    _check_linear(bound.op, bound._fixed_in(), what)
+    out = bound.out_struct(bound.struct)
+    cplx = [jnp.issubdtype(a.dtype, jnp.complexfloating) for a in struct_leaves(bound.struct)]
+    for o in struct_leaves(out):
+        if jnp.issubdtype(o.dtype, jnp.complexfloating) and not all(cplx):
+            raise ValueError(
+                f"{what}: {op!r} maps real inputs to complex {np.dtype(o.dtype).name} outputs; "
+                "over the reals its transpose is Re(Mᵀ y), not the matrix transpose. Bind it to "
+                "a complex x_like (e.g. x.astype(complex64)) to get Mᵀ (transpose) or Mᴴ "
+                "(adjoint)"
+            )
+    _check_linear(bound.op, bound.struct, what)
     return bound
 
 
-def _check_linear(op: Operator, struct: jax.ShapeDtypeStruct, what: str) -> None:
+def _check_linear(op: Operator, struct: Tree, what: str) -> None:
     """Raises ``ValueError`` if JAX cannot transpose ``op`` (it is not linear in its input)."""
     out = op.out_struct(struct)
     try:
@@ -718,7 +828,7 @@ def adjoint(op: Operator, x_like: Any, method: str = "linear_transpose") -> Oper
 
 # ---- pinned lowering --------------------------------------------------------------------------
 @node(data=("op",))
-class Pinned(Operator):
+class Pinned(TreeOp):
     """``op`` evaluated with a forced strategy and/or a measured plan (see :func:`lower`)."""
 
     op: Operator
@@ -731,14 +841,14 @@ class Pinned(Operator):
     def _sym(self, x: str) -> str:
         return self.op._sym(x)
 
-    def _infer(self, shape: Shape, dtype: np.dtype) -> tuple[Shape, np.dtype]:
-        return self.op._infer(shape, dtype)
+    def _infer_tree(self, s: Tree) -> Tree:
+        return self.op._infer_tree(s)
 
-    def _apply(self, x: jax.Array) -> jax.Array:
+    def _apply(self, x: Any) -> Any:
         return self.op._apply(x)
 
-    def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
-        body = self.op.to_ir(shape, dtype)
+    def _ir(self, s: Tree) -> ir.IR:
+        body = self.op._ir(s)
         if self.strategy is not None and not any(
             isinstance(n, ir.Conv) for n in ir.walk(rules.rewrite(body))
         ):
@@ -799,9 +909,9 @@ def as_written(op: Operator) -> Callable[[jax.typing.ArrayLike], jax.Array]:
     """
 
     @functools.wraps(op.__call__)
-    def run(x: jax.typing.ArrayLike) -> jax.Array:
-        x = as_input(f"as_written({op!r})", x)
-        op._infer(tuple(x.shape), np.dtype(x.dtype))
+    def run(x: Any) -> Any:
+        x = as_inputs(f"as_written({op!r})", x)
+        op._infer_tree(struct_of(x))
         return op._apply(x)
 
     return run

@@ -20,7 +20,22 @@ from jax import lax
 from .._static.structs import Shape, common_dtype, kernel_dtype
 from . import conv as conv_mod
 from . import cost
-from .ir import IR, Add, Apply, Conv, Mul, Permute, Pin, Pullback, Resample, Seq, Window
+from .ir import (
+    IR,
+    Add,
+    Apply,
+    Branch,
+    Conv,
+    Join,
+    Mul,
+    Parallel,
+    Permute,
+    Pin,
+    Pullback,
+    Resample,
+    Seq,
+    Window,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,8 +112,25 @@ def _choose(c: Conv, x: jax.Array, ctx: Ctx) -> str:
     return strategy
 
 
-def run(ir: IR, x: jax.Array, ctx: Ctx) -> jax.Array:
-    """Evaluates ``ir`` on ``x``."""
+def _sum(ys: list[jax.Array]) -> jax.Array:
+    dt = common_dtype(*[y.dtype for y in ys])
+    out = ys[0].astype(dt)
+    for y in ys[1:]:
+        out = out + y.astype(dt)
+    return out
+
+
+def _scaled(y: jax.Array, m: Mul) -> jax.Array:
+    if m.c is None:
+        dt = kernel_dtype(y.dtype, np.asarray(m.value).dtype, True)
+        return y.astype(dt) * jnp.asarray(m.value, dt)
+    c = jnp.asarray(m.c)
+    dt = kernel_dtype(y.dtype, c.dtype, False)
+    return y.astype(dt) * c.astype(dt)
+
+
+def run(ir: IR, x: Any, ctx: Ctx) -> Any:
+    """Evaluates ``ir`` on ``x`` (an array, or a tuple of them for several inputs)."""
     if isinstance(ir, Conv):
         x = x.astype(kernel_dtype(x.dtype, ir.kernel.dtype, False))
         strategy = _choose(ir, x, ctx)
@@ -119,20 +151,17 @@ def run(ir: IR, x: jax.Array, ctx: Ctx) -> jax.Array:
             x = run(step, x, ctx)
         return x
     if isinstance(ir, Add):
-        ys = [run(t, x, ctx) for t in ir.terms]
-        dt = common_dtype(*[y.dtype for y in ys])
-        out = ys[0].astype(dt)
-        for y in ys[1:]:
-            out = out + y.astype(dt)
-        return out
+        return jax.tree_util.tree_map(
+            lambda *ys: _sum(list(ys)), *[run(t, x, ctx) for t in ir.terms]
+        )
     if isinstance(ir, Mul):
-        y = run(ir.body, x, ctx)
-        if ir.c is None:
-            dt = kernel_dtype(y.dtype, np.asarray(ir.value).dtype, True)
-            return y.astype(dt) * jnp.asarray(ir.value, dt)
-        c = jnp.asarray(ir.c)
-        dt = kernel_dtype(y.dtype, c.dtype, False)
-        return y.astype(dt) * c.astype(dt)
+        return jax.tree_util.tree_map(lambda y: _scaled(y, ir), run(ir.body, x, ctx))
+    if isinstance(ir, Branch):
+        return tuple(run(t, x, ctx) for t in ir.terms)
+    if isinstance(ir, Join):
+        return _sum([run(t, xi, ctx) for t, xi in zip(ir.terms, x)])
+    if isinstance(ir, Parallel):
+        return tuple(run(t, xi, ctx) for t, xi in zip(ir.terms, x))
     if isinstance(ir, Pullback):
         return _pullback(ir, x, ctx)
     if isinstance(ir, Pin):
@@ -153,14 +182,16 @@ def _resample(r: Resample, x: jax.Array) -> jax.Array:
     return x[idx]
 
 
-def _pullback(p: Pullback, y: jax.Array, ctx: Ctx) -> jax.Array:
+def _pullback(p: Pullback, y: Any, ctx: Ctx) -> Any:
     """``Aᵀ y`` (``Aᴴ y``) of the lowered body, by ``jax.linear_transpose`` or ``jax.vjp``."""
+    inner = dataclasses.replace(ctx, depth=ctx.depth + 1)
+    if not isinstance(p.in_struct, jax.ShapeDtypeStruct) or not isinstance(y, jax.Array):
+        return _pullback_tree(p, y, inner)
     sharding = _in_sharding(p.in_shape, y)
-    struct = jax.ShapeDtypeStruct(p.in_shape, p.in_dtype, sharding=sharding)
-    y = y.astype(p.out_dtype)
+    struct = jax.ShapeDtypeStruct(p.in_shape, p.in_struct.dtype, sharding=sharding)
+    y = y.astype(p.out_dtypes)
     if p.conj:
         y = jnp.conj(y)
-    inner = dataclasses.replace(ctx, depth=ctx.depth + 1)
     if sharding is not None:  # explicit sharding: the cotangent must have the body's out type
         want = jax.eval_shape(lambda z: run(p.body, z, dataclasses.replace(inner, record=None)),
                               struct).sharding  # fmt: skip
@@ -170,9 +201,27 @@ def _pullback(p: Pullback, y: jax.Array, ctx: Ctx) -> jax.Array:
         lin = dataclasses.replace(inner, linear=True)
         out = jax.linear_transpose(lambda z: run(p.body, z, lin), struct)(y)[0]
     else:
-        zeros = jnp.zeros(p.in_shape, p.in_dtype, out_sharding=sharding)
+        zeros = jnp.zeros(p.in_shape, p.in_struct.dtype, out_sharding=sharding)
         out = jax.vjp(lambda z: run(p.body, z, inner), zeros)[1](y)[0]
     return jnp.conj(out) if p.conj else out
+
+
+def _pullback_tree(p: Pullback, y: Any, inner: Ctx) -> Any:
+    """:func:`_pullback` of a body with several inputs or outputs (tuples of arrays)."""
+    tmap = jax.tree_util.tree_map
+    y = tmap(lambda a, d: a.astype(d), y, p.out_dtypes)
+    if p.conj:
+        y = tmap(jnp.conj, y)
+    if p.method == "linear_transpose":
+        lin = dataclasses.replace(inner, linear=True)
+        out = jax.linear_transpose(lambda z: run(p.body, z, lin), p.in_struct)(y)[0]
+    else:
+        zeros = tmap(
+            lambda s: jnp.zeros(s.shape, s.dtype), p.in_struct,
+            is_leaf=lambda n: isinstance(n, jax.ShapeDtypeStruct),
+        )  # fmt: skip
+        out = jax.vjp(lambda z: run(p.body, z, inner), zeros)[1](y)[0]
+    return tmap(jnp.conj, out) if p.conj else out
 
 
 def _in_sharding(in_shape: Shape, y: jax.Array) -> Any:

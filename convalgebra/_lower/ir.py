@@ -10,6 +10,9 @@ rewrite rules, the cost model, the interpreter, ``explain`` and plans know nothi
 * :class:`Permute`: axes moved (``axis=``);
 * :class:`Apply`: an opaque linear function (reflect/edge/wrap pads, user functions, pooling);
 * :class:`Seq`, :class:`Add`, :class:`Mul`: composition, sums and scalings;
+* :class:`Branch`, :class:`Join`, :class:`Parallel`: several outputs (one input, each term
+  applied to it), several inputs (term ``i`` applied to input ``i``, results added) and both
+  (term ``i`` applied to input ``i``, results kept apart);
 * :class:`Pullback`: the transpose (or adjoint) of a body, by ``jax.linear_transpose`` or
   ``jax.vjp``;
 * :class:`Pin`: a body run with a forced strategy or a measured plan.
@@ -25,7 +28,6 @@ from collections.abc import Callable
 from typing import Any, Union
 
 import jax
-import numpy as np
 
 from .._static.structs import Kind, Shape
 
@@ -179,9 +181,10 @@ class Permute:
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class Apply:
-    """An opaque function of one array (linear by the caller's promise); ``out`` its shape."""
+    """An opaque function of one array (linear by the caller's promise), which may return
+    several (a tuple)."""
 
-    fn: Callable[[jax.Array], jax.Array]
+    fn: Callable[[jax.Array], Any]
     label_: str
     sym: Callable[[str], str]
 
@@ -216,20 +219,46 @@ class Mul:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
-class Pullback:
-    """The transpose (``conj``: the adjoint) of ``body`` on inputs of ``in_shape``/``in_dtype``.
+class Branch:
+    """Several outputs: ``x -> (t_0 x, ..., t_{n-1} x)``."""
 
+    terms: tuple[IR, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class Join:
+    """Several inputs: ``(x_0, ..., x_{n-1}) -> t_0 x_0 + ... + t_{n-1} x_{n-1}``."""
+
+    terms: tuple[IR, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class Parallel:
+    """Block-diagonal: ``(x_0, ..., x_{n-1}) -> (t_0 x_0, ..., t_{n-1} x_{n-1})``."""
+
+    terms: tuple[IR, ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
+class Pullback:
+    """The transpose (``conj``: the adjoint) of ``body`` on inputs of structure ``in_struct``.
+
+    ``in_struct`` is a ``jax.ShapeDtypeStruct`` (a tuple of them for several inputs);
     ``method`` is ``"linear_transpose"`` (``jax.linear_transpose`` of the lowered body) or
-    ``"vjp"`` (the pullback of ``jax.vjp``); ``out_dtype`` is the body's output dtype, which the
-    cotangent is cast to.
+    ``"vjp"`` (the pullback of ``jax.vjp``); ``out_dtypes`` are the body's output dtypes (nested
+    as its outputs), which the cotangent is cast to.
     """
 
     body: IR
-    in_shape: Shape
-    in_dtype: np.dtype
-    out_dtype: np.dtype
+    in_struct: Any
+    out_dtypes: Any
     method: str
     conj: bool
+
+    @property
+    def in_shape(self) -> Shape:
+        """The input shape of a one-array body."""
+        return tuple(self.in_struct.shape)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
@@ -241,13 +270,18 @@ class Pin:
     plan: Any = None
 
 
-IR = Union[Conv, Resample, Window, Permute, Apply, Seq, Add, Mul, Pullback, Pin]  # noqa: UP007
+IR = Union[  # noqa: UP007
+    Conv, Resample, Window, Permute, Apply, Seq, Add, Mul, Branch, Join, Parallel, Pullback, Pin
+]
+MULTI = (Branch, Join, Parallel)
 
 
 def children(ir: IR) -> tuple[IR, ...]:
     """The sub-nodes of ``ir``: the ONE place that knows which node types have children."""
-    if isinstance(ir, (Seq, Add)):
-        return ir.steps if isinstance(ir, Seq) else ir.terms
+    if isinstance(ir, Seq):
+        return ir.steps
+    if isinstance(ir, (Add, Branch, Join, Parallel)):
+        return ir.terms
     if isinstance(ir, (Mul, Pullback, Pin)):
         return (ir.body,)
     return ()
@@ -257,8 +291,8 @@ def rebuild(ir: IR, kids: tuple[IR, ...]) -> IR:
     """``ir`` with its children replaced (same order as :func:`children`)."""
     if isinstance(ir, Seq):
         return Seq(steps=kids)
-    if isinstance(ir, Add):
-        return Add(terms=kids)
+    if isinstance(ir, (Add, Branch, Join, Parallel)):
+        return type(ir)(terms=kids)
     if isinstance(ir, (Mul, Pullback, Pin)):
         return dataclasses.replace(ir, body=kids[0])
     return ir
@@ -272,7 +306,30 @@ def walk(ir: IR):
 
 
 def _wrap(s: str) -> str:
-    return f"({s})" if " " in s else s
+    return f"({s})" if " " in s and not isinstance(s, Parts) else s
+
+
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+class Parts(str):
+    """The notation of several outputs, ``(a, b)``, remembering each part (``parts``) so that
+    an operator taking several inputs writes each of them, not the tuple."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, parts: Any) -> Parts:
+        parts = tuple(parts)
+        out = super().__new__(cls, "(" + ", ".join(parts) + ")")
+        out.parts = parts
+        return out
+
+
+def parts_of(x: str, n: int) -> tuple[str, ...]:
+    """The notations of ``n`` inputs: the parts of a :class:`Parts`, else ``x₀, x₁, ...``."""
+    if isinstance(x, Parts) and len(x.parts) == n:
+        return x.parts
+    return tuple(f"{x}{str(i).translate(SUBSCRIPT)}" for i in range(n))
 
 
 def notation(ir: IR, x: str = "x") -> str:
@@ -285,6 +342,12 @@ def notation(ir: IR, x: str = "x") -> str:
         return x
     if isinstance(ir, Add):
         return "(" + " + ".join(notation(t, x) for t in ir.terms) + ")"
+    if isinstance(ir, Branch):
+        return Parts(notation(t, x) for t in ir.terms)
+    if isinstance(ir, (Join, Parallel)):
+        xs = parts_of(x, len(ir.terms))
+        ys = [notation(t, xi) for t, xi in zip(ir.terms, xs)]
+        return "(" + " + ".join(ys) + ")" if isinstance(ir, Join) else Parts(ys)
     if isinstance(ir, Mul):
         c = ir.value if ir.c is None else "c"
         return f"{c}·{_wrap(notation(ir.body, x))}"

@@ -22,7 +22,10 @@ from .._static.structs import Kind
 from . import cost
 from .ir import (
     IR,
+    MULTI,
     Add,
+    Apply,
+    Branch,
     Conv,
     Mul,
     Permute,
@@ -246,6 +249,50 @@ def _transpose_transpose(ir: IR) -> IR | None:
     return None
 
 
+def _stackable(terms: tuple[IR, ...]) -> bool:
+    first = terms[0]
+    if not isinstance(first, Conv) or first.kind is not Kind.SINGLE:
+        return False
+    same = ("ndim", "flip", "dilation", "pads", "wrap", "up", "up_phase", "down", "down_phase")
+    return all(
+        isinstance(t, Conv)
+        and t.kernel.shape == first.kernel.shape
+        and t.kernel.dtype == first.kernel.dtype
+        and all(getattr(t, f) == getattr(first, f) for f in same)
+        for t in terms[1:]
+    )
+
+
+@node_rule("stack_branches")
+def _stack_branches(ir: IR) -> IR | None:
+    """``(q₀ ⋆ x, q₁ ⋆ x, ...)`` with the same geometry: ONE convolution whose output channels
+    are the branches (``x`` gets a channel axis of 1, the result is split along it).
+
+    A filter bank's filters then run as one strided (or polyphase) program, and so do its
+    transpose (one Pullback of the stacked convolution) and its kernel gradients.
+    """
+    if not isinstance(ir, Branch) or len(ir.terms) < 2 or not _stackable(ir.terms):
+        return None
+    convs = [t for t in ir.terms if isinstance(t, Conv)]
+    c, nd, n = convs[0], convs[0].ndim, len(convs)
+    kernel = jnp.stack([t.kernel for t in convs])[:, None]  # (C_out, 1, *K): a mixing kernel
+    stacked = dataclasses.replace(
+        c, kernel=kernel, name="[" + ",".join(t.name for t in convs) + "]"
+    )
+
+    def expand(x: jax.Array) -> jax.Array:
+        return jnp.expand_dims(x, x.ndim - nd)
+
+    def split(y: jax.Array) -> tuple[jax.Array, ...]:
+        return tuple(jax.lax.index_in_dim(y, i, y.ndim - nd - 1, keepdims=False) for i in range(n))
+
+    return Seq(steps=(
+        Apply(fn=expand, label_="channel axis", sym=lambda x: x),
+        stacked,
+        Apply(fn=split, label_=f"split({n})", sym=lambda x: x),
+    ))  # fmt: skip
+
+
 def _num(v: object) -> str:
     return "-" if v == -1 else f"{v}·"
 
@@ -286,7 +333,7 @@ def rewrite(ir: IR, fired: list[str] | None = None) -> IR:
                 if changed:
                     break
         out: IR = chain[0] if len(chain) == 1 else Seq(steps=tuple(chain))
-    elif isinstance(ir, (Add, Mul, Pullback, Pin)):
+    elif isinstance(ir, (Add, Mul, Pullback, Pin, *MULTI)):
         out = rebuild(ir, tuple(rewrite(k, fired) for k in children(ir)))
     else:
         return ir

@@ -45,6 +45,37 @@ def node(data: tuple[str, ...] = ()) -> Callable[[T], T]:
     return wrap
 
 
+def is_multi(x: Any) -> bool:
+    """Whether ``x`` is several inputs: a non-empty tuple or list of arrays/structs (or of such
+    tuples). A list of numbers is one array, as in NumPy."""
+    return (
+        isinstance(x, (tuple, list))
+        and len(x) > 0
+        and all((hasattr(e, "shape") and hasattr(e, "dtype")) or is_multi(e) for e in x)
+    )
+
+
+def as_struct_tree(x_like: Any) -> Any:
+    """:func:`as_struct` of one input, or a tuple of them for several (see :func:`is_multi`)."""
+    if is_multi(x_like):
+        return tuple(as_struct_tree(e) for e in x_like)
+    return as_struct(x_like)
+
+
+def struct_leaves(s: Any) -> list[jax.ShapeDtypeStruct]:
+    """The ``jax.ShapeDtypeStruct`` leaves of a structure tree, in order."""
+    if isinstance(s, jax.ShapeDtypeStruct):
+        return [s]
+    return [a for e in s for a in struct_leaves(e)]
+
+
+def tree_shapes(s: Any) -> Any:
+    """The shapes of a structure tree, nested as the tree (for messages and comparisons)."""
+    if isinstance(s, jax.ShapeDtypeStruct):
+        return tuple(s.shape)
+    return tuple(tree_shapes(e) for e in s)
+
+
 def as_struct(x_like: Any) -> jax.ShapeDtypeStruct:
     """Canonicalises an input description into a ``jax.ShapeDtypeStruct``.
 

@@ -24,6 +24,11 @@ def jit(fn):
 
 
 def close(got, ref, dtype):
+    if isinstance(ref, tuple):  # several outputs (a branch)
+        assert isinstance(got, tuple) and len(got) == len(ref)
+        for g, r in zip(got, ref):
+            close(g, r, dtype)
+        return
     assert got.shape == ref.shape and got.dtype == ref.dtype, (got.shape, ref.shape, got.dtype)
     scale = max(1.0, float(jnp.max(jnp.abs(ref)))) if ref.size else 1.0
     err = float(jnp.max(jnp.abs(got - ref))) / scale if ref.size else 0.0
@@ -94,6 +99,15 @@ def _cases():
                 np.zeros((2, 6), d),
             ),
             (2, 9),
+        ),
+        (
+            "stack_branches",
+            lambda r, d: ca.branch(
+                ca.down(2, 1) @ ca.corr(q(r, 4, None, d), "same"),
+                ca.down(2, 1) @ ca.corr(q(r, 4, None, d), "same"),
+                ca.down(2, 1) @ ca.corr(q(r, 4, None, d), "same"),
+            ),
+            (3, 11),
         ),
     ]
 
