@@ -12,40 +12,31 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from convalgebra.bench import cli, scaling
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_devices_2_quick(tmp_path):
-    out = tmp_path / "scaling.json"
-    md = tmp_path / "scaling.md"
+def _bench(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env.pop(scaling.CHILD, None)
     env.pop("JAX_ENABLE_X64", None)
-    args = ["--devices", "2", "--quick", "--filter", "1d", "--repeat", "2", "--budget", "0.01"]
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "convalgebra.bench",
-            *args,
-            "--json",
-            str(out),
-            "--markdown",
-            str(md),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    fast = ("--quick", "--repeat", "2", "--budget", "0.01")
+    cmd = [sys.executable, "-m", "convalgebra.bench", *fast, *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_devices_2_quick(tmp_path):
+    out = tmp_path / "scaling.json"
+    md = tmp_path / "scaling.md"
+    run = _bench("--devices", "2", "--filter", "s1d", "--json", str(out), "--markdown", str(md))
     assert run.returncode == 0, run.stderr[-3000:]
     assert "2 cpu devices" in run.stdout
     rows = json.loads(out.read_text())
-    assert {r["case"] for r in rows} == {"s1d_k9_s2", "t1d_k9_s4"}
+    assert {r["case"] for r in rows} == {"s1d_k9_s2"}
     assert {r["direction"] for r in rows} == {"forward", "transpose", "grad"}
     bad = [r for r in rows if r["status"] != "ok"]
     assert not bad, bad
@@ -75,6 +66,21 @@ def test_devices_2_quick(tmp_path):
     lib = [r for r in two if r["family"] == "convalgebra"]
     assert lib and all(r["out_spec"] == ["b"] and r["all_gathers"] == 0 for r in lib), lib
     assert "| s1d_k9_s2 | grad | convalgebra lowered | weak |" in md.read_text()
+
+
+@pytest.mark.slow  # ~40 s: 4 devices, 5 configurations, both suites
+def test_devices_4_checks_every_batch_against_one_device(tmp_path):
+    """Weak scaling on 2 of 4 devices has a batch no single-device run has: computed to check."""
+    out = tmp_path / "scaling.json"
+    run = _bench("--devices", "4", "--filter", "1d", "--json", str(out))
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = json.loads(out.read_text())
+    assert {r["case"] for r in rows} == {"s1d_k9_s2", "t1d_k9_s4"}
+    assert {r["direction"] for r in rows} == {"forward", "transpose", "grad"}
+    assert {(r["batch"], r["devices"]) for r in rows} == {(4, 1), (4, 2), (4, 4), (1, 1), (2, 2)}
+    assert all(r["status"] == "ok" for r in rows)
+    sharded = [r for r in rows if r["devices"] > 1]
+    assert all(r["checked_against"].endswith("on 1 device") for r in sharded)
 
 
 def test_devices_bad_input(capsys):

@@ -3,7 +3,7 @@
 ``python tests/lower/sharding_check.py`` sets ``XLA_FLAGS`` before JAX is imported (the test
 process stays single-device), runs every check under ``jax.jit`` on a mesh of 8 CPU devices
 with explicit and with auto axes, and prints ONE JSON object: ``{"cases": [...], "devices": 8}``.
-Each case: ``mode`` (explicit | auto), ``shard`` (batch | spatial), ``form``, ``strategy``,
+Each case: ``mode`` (explicit | auto), ``shard`` (batch | spatial | halo), ``form``, ``strategy``,
 ``route`` (fwd | linear_transpose | vjp | kgrad | ...), ``ok`` (values equal to the
 single-device result), ``spec`` (the output's sharding spec, trailing ``None`` dropped),
 ``want`` (the spec it must have), ``all_gathers`` (shapes of the all-gathers in the compiled HLO),
