@@ -20,15 +20,24 @@ MODES = ("full", "same", "valid", "circular")
 PAD_MODES = ("zero", "reflect", "edge", "wrap")
 
 
-def as_int(name: str, what: str, value: object) -> int:
-    """Returns ``value`` as an int, raising ``TypeError`` if it is not integral."""
+def as_int(name: str, what: str, value: object, message: str | None = None) -> int:
+    """Returns ``value`` as an int, raising ``TypeError`` if it is not integral.
+
+    Args:
+      name: the operation, for the error message.
+      what: the argument, for the error message.
+      value: the value to convert (a bool is refused).
+      message: the whole error message instead of the default one (callers that check an
+        entry of a larger argument name that argument).
+    """
     if isinstance(value, bool):
-        raise TypeError(f"{name}: {what} must be an int, got the bool {value!r}")
+        raise TypeError(message or f"{name}: {what} must be an int, got the bool {value!r}")
     try:
         return operator.index(value)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(
-            f"{name}: {what} must be an int, got {value!r} of type {type(value).__name__}"
+            message
+            or f"{name}: {what} must be an int, got {value!r} of type {type(value).__name__}"
         ) from None
 
 

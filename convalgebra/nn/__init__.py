@@ -25,6 +25,7 @@ from ._conv import conv_transpose_op as conv_transpose_op
 from ._conv import overlap as overlap
 from ._conv import transpose_of_conv as transpose_of_conv
 from ._interp import interpolate as interpolate
+from ._interp import interpolate_op as interpolate_op
 from ._pool import MaxPool as MaxPool
 from ._pool import adaptive_avg_pool as adaptive_avg_pool
 from ._pool import adaptive_max_pool as adaptive_max_pool

@@ -14,22 +14,21 @@ runs before anything is traced. Conventions (one spatial axis; each axis is inde
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
+
+from .._static.shapes import as_int
 
 Pairs = tuple[tuple[int, int], ...]
 STRING_PADDINGS = ("same", "valid")
 
 
 def _as_int(op: str, name: str, v: object, value: object, nd: int) -> int:
-    if isinstance(v, bool):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {nd} ints, got {value!r}")
-    try:
-        return operator.index(v)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(
-            f"{op}: {name} must be an int or a tuple of {nd} ints, got {value!r}"
-        ) from None
+    """``v`` (an entry of the argument ``name`` = ``value``) as an int: the core's ``as_int``
+    with a message naming the whole argument."""
+    if type(v) is int:  # the common case: no message to format
+        return v
+    msg = f"{op}: {name} must be an int or a tuple of {nd} ints, got {value!r}"
+    return as_int(op, name, v, msg)
 
 
 def ints(op: str, name: str, value: object, nd: int, minimum: int) -> tuple[int, ...]:

@@ -23,7 +23,7 @@ import numpy as np
 
 from .._expr import primitives as _ops
 from .._expr.node import Operator, transpose
-from . import _args
+from . import _args, _layout
 from ._build import (
     as_array,
     chain,
@@ -120,6 +120,7 @@ def conv_op(
     *,
     padding_mode: str = "zeros",
     in_size: Sequence[int] | None = None,
+    data_format: str = "channels_first",
 ) -> Operator:
     """The strided, dilated, grouped convolution ``A = ↓s ∘ (↑d w)⋆ ∘ pad`` as an operator.
 
@@ -130,9 +131,11 @@ def conv_op(
       w: weight ``(C_out, C_in/groups, *K)``, ``len(K)`` = 1, 2 or 3 spatial axes.
       stride, padding, dilation, groups, padding_mode: as for :func:`conv`.
       in_size: the input's spatial size; needed only for ``padding="same"`` with a stride > 1.
+      data_format: ``"channels_first"`` or ``"channels_last"``, as for :func:`conv`.
 
     Returns:
-      An operator ``(..., C_in, *S) -> (..., C_out, *S')``.
+      An operator ``(..., C_in, *S) -> (..., C_out, *S')`` (``(..., *S, C_in) ->
+      (..., *S', C_out)`` channels-last: the core's ``axis=`` form of the same operator).
 
     Raises:
       ValueError: as for :func:`conv`.
@@ -145,6 +148,7 @@ def conv_op(
     """
     op = "conv_op"
     w, nd = _weight(op, w)
+    last = _layout.channels_last(op, data_format)
     s = _args.ints(op, "stride", stride, nd, 1)
     d = _args.ints(op, "dilation", dilation, nd, 1)
     g = _groups(op, groups, output_channels=w.shape[0])
@@ -154,7 +158,7 @@ def conv_op(
     pads = _args.conv_pads(op, _args.padding(op, padding, nd), k_eff, s, size)
     if size is not None:
         _args.conv_out(op, size, k_eff, s, pads)
-    return forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)
+    return _layout.channel_op(forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode), nd, last)
 
 
 def conv(
@@ -209,8 +213,8 @@ def conv(
     """
     op = "conv"
     w, nd = _weight(op, w)
-    last = _channels_last(op, data_format)
-    x = _input(op, _to_channels_first(op, x, nd, last), nd, tuple(w.shape))
+    last = _layout.channels_last(op, data_format)
+    x = _input(op, _layout.to_first(op, x, nd, last, (nd + 1, nd + 2)), nd, tuple(w.shape))
     c_in = x.shape[-nd - 1]
     g = _groups(op, groups, input_channels=c_in, output_channels=w.shape[0])
     if w.shape[1] * g != c_in:
@@ -228,29 +232,7 @@ def conv(
     b = _bias(op, bias, w.shape[0])
     x, w, b = _promote(x, w, b)
     y = add_bias(forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)(x), b, nd)
-    return jnp.moveaxis(y, -nd - 1, -1) if last else y
-
-
-DATA_FORMATS = ("channels_first", "channels_last")
-
-
-def _channels_last(op: str, data_format: str) -> bool:
-    if data_format not in DATA_FORMATS:
-        raise ValueError(f"{op}: data_format must be one of {DATA_FORMATS}, got {data_format!r}")
-    return data_format == "channels_last"
-
-
-def _to_channels_first(op: str, x: Any, nd: int, last: bool) -> Any:
-    """``x`` with its channel axis moved in front of the spatial axes (channels-last data)."""
-    if not last:
-        return x
-    x = jnp.asarray(x)
-    if x.ndim not in (nd + 1, nd + 2):
-        raise ValueError(
-            f"{op}: channels-last input must be (N, *S, C) or (*S, C) with {nd} spatial axes, "
-            f"got shape {tuple(x.shape)}"
-        )
-    return jnp.moveaxis(x, -1, -nd - 1)
+    return _layout.to_last(y, nd, last)
 
 
 # ---- transposed convolution ------------------------------------------------------------------
@@ -291,6 +273,8 @@ def conv_transpose_op(
     output_padding: int | Sequence[int] = 0,
     groups: int = 1,
     dilation: int | Sequence[int] = 1,
+    *,
+    data_format: str = "channels_first",
 ) -> Operator:
     """The transposed convolution as an operator: ``crop((↑d w) * (↑s x))``.
 
@@ -300,10 +284,12 @@ def conv_transpose_op(
 
     Args:
       w: weight ``(C_in, C_out/groups, *K)`` (PyTorch's ``ConvTranspose`` layout).
-      stride, padding, output_padding, groups, dilation: as for :func:`conv_transpose`.
+      stride, padding, output_padding, groups, dilation, data_format: as for
+        :func:`conv_transpose`.
 
     Returns:
-      An operator ``(..., C_in, *S) -> (..., C_out, *S')``.
+      An operator ``(..., C_in, *S) -> (..., C_out, *S')`` (``(..., *S, C_in) ->
+      (..., *S', C_out)`` channels-last).
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
@@ -312,9 +298,10 @@ def conv_transpose_op(
     """
     op = "conv_transpose_op"
     w, nd = _weight(op, w)
+    last = _layout.channels_last(op, data_format)
     g = _groups(op, groups, input_channels=w.shape[0])
     s, d, _, pads = _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation)
-    return _scatter_op(w, nd, s, d, pads, g)
+    return _layout.channel_op(_scatter_op(w, nd, s, d, pads, g), nd, last)
 
 
 def conv_transpose(
@@ -369,8 +356,8 @@ def conv_transpose(
     """
     op = "conv_transpose"
     w, nd = _weight(op, w)
-    last = _channels_last(op, data_format)
-    x = _input(op, _to_channels_first(op, x, nd, last), nd, tuple(w.shape))
+    last = _layout.channels_last(op, data_format)
+    x = _input(op, _layout.to_first(op, x, nd, last, (nd + 1, nd + 2)), nd, tuple(w.shape))
     c_in = x.shape[-nd - 1]
     if w.shape[0] != c_in:
         raise ValueError(
@@ -383,7 +370,7 @@ def conv_transpose(
     b = _bias(op, bias, w.shape[1] * g)
     x, w, b = _promote(x, w, b)
     y = add_bias(_scatter_op(w, nd, s, d, pads, g)(x), b, nd)
-    return jnp.moveaxis(y, -nd - 1, -1) if last else y
+    return _layout.to_last(y, nd, last)
 
 
 def transpose_of_conv(

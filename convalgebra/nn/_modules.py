@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _args
+from . import _args, _layout
 from ._conv import conv, conv_transpose
 from ._interp import MODES, interpolate
 from ._resample import upsample_conv_fused
@@ -73,6 +73,7 @@ class ConvSpec:
     output_padding: tuple[int, ...] = ()
     transposed: bool = False
     init: str = "torch"
+    data_format: str = "channels_first"
 
     @property
     def weight_shape(self) -> tuple[int, ...]:
@@ -97,14 +98,16 @@ class ConvSpec:
         return w, (b if self.bias else None)
 
     def apply(self, x: jax.Array, w: jax.Array, b: jax.Array | None, dtype: Any) -> jax.Array:
-        """The layer on ``x`` (``(N, C_in, *S)`` or ``(C_in, *S)``), computed in ``dtype`` or,
-        when ``dtype`` is None, in ``x``'s floating dtype (bfloat16 in, bfloat16 out)."""
+        """The layer on ``x`` (``(N, C_in, *S)`` or ``(C_in, *S)``; channels-last ``(N, *S,
+        C_in)`` or ``(*S, C_in)``), computed in ``dtype`` or, when ``dtype`` is None, in ``x``'s
+        floating dtype (bfloat16 in, bfloat16 out)."""
         x, w, b = cast(x, w, b, dtype)
         if self.transposed:
             return conv_transpose(x, w, b, self.stride, self.padding, self.output_padding,
-                                  self.groups, self.dilation)  # fmt: skip
+                                  self.groups, self.dilation,
+                                  data_format=self.data_format)  # fmt: skip
         return conv(x, w, b, self.stride, self.padding, self.dilation, self.groups,
-                    padding_mode=self.padding_mode)  # fmt: skip
+                    padding_mode=self.padding_mode, data_format=self.data_format)  # fmt: skip
 
 
 def cast(x: Any, w: jax.Array, b: jax.Array | None, dtype: Any):
@@ -125,8 +128,14 @@ def _conv_args(op: str, in_channels, out_channels, kernel_size, stride, dilation
     return nd, c_in, c_out, g, k, s, d
 
 
+def _data_format(op: str, data_format: Any) -> str:
+    _layout.channels_last(op, data_format)  # raises on anything but the two names
+    return data_format
+
+
 def conv_spec(op: str, in_channels, out_channels, kernel_size, stride, padding, dilation,
-              groups, bias, padding_mode, ndim, init) -> ConvSpec:  # fmt: skip
+              groups, bias, padding_mode, ndim, init,
+              data_format="channels_first") -> ConvSpec:  # fmt: skip
     nd, c_in, c_out, g, k, s, d = _conv_args(
         op, in_channels, out_channels, kernel_size, stride, dilation, groups, ndim
     )
@@ -140,19 +149,21 @@ def conv_spec(op: str, in_channels, out_channels, kernel_size, stride, padding, 
     if padding_mode not in modes:
         raise ValueError(f"{op}: padding_mode must be one of {modes}, got {padding_mode!r}")
     return ConvSpec(c_in, c_out, k, s, padding, d, g, bool(bias), padding_mode,
-                    init=_init_name(op, init))  # fmt: skip
+                    init=_init_name(op, init),
+                    data_format=_data_format(op, data_format))  # fmt: skip
 
 
 def conv_transpose_spec(op: str, in_channels, out_channels, kernel_size, stride, padding,
-                        output_padding, groups, bias, dilation, ndim,
-                        init) -> ConvSpec:  # fmt: skip
+                        output_padding, groups, bias, dilation, ndim, init,
+                        data_format="channels_first") -> ConvSpec:  # fmt: skip
     nd, c_in, c_out, g, k, s, d = _conv_args(
         op, in_channels, out_channels, kernel_size, stride, dilation, groups, ndim
     )
     o = _args.ints(op, "output_padding", output_padding, nd, 0)
     _args.transpose_pads(op, _args.padding(op, padding, nd), o, _args.effective(k, d), s, d)
     return ConvSpec(c_in, c_out, k, s, padding, d, g, bool(bias), output_padding=o,
-                    transposed=True, init=_init_name(op, init))  # fmt: skip
+                    transposed=True, init=_init_name(op, init),
+                    data_format=_data_format(op, data_format))  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,24 +176,28 @@ class UpsampleSpec:
     align_corners: bool | None
     recompute_scale_factor: bool | None
     ndim: int
+    data_format: str = "channels_first"
 
     def apply(self, x: jax.Array) -> jax.Array:
         x = jnp.asarray(x)
         if x.ndim not in (self.ndim + 1, self.ndim + 2):
+            want = "(N, *S, C) or (*S, C)" if self.data_format == "channels_last" else (
+                "(N, C, *S) or (C, *S)")  # fmt: skip
             raise ValueError(
-                f"Upsample: a {self.ndim}-D layer needs an input (N, C, *S) or (C, *S), got "
-                f"shape {tuple(x.shape)}"
+                f"Upsample: a {self.ndim}-D layer needs an input {want}, got shape {tuple(x.shape)}"
             )
         unbatched = x.ndim == self.ndim + 1  # as Equinox passes it
         y = interpolate(x[None] if unbatched else x, self.size, self.scale_factor, self.mode,
-                        self.align_corners, self.recompute_scale_factor)  # fmt: skip
+                        self.align_corners, self.recompute_scale_factor,
+                        data_format=self.data_format)  # fmt: skip
         return y[0] if unbatched else y
 
 
 _RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
-def upsample_spec(op, size, scale_factor, mode, align_corners, recompute_scale_factor, ndim):
+def upsample_spec(op, size, scale_factor, mode, align_corners, recompute_scale_factor, ndim,
+                  data_format="channels_first"):  # fmt: skip
     if (size is None) == (scale_factor is None):
         raise ValueError(
             f"{op}: give exactly one of size and scale_factor, got size={size!r}, "
@@ -205,7 +220,8 @@ def upsample_spec(op, size, scale_factor, mode, align_corners, recompute_scale_f
             f"{op}: mode={mode!r}, size={size!r}, scale_factor={scale_factor!r} and "
             f"ndim={ndim!r} disagree on the number of spatial axes"
         )
-    return UpsampleSpec(size, scale_factor, mode, align_corners, recompute_scale_factor, nd)
+    return UpsampleSpec(size, scale_factor, mode, align_corners, recompute_scale_factor, nd,
+                        _data_format(op, data_format))  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,10 +240,13 @@ class UpsampleConvSpec:
 
         x, w, b = cast(x, w, b, dtype)
         c = self.conv
-        if x.ndim not in (len(c.kernel_size) + 1, len(c.kernel_size) + 2):
+        nd = len(c.kernel_size)
+        last = c.data_format == "channels_last"
+        x = _layout.to_first("UpsampleConv", x, nd, last, (nd + 1, nd + 2))
+        if x.ndim not in (nd + 1, nd + 2):
             raise ValueError(
-                f"UpsampleConv: a {len(c.kernel_size)}-D layer needs an input (N, C, *S) or "
-                f"(C, *S), got shape {tuple(x.shape)}"
+                f"UpsampleConv: a {nd}-D layer needs an input (N, C, *S) or (C, *S), got shape "
+                f"{tuple(x.shape)}"
             )
         if x.shape[-len(c.kernel_size) - 1] != c.in_channels:
             raise ValueError(
@@ -235,14 +254,15 @@ class UpsampleConvSpec:
                 f"layer expects in_channels={c.in_channels}"
             )
         a = upsample_conv_fused(w, self.factor, c.padding, c.groups)
-        return add_bias(a(x), b, len(c.kernel_size))
+        return _layout.to_last(add_bias(a(x), b, nd), nd, last)
 
 
 def upsample_conv_spec(
-    op, in_channels, out_channels, kernel_size, scale_factor, padding, groups, bias, ndim, init
-) -> UpsampleConvSpec:
+    op, in_channels, out_channels, kernel_size, scale_factor, padding, groups, bias, ndim, init,
+    data_format="channels_first",
+) -> UpsampleConvSpec:  # fmt: skip
     c = conv_spec(op, in_channels, out_channels, kernel_size, 1, padding, 1, groups, bias,
-                  "zeros", ndim, init)  # fmt: skip
+                  "zeros", ndim, init, data_format)  # fmt: skip
     nd = len(c.kernel_size)
     f = scale_factor
     if isinstance(f, float) and f.is_integer():

@@ -25,7 +25,7 @@ from .._expr import primitives as _ops
 from .._expr.node import Operator, wrap_sym
 from .._static.structs import Shape
 from .._static.structs import node as pytree_node
-from . import _args
+from . import _args, _layout
 from ._build import as_array, chain
 
 
@@ -76,6 +76,7 @@ def avg_pool_op(
     *,
     ndim: int | None = None,
     in_size: Sequence[int] | None = None,
+    data_format: str = "channels_first",
 ) -> Operator:
     """Average pooling as an operator: ``c ⊙ ↓s (1_k ⋆ pad(x))``.
 
@@ -85,9 +86,11 @@ def avg_pool_op(
       ndim: number of spatial axes, for an int ``kernel_size``.
       in_size: the input's spatial size; needed when the divisor varies over the output
         (``ceil_mode=True``, or ``count_include_pad=False`` with padding).
+      data_format: ``"channels_first"`` (the operator acts on the trailing ``ndim`` axes) or
+        ``"channels_last"`` (on the ``ndim`` axes before the last).
 
     Returns:
-      A linear operator on the trailing ``ndim`` axes.
+      A linear operator on the spatial axes.
 
     Example:
       >>> import convalgebra as ca
@@ -95,7 +98,17 @@ def avg_pool_op(
       '0.5·(↓2 (q ⋆[valid] x))'
     """
     op = "avg_pool_op"
+    last = _layout.channels_last(op, data_format)
     nd, k, s, p, _, _ = _geometry(op, kernel_size, stride, padding, 1, ndim)
+    return _layout.spatial_op(
+        _avg_pool_op(op, nd, k, s, p, ceil_mode, count_include_pad, divisor_override, in_size),
+        nd,
+        last,
+    )
+
+
+def _avg_pool_op(op, nd, k, s, p, ceil_mode, count_include_pad, divisor_override, in_size):
+    """The channels-first :func:`avg_pool_op` from its canonical geometry."""
     div = None
     if divisor_override is not None:
         (div,) = _args.ints(op, "divisor_override", divisor_override, 1, 1)
@@ -147,6 +160,7 @@ def avg_pool(
     divisor_override: int | None = None,
     *,
     ndim: int | None = None,
+    data_format: str = "channels_first",
 ) -> jax.Array:
     """Average pooling, exactly ``torch.nn.functional.avg_pool{1,2,3}d``; linear.
 
@@ -163,9 +177,12 @@ def avg_pool(
       count_include_pad: count padded zeros in the divisor.
       divisor_override: divide by this instead.
       ndim: number of spatial axes (default ``len(kernel_size)`` or ``x.ndim - 2``).
+      data_format: ``"channels_first"`` (``(N, C, *S)``, PyTorch's) or ``"channels_last"``
+        (``(N, *S, C)``).
 
     Returns:
-      ``(N, C, *S')``, ``S' = (S + 2p - k) // s + 1`` (rounded up with ``ceil_mode``).
+      ``(N, C, *S')``, ``S' = (S + 2p - k) // s + 1`` (rounded up with ``ceil_mode``);
+      ``(N, *S', C)`` channels-last.
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
@@ -173,7 +190,9 @@ def avg_pool(
       [[[2.0, 6.0]]]
     """
     op = "avg_pool"
+    last = _layout.channels_last(op, data_format)
     x, nd = _pool_input(op, x, ndim, kernel_size)
+    x = _layout.to_first(op, x, nd, last)
     _, k, s, p, _, _ = _geometry(op, kernel_size, stride, padding, 1, nd)
     n = tuple(x.shape[-nd:])
     _args.pool_out(op, n, k, s, p, ceil_mode)
@@ -187,7 +206,8 @@ def avg_pool(
         ndim=nd,
         in_size=n,
     )
-    return a(x).astype(x.dtype)  # bfloat16 stays bfloat16 (see nn/_resample.py, _keep)
+    y = a(x).astype(x.dtype)  # bfloat16 stays bfloat16 (see nn/_resample.py, _keep)
+    return _layout.to_last(y, nd, last)
 
 
 @pytree_node()
@@ -264,18 +284,23 @@ def max_pool_op(
     ceil_mode: bool = False,
     *,
     ndim: int | None = None,
-) -> MaxPool:
+    data_format: str = "channels_first",
+) -> Operator:
     """Max pooling as an operator node (non-linear: ``ca.transpose`` refuses it).
 
-    Arguments as for :func:`max_pool`; ``ndim`` is needed for an int ``kernel_size``.
+    Arguments as for :func:`max_pool`; ``ndim`` is needed for an int ``kernel_size``. The node
+    is a :class:`MaxPool` on the trailing axes (channels-first), or its ``axis=`` form on the
+    axes before the last (``data_format="channels_last"``).
 
     Example:
       >>> import convalgebra as ca
       >>> ca.notation(ca.nn.max_pool_op(2, ndim=2))
       '↓2 max2 x'
     """
-    _, k, s, p, d, _ = _geometry("max_pool_op", kernel_size, stride, padding, dilation, ndim)
-    return MaxPool(k, s, p, d, bool(ceil_mode))
+    op = "max_pool_op"
+    last = _layout.channels_last(op, data_format)
+    nd, k, s, p, d, _ = _geometry(op, kernel_size, stride, padding, dilation, ndim)
+    return _layout.spatial_op(MaxPool(k, s, p, d, bool(ceil_mode)), nd, last)
 
 
 def max_pool(
@@ -288,6 +313,7 @@ def max_pool(
     return_indices: bool = False,
     *,
     ndim: int | None = None,
+    data_format: str = "channels_first",
 ) -> jax.Array | tuple[jax.Array, jax.Array]:
     """Max pooling, exactly ``torch.nn.functional.max_pool{1,2,3}d``.
 
@@ -306,11 +332,14 @@ def max_pool(
         ``(N, C)`` plane of the input (row-major over the spatial axes), the first maximum of
         the window on ties, as PyTorch; :func:`max_unpool` puts the values back.
       ndim: number of spatial axes (default ``len(kernel_size)`` or ``x.ndim - 2``).
+      data_format: ``"channels_first"`` (``(N, C, *S)``, PyTorch's) or ``"channels_last"``
+        (``(N, *S, C)``). The indices are PyTorch's (row-major over the spatial
+        axes of each channel), laid out like the values.
 
     Returns:
       ``(N, C, *S')``, ``S' = (S + 2p - d·(k - 1) - 1) // s + 1`` (rounded up with
       ``ceil_mode``); with ``return_indices`` also the integer indices of the same shape (int64
-      with x64 enabled, else int32).
+      with x64 enabled, else int32). ``(N, *S', C)`` channels-last.
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
@@ -318,12 +347,16 @@ def max_pool(
       [[[3.0, 5.0]]]
     """
     op = "max_pool"
+    last = _layout.channels_last(op, data_format)
     x, nd = _pool_input(op, x, ndim, kernel_size)
-    pool = max_pool_op(kernel_size, stride, padding, dilation, ceil_mode, ndim=nd)
+    x = _layout.to_first(op, x, nd, last)
+    _, k, s, p, d, _ = _geometry(op, kernel_size, stride, padding, dilation, nd)
+    pool = MaxPool(k, s, p, d, bool(ceil_mode))
     if not return_indices:
-        return pool(x)
+        return _layout.to_last(pool(x), nd, last)
     pool._infer(tuple(x.shape), np.dtype(x.dtype))  # the checks of the operator form
-    return _max_pool_indices(x, pool)
+    values, index = _max_pool_indices(x, pool)
+    return _layout.to_last(values, nd, last), _layout.to_last(index, nd, last)
 
 
 # ---- max pooling with indices, and its inverse ---------------------------------------------------
@@ -406,6 +439,7 @@ def max_unpool(
     output_size: Sequence[int] | None = None,
     *,
     ndim: int | None = None,
+    data_format: str = "channels_first",
 ) -> jax.Array:
     """``torch.nn.functional.max_unpool{1,2,3}d``: the maxima put back where they came from.
 
@@ -419,13 +453,15 @@ def max_unpool(
       indices: integer array of ``x``'s shape, from ``max_pool(..., return_indices=True)``.
       kernel_size, stride, padding: those of the pooling.
       output_size: the spatial size to restore (default ``(S - 1)·s - 2p + k``; PyTorch allows
-        sizes strictly within ``stride`` of it, to undo a floor). Extra leading entries
-        (``(N, C, *S)``) are ignored.
+        sizes strictly within ``stride`` of it, to undo a floor). A full shape
+        (``(N, C, *S)``, or ``(N, *S, C)`` channels-last) is accepted too.
       ndim: number of spatial axes (default ``len(kernel_size)`` or ``x.ndim - 2``).
+      data_format: ``"channels_first"`` or ``"channels_last"`` (``x``, ``indices`` and the
+        output ``(N, *S, C)``; the index values are the same in both layouts).
 
     Returns:
-      ``(N, C, *output_size)`` in ``x``'s dtype. Indices outside the output are dropped (a
-      concrete ``indices`` array is checked instead).
+      ``(N, C, *output_size)`` (``(N, *output_size, C)`` channels-last) in ``x``'s dtype.
+      Indices outside the output are dropped (a concrete ``indices`` array is checked instead).
 
     Raises:
       ValueError: indices of another shape than ``x``, a non-integer indices dtype, an
@@ -438,6 +474,7 @@ def max_unpool(
       [[[0.0, 3.0, 5.0, 0.0]]]
     """
     op = "max_unpool"
+    last = _layout.channels_last(op, data_format)
     x, nd = _pool_input(op, x, ndim, kernel_size)
     _, k, s, p, _, _ = _geometry(op, kernel_size, stride, padding, 1, nd)
     idx = jnp.asarray(indices)
@@ -446,6 +483,7 @@ def max_unpool(
             f"{op}: indices must have the input's shape {tuple(x.shape)}, got shape "
             f"{tuple(idx.shape)}"
         )
+    x, idx = _layout.to_first(op, x, nd, last), _layout.to_first(op, idx, nd, last)
     if not jnp.issubdtype(idx.dtype, jnp.integer):
         raise ValueError(f"{op}: indices must be integers, got dtype {idx.dtype}")
     n = tuple(x.shape[-nd:])
@@ -455,7 +493,7 @@ def max_unpool(
     else:
         given = tuple(output_size)
         if len(given) == nd + 2:
-            given = given[2:]
+            given = given[1:-1] if last else given[2:]
         size = _args.ints(op, "output_size", given, nd, 1)
         for o, dflt, si in zip(size, default, s):
             if not dflt - si < o < dflt + si:
@@ -475,12 +513,13 @@ def max_unpool(
     x2 = x.reshape((math.prod(lead), -1))
     idx2 = idx.reshape(x2.shape)
     y2 = cast(jax.Array, _unpool_scatter(x2, idx2, total))  # custom_vjp loses the type
-    return y2.reshape(lead + size)
+    return _layout.to_last(y2.reshape(lead + size), nd, last)
 
 
 # ---- adaptive pooling --------------------------------------------------------------------------
-def _adaptive_geometry(op, x, output_size, ndim):
+def _adaptive_geometry(op, x, output_size, ndim, last):
     x, nd = _pool_input(op, x, ndim, output_size)
+    x = _layout.to_first(op, x, nd, last)
     n = tuple(x.shape[-nd:])
     vals = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * nd
     if len(vals) != nd:
@@ -497,6 +536,7 @@ def adaptive_avg_pool(
     output_size: int | Sequence[int | None] | None,
     *,
     ndim: int | None = None,
+    data_format: str = "channels_first",
 ) -> jax.Array:
     """``torch.nn.functional.adaptive_avg_pool{1,2,3}d``: averages over adaptive windows.
 
@@ -508,9 +548,11 @@ def adaptive_avg_pool(
       x: ``(N, C, *S)`` (any leading axes).
       output_size: an int, or one per spatial axis (``None`` keeps that axis's size).
       ndim: number of spatial axes (default ``len(output_size)`` or ``x.ndim - 2``).
+      data_format: ``"channels_first"`` (``(N, C, *S)``, PyTorch's) or ``"channels_last"``
+        (``(N, *S, C)``).
 
     Returns:
-      ``(N, C, *output_size)`` in ``x``'s dtype.
+      ``(N, C, *output_size)`` (``(N, *output_size, C)`` channels-last) in ``x``'s dtype.
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
@@ -520,17 +562,19 @@ def adaptive_avg_pool(
     from ._interp import area_table, weigh_axis
 
     op = "adaptive_avg_pool"
-    x, nd, n, m = _adaptive_geometry(op, x, output_size, ndim)
+    last = _layout.channels_last(op, data_format)
+    x, nd, n, m = _adaptive_geometry(op, x, output_size, ndim, last)
     if all(ni % mi == 0 for ni, mi in zip(n, m)):
         if n == m:
-            return x
-        return avg_pool_op(tuple(ni // mi for ni, mi in zip(n, m)), ndim=nd)(x).astype(x.dtype)
+            return _layout.to_last(x, nd, last)
+        k = tuple(ni // mi for ni, mi in zip(n, m))
+        return _layout.to_last(avg_pool_op(k, ndim=nd)(x).astype(x.dtype), nd, last)
     y = x
     for i, (ni, mi) in enumerate(zip(n, m)):
         if ni != mi:
             idx, w, _ = area_table(ni, mi)
             y = weigh_axis(y, idx, w, x.ndim - nd + i)
-    return y
+    return _layout.to_last(y, nd, last)
 
 
 def adaptive_max_pool(
@@ -539,6 +583,7 @@ def adaptive_max_pool(
     return_indices: bool = False,
     *,
     ndim: int | None = None,
+    data_format: str = "channels_first",
 ) -> jax.Array | tuple[jax.Array, jax.Array]:
     """``torch.nn.functional.adaptive_max_pool{1,2,3}d``: maxima over adaptive windows.
 
@@ -551,9 +596,12 @@ def adaptive_max_pool(
       return_indices: also return the flat index of each maximum within its ``(N, C)`` plane
         (for :func:`max_unpool`).
       ndim: number of spatial axes (default ``len(output_size)`` or ``x.ndim - 2``).
+      data_format: ``"channels_first"`` (``(N, C, *S)``, PyTorch's) or ``"channels_last"``
+        (``(N, *S, C)``).
 
     Returns:
-      ``(N, C, *output_size)`` in ``x``'s dtype, and the indices when asked.
+      ``(N, C, *output_size)`` (``(N, *output_size, C)`` channels-last) in ``x``'s dtype, and
+      the indices (same layout) when asked.
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
@@ -563,7 +611,8 @@ def adaptive_max_pool(
     from ._interp import area_table, gather_axis
 
     op = "adaptive_max_pool"
-    x, nd, n, m = _adaptive_geometry(op, x, output_size, ndim)
+    last = _layout.channels_last(op, data_format)
+    x, nd, n, m = _adaptive_geometry(op, x, output_size, ndim, last)
     if not jnp.issubdtype(x.dtype, jnp.floating):
         raise TypeError(f"{op}: needs a real floating input, got {x.dtype}")
     lead = x.ndim - nd
@@ -585,4 +634,5 @@ def adaptive_max_pool(
     pos = np.transpose(pos, order).reshape((taps, *m))
     g = jnp.where(jnp.asarray(valid), g, np.array(-np.inf, x.dtype))
     values, index = _argmax_taps(g, pos)
+    values, index = _layout.to_last(values, nd, last), _layout.to_last(index, nd, last)
     return (values, index) if return_indices else values

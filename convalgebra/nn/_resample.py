@@ -19,7 +19,7 @@ import numpy as np
 
 from .._expr import primitives as _ops
 from .._expr.node import Operator
-from . import _args
+from . import _args, _layout
 from ._build import as_array, chain, default_float
 from ._conv import conv_transpose_op
 
@@ -67,28 +67,36 @@ def triangle(k: int) -> tuple[list[float], int]:
     return [float(w[t]) for t in keep], keep[0]
 
 
-def upsample_nearest_op(factor: int | Sequence[int], ndim: int | None = None) -> Operator:
+def upsample_nearest_op(
+    factor: int | Sequence[int], ndim: int | None = None, *, data_format: str = "channels_first"
+) -> Operator:
     """Nearest-neighbour up-sampling ``crop(box_k * (↑k x))`` on the trailing axes.
 
     Args:
       factor: positive int, or one per trailing axis.
       ndim: number of trailing spatial axes for an int factor (default 1).
+      data_format: ``"channels_first"`` (the trailing axes) or ``"channels_last"`` (the
+        spatial axes before the last, channel, axis).
 
     Example:
       >>> import convalgebra as ca
       >>> ca.notation(ca.nn.upsample_nearest_op(2))
       'crop[(0, 1)] (q * (↑2 x))'
     """
+    last = _layout.channels_last("upsample_nearest_op", data_format)
     ks = _spatial("upsample_nearest_op", factor, ndim)
     box = _outer([[1.0] * k for k in ks])
-    return chain(
+    a = chain(
         _ops.crop(tuple((0, k - 1) for k in ks)),
         _ops.conv(box, "full", ndim=len(ks)),
         _ops.up(ks),
     )
+    return _layout.spatial_op(a, len(ks), last)
 
 
-def upsample_bilinear_op(factor: int | Sequence[int], ndim: int | None = None) -> Operator:
+def upsample_bilinear_op(
+    factor: int | Sequence[int], ndim: int | None = None, *, data_format: str = "channels_first"
+) -> Operator:
     """Linear interpolation ``crop(tri_k * (↑k pad_edge(x)))`` on the trailing axes.
 
     Equals ``torch.nn.functional.interpolate(mode="linear"/"bilinear"/"trilinear",
@@ -98,17 +106,20 @@ def upsample_bilinear_op(factor: int | Sequence[int], ndim: int | None = None) -
     Args:
       factor: positive int, or one per trailing axis.
       ndim: number of trailing spatial axes for an int factor (default 1).
+      data_format: as for :func:`upsample_nearest_op`.
     """
+    last = _layout.channels_last("upsample_bilinear_op", data_format)
     ks = _spatial("upsample_bilinear_op", factor, ndim)
     tris = [triangle(k) for k in ks]
     # y[j] = full[j + k - t0] where the full convolution runs over ↑k of the edge-padded input.
     cut = tuple((k - t0, k + t0 + len(w) - 1) for k, (w, t0) in zip(ks, tris))
-    return chain(
+    a = chain(
         _ops.crop(cut),
         _ops.conv(_outer([w for w, _ in tris]), "full", ndim=len(ks)),
         _ops.up(ks),
         _ops.pad(tuple((1, 1) for _ in ks), "edge"),
     )
+    return _layout.spatial_op(a, len(ks), last)
 
 
 # _keep: the core's weak kernels (Python lists) adopt the input's dtype only when NumPy calls it
@@ -126,7 +137,9 @@ def _input(op: str, x: Any) -> jax.Array:
     return x
 
 
-def upsample_nearest(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> jax.Array:
+def upsample_nearest(
+    x: jax.typing.ArrayLike, factor: int | Sequence[int], *, data_format: str = "channels_first"
+) -> jax.Array:
     """``torch.nn.functional.interpolate(x, scale_factor=k, mode="nearest")`` for integer ``k``.
 
     ``y = crop(box_k * (↑k x))``: zero insertion, then a box of ``k`` ones fills the holes.
@@ -134,20 +147,25 @@ def upsample_nearest(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> ja
     Args:
       x: ``(N, C, *S)``, 1 to 3 (or more) spatial axes.
       factor: positive int, or one per spatial axis.
+      data_format: ``"channels_first"`` or ``"channels_last"`` (``(N, *S, C)``).
 
     Returns:
-      ``(N, C, *(k·S))``.
+      ``(N, C, *(k·S))`` (``(N, *(k·S), C)`` channels-last).
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.upsample_nearest(jnp.array([[[1.0, 2.0]]]), 2).tolist()
       [[[1.0, 1.0, 2.0, 2.0]]]
     """
+    _layout.channels_last("upsample_nearest", data_format)
     x = _input("upsample_nearest", x)
-    return upsample_nearest_op(factor, x.ndim - 2)(x).astype(x.dtype)  # bfloat16: see _keep
+    a = upsample_nearest_op(factor, x.ndim - 2, data_format=data_format)
+    return a(x).astype(x.dtype)  # bfloat16: see _keep
 
 
-def upsample_bilinear(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> jax.Array:
+def upsample_bilinear(
+    x: jax.typing.ArrayLike, factor: int | Sequence[int], *, data_format: str = "channels_first"
+) -> jax.Array:
     """Linear (1-D), bilinear (2-D) or trilinear (3-D) up-sampling by an integer factor.
 
     ``y = crop(tri_k * (↑k pad_edge(x)))``, exactly ``torch.nn.functional.interpolate(x,
@@ -157,17 +175,20 @@ def upsample_bilinear(x: jax.typing.ArrayLike, factor: int | Sequence[int]) -> j
     Args:
       x: ``(N, C, *S)``.
       factor: positive int, or one per spatial axis.
+      data_format: ``"channels_first"`` or ``"channels_last"`` (``(N, *S, C)``).
 
     Returns:
-      ``(N, C, *(k·S))``.
+      ``(N, C, *(k·S))`` (``(N, *(k·S), C)`` channels-last).
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.upsample_bilinear(jnp.array([[[0.0, 4.0]]]), 2).tolist()
       [[[0.0, 1.0, 3.0, 4.0]]]
     """
+    _layout.channels_last("upsample_bilinear", data_format)
     x = _input("upsample_bilinear", x)
-    return upsample_bilinear_op(factor, x.ndim - 2)(x).astype(x.dtype)  # bfloat16: see _keep
+    a = upsample_bilinear_op(factor, x.ndim - 2, data_format=data_format)
+    return a(x).astype(x.dtype)  # bfloat16: see _keep
 
 
 def bilinear_kernel(factor: int, channels: int, ndim: int = 2, dtype: Any = None) -> jax.Array:
@@ -265,6 +286,8 @@ def upsample_conv_fused(
     factor: int | Sequence[int],
     padding: int | str | Sequence[Any] = 0,
     groups: int = 1,
+    *,
+    data_format: str = "channels_first",
 ) -> Operator:
     """Nearest ``↑f`` then ``conv(·, w, padding)``, fused into one transposed convolution.
 
@@ -280,14 +303,18 @@ def upsample_conv_fused(
       padding: the convolution's padding (int, tuple, pairs, ``"same"``, ``"valid"``); at most
         ``K - 1`` on each side.
       groups: the convolution's groups.
+      data_format: ``"channels_first"`` or ``"channels_last"`` (``(..., *S, C_in) ->
+        (..., *S', C_out)``); the weight layout is PyTorch's either way.
 
     Returns:
       An operator ``(..., C_in, *S) -> (..., C_out, *S')``.
     """
     op = "upsample_conv_fused"
+    last = _layout.channels_last(op, data_format)
     w, _, ks, pads = _fused_geometry(op, w, factor, padding)
     k = tuple(w.shape[2:])
     fused_pads = tuple((kk - 1 - lo, kk - 1 - hi) for kk, (lo, hi) in zip(k, pads))
-    return conv_transpose_op(
+    a = conv_transpose_op(
         upsample_conv_kernel(w, ks, groups), stride=ks, padding=fused_pads, groups=groups
     )
+    return _layout.channel_op(a, len(ks), last)

@@ -5,8 +5,8 @@ Equinox model: PyTorch's argument order and weight layouts (``weight``:
 ``(C_out, C_in/groups, *K)``, transposed ``(C_in, C_out/groups, *K)``; ``bias``: ``(C_out,)``,
 not Equinox's ``(C_out, 1, ..., 1)``), PyTorch's default initialisation (``init="flax"`` for
 Flax's), and inputs ``(C, *S)`` as Equinox passes them (``(N, C, *S)`` works too, no ``vmap``
-needed). Needs the ``equinox`` extra (``pip install "convalgebra[equinox]"``); ``import
-convalgebra`` does not import Equinox.
+needed; ``data_format="channels_last"`` takes ``(*S, C)``). Needs the ``equinox`` extra
+(``pip install "convalgebra[equinox]"``); ``import convalgebra`` does not import Equinox.
 
 Example:
   >>> import jax, jax.numpy as jnp
@@ -57,6 +57,8 @@ class Conv(_Linear):
       in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
         padding_mode: as ``torch.nn.Conv2d`` (``bias`` a bool).
       ndim: spatial axes for an int ``kernel_size`` (default 2; a tuple sets it).
+      data_format: ``"channels_first"`` (default: ``(N, C, *S)``, PyTorch's) or
+        ``"channels_last"`` (``(N, *S, C)``); the parameters keep PyTorch's layout either way.
       init: ``"torch"`` (default) or ``"flax"``.
       dtype: the computation dtype; default the input's (bfloat16 in, bfloat16 out).
       param_dtype: the parameters' dtype (default float32).
@@ -76,6 +78,7 @@ class Conv(_Linear):
         padding_mode: str = "zeros",
         *,
         ndim: int | None = None,
+        data_format: str = "channels_first",
         init: str = "torch",
         dtype: Any = None,
         param_dtype: Any = None,
@@ -83,7 +86,7 @@ class Conv(_Linear):
     ):
         spec = _modules.conv_spec(
             "Conv", in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-            bias, padding_mode, ndim, init,
+            bias, padding_mode, ndim, init, data_format,
         )  # fmt: skip
         self._setup(spec, dtype, param_dtype, key)
 
@@ -94,7 +97,7 @@ class ConvTranspose(_Linear):
     Args:
       in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
         dilation: as ``torch.nn.ConvTranspose2d``.
-      ndim, init, dtype, param_dtype, key: as :class:`Conv`.
+      ndim, data_format, init, dtype, param_dtype, key: as :class:`Conv`.
     """
 
     def __init__(
@@ -110,6 +113,7 @@ class ConvTranspose(_Linear):
         dilation: int | Sequence[int] = 1,
         *,
         ndim: int | None = None,
+        data_format: str = "channels_first",
         init: str = "torch",
         dtype: Any = None,
         param_dtype: Any = None,
@@ -117,7 +121,7 @@ class ConvTranspose(_Linear):
     ):
         spec = _modules.conv_transpose_spec(
             "ConvTranspose", in_channels, out_channels, kernel_size, stride, padding,
-            output_padding, groups, bias, dilation, ndim, init,
+            output_padding, groups, bias, dilation, ndim, init, data_format,
         )  # fmt: skip
         self._setup(spec, dtype, param_dtype, key)
 
@@ -128,6 +132,7 @@ class Upsample(eqx.Module):
     Args:
       size, scale_factor, mode, align_corners, recompute_scale_factor: as ``torch.nn.Upsample``.
       ndim: spatial axes (default: the mode's, or the length of a tuple size / factor, else 2).
+      data_format: ``"channels_first"`` (default) or ``"channels_last"`` (``(*S, C)``).
     """
 
     spec: _modules.UpsampleSpec = eqx.field(static=True)
@@ -141,10 +146,12 @@ class Upsample(eqx.Module):
         recompute_scale_factor: bool | None = None,
         *,
         ndim: int | None = None,
+        data_format: str = "channels_first",
     ):
         self.spec = _modules.upsample_spec(
-            "Upsample", size, scale_factor, mode, align_corners, recompute_scale_factor, ndim
-        )
+            "Upsample", size, scale_factor, mode, align_corners, recompute_scale_factor, ndim,
+            data_format,
+        )  # fmt: skip
 
     def __call__(self, x: jax.Array, *, key: jax.Array | None = None) -> jax.Array:
         return self.spec.apply(x)
@@ -158,8 +165,9 @@ class UpsampleConv(_Linear):
     :func:`convalgebra.nn.upsample_conv_fused`.
 
     Args:
-      in_channels, out_channels, kernel_size, scale_factor, padding, groups, bias, ndim, init,
-        dtype, param_dtype, key: as the Flax ``UpsampleConv`` and :class:`Conv`.
+      in_channels, out_channels, kernel_size, scale_factor, padding, groups, bias, ndim,
+        data_format, init, dtype, param_dtype, key: as the Flax ``UpsampleConv`` and
+        :class:`Conv`.
     """
 
     def __init__(
@@ -173,6 +181,7 @@ class UpsampleConv(_Linear):
         bias: bool = True,
         *,
         ndim: int | None = None,
+        data_format: str = "channels_first",
         init: str = "torch",
         dtype: Any = None,
         param_dtype: Any = None,
@@ -180,7 +189,7 @@ class UpsampleConv(_Linear):
     ):
         spec = _modules.upsample_conv_spec(
             "UpsampleConv", in_channels, out_channels, kernel_size, scale_factor, padding,
-            groups, bias, ndim, init,
+            groups, bias, ndim, init, data_format,
         )  # fmt: skip
         self._setup(spec, dtype, param_dtype, key)
 

@@ -4,7 +4,8 @@ Drop-in replacements for ``torch.nn.Conv{1,2,3}d`` / ``ConvTranspose{1,2,3}d`` /
 inside a Flax NNX model: PyTorch's argument order, weight layouts (``weight``:
 ``(C_out, C_in/groups, *K)``, transposed ``(C_in, C_out/groups, *K)``; ``bias``: ``(C_out,)``,
 both ``nnx.Param``), default initialisation (``init="flax"`` for Flax's) and channels-first data
-``(N, C, *S)`` (or unbatched ``(C, *S)``). Needs the ``flax`` extra
+``(N, C, *S)`` (or unbatched ``(C, *S)``); ``data_format="channels_last"`` takes Flax's
+``(N, *S, C)`` instead. Needs the ``flax`` extra
 (``pip install "convalgebra[flax]"``); ``import convalgebra`` does not import Flax.
 
 Example:
@@ -56,6 +57,8 @@ class Conv(_Linear):
         padding_mode: as ``torch.nn.Conv2d`` (``bias`` is a bool; ``padding`` also takes
         ``(lo, hi)`` pairs and ``"valid"``/``"same"``, the latter with stride 1).
       ndim: spatial axes for an int ``kernel_size`` (default 2; a tuple sets it).
+      data_format: ``"channels_first"`` (default: ``(N, C, *S)``, PyTorch's) or
+        ``"channels_last"`` (``(N, *S, C)``); the parameters keep PyTorch's layout either way.
       init: ``"torch"`` (default: weight and bias uniform in ``±1/√fan_in``) or ``"flax"``
         (``lecun_normal`` weight, zero bias).
       dtype: the computation dtype; default the input's (bfloat16 in, bfloat16 out).
@@ -76,6 +79,7 @@ class Conv(_Linear):
         padding_mode: str = "zeros",
         *,
         ndim: int | None = None,
+        data_format: str = "channels_first",
         init: str = "torch",
         dtype: Any = None,
         param_dtype: Any = None,
@@ -83,7 +87,7 @@ class Conv(_Linear):
     ):
         spec = _modules.conv_spec(
             "Conv", in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-            bias, padding_mode, ndim, init,
+            bias, padding_mode, ndim, init, data_format,
         )  # fmt: skip
         self._setup(spec, dtype, param_dtype, rngs)
 
@@ -95,7 +99,7 @@ class ConvTranspose(_Linear):
       in_channels, out_channels, kernel_size, stride, padding, output_padding, groups, bias,
         dilation: as ``torch.nn.ConvTranspose2d`` (``bias`` a bool); ``padding`` also takes
         ``"same"``/``"valid"`` (TensorFlow's transposed-convolution sizes).
-      ndim, init, dtype, param_dtype, rngs: as :class:`Conv`.
+      ndim, data_format, init, dtype, param_dtype, rngs: as :class:`Conv`.
     """
 
     def __init__(
@@ -111,6 +115,7 @@ class ConvTranspose(_Linear):
         dilation: int | Sequence[int] = 1,
         *,
         ndim: int | None = None,
+        data_format: str = "channels_first",
         init: str = "torch",
         dtype: Any = None,
         param_dtype: Any = None,
@@ -118,7 +123,7 @@ class ConvTranspose(_Linear):
     ):
         spec = _modules.conv_transpose_spec(
             "ConvTranspose", in_channels, out_channels, kernel_size, stride, padding,
-            output_padding, groups, bias, dilation, ndim, init,
+            output_padding, groups, bias, dilation, ndim, init, data_format,
         )  # fmt: skip
         self._setup(spec, dtype, param_dtype, rngs)
 
@@ -130,6 +135,7 @@ class Upsample(nnx.Module):
       size, scale_factor, mode, align_corners, recompute_scale_factor: as ``torch.nn.Upsample``.
       ndim: spatial axes (default: the mode's, or the length of a tuple size / factor, else 2);
         an input with ``ndim + 1`` axes is taken as unbatched ``(C, *S)``.
+      data_format: ``"channels_first"`` (default) or ``"channels_last"`` (``(N, *S, C)``).
     """
 
     def __init__(
@@ -141,10 +147,12 @@ class Upsample(nnx.Module):
         recompute_scale_factor: bool | None = None,
         *,
         ndim: int | None = None,
+        data_format: str = "channels_first",
     ):
         self.spec = _modules.upsample_spec(
-            "Upsample", size, scale_factor, mode, align_corners, recompute_scale_factor, ndim
-        )
+            "Upsample", size, scale_factor, mode, align_corners, recompute_scale_factor, ndim,
+            data_format,
+        )  # fmt: skip
 
     def __call__(self, x: jax.Array) -> jax.Array:
         return self.spec.apply(x)
@@ -162,7 +170,7 @@ class UpsampleConv(_Linear):
       in_channels, out_channels, kernel_size: the convolution's.
       scale_factor: positive int, or one per axis (default 2).
       padding: the convolution's (at most ``kernel_size - 1``; ``"same"`` allowed).
-      groups, bias, ndim, init, dtype, param_dtype, rngs: as :class:`Conv`.
+      groups, bias, ndim, data_format, init, dtype, param_dtype, rngs: as :class:`Conv`.
     """
 
     def __init__(
@@ -176,6 +184,7 @@ class UpsampleConv(_Linear):
         bias: bool = True,
         *,
         ndim: int | None = None,
+        data_format: str = "channels_first",
         init: str = "torch",
         dtype: Any = None,
         param_dtype: Any = None,
@@ -183,7 +192,7 @@ class UpsampleConv(_Linear):
     ):
         spec = _modules.upsample_conv_spec(
             "UpsampleConv", in_channels, out_channels, kernel_size, scale_factor, padding,
-            groups, bias, ndim, init,
+            groups, bias, ndim, init, data_format,
         )  # fmt: skip
         self._setup(spec, dtype, param_dtype, rngs)
 
