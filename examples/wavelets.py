@@ -53,7 +53,7 @@ assert snr(denoised) > snr(noisy) + 5
 bank = cs.dwt_bank(db2, n, "periodization")
 print("one level as one operator:", bank.notation())
 a, d = bank(jnp.asarray(noisy))
-back = bank.transpose(jnp.asarray(noisy))(a, d)
+back = ca.transpose(bank, jnp.asarray(noisy))((a, d))
 print(f"transpose of the analysis = inverse: max error {float(jnp.max(jnp.abs(back - noisy))):.1e}")
 assert np.allclose(back, noisy, atol=1e-5)
-assert ca.testing.check_adjoint(bank.stacked, jnp.zeros((1, n))) < 1e-5
+assert ca.testing.check_adjoint(bank, jnp.zeros((1, n))) < 1e-5

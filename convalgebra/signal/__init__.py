@@ -6,13 +6,16 @@ in every signal-extension mode, with the same values. Neither SciPy nor PyWavele
 run time; wavelet *names* need PyWavelets (the ``signal`` extra), filters given as arrays do not.
 """
 
-from ._bank import Bank as Bank
-from ._bank import Cascade as Cascade
 from ._extend import MODES as EXTEND_MODES
 from ._extend import PYWT_MODES as PYWT_MODES
 from ._extend import SCIPY_MODES as SCIPY_MODES
 from ._extend import Extend as Extend
 from ._extend import extend as extend
+from ._multi import cascade as cascade
+from ._multi import dwt_bank as dwt_bank
+from ._multi import nest as nest
+from ._multi import on_low as on_low
+from ._multi import wavedec_bank as wavedec_bank
 from ._upfirdn import decimate as decimate
 from ._upfirdn import firwin_lowpass as firwin_lowpass
 from ._upfirdn import resample_poly as resample_poly
@@ -24,7 +27,6 @@ from ._wavelets import Wavelet as Wavelet
 from ._wavelets import analysis_op as analysis_op
 from ._wavelets import dwt as dwt
 from ._wavelets import dwt2 as dwt2
-from ._wavelets import dwt_bank as dwt_bank
 from ._wavelets import dwt_length as dwt_length
 from ._wavelets import dwt_max_level as dwt_max_level
 from ._wavelets import dwtn as dwtn
@@ -39,7 +41,6 @@ from ._wavelets import synthesis_op as synthesis_op
 from ._wavelets import synthesis_ops as synthesis_ops
 from ._wavelets import wavedec as wavedec
 from ._wavelets import wavedec2 as wavedec2
-from ._wavelets import wavedec_bank as wavedec_bank
 from ._wavelets import wavelet as wavelet
 from ._wavelets import waverec as waverec
 from ._wavelets import waverec2 as waverec2
@@ -48,11 +49,10 @@ __all__ = [
     "EXTEND_MODES",
     "PYWT_MODES",
     "SCIPY_MODES",
-    "Bank",
-    "Cascade",
     "Extend",
     "Wavelet",
     "analysis_op",
+    "cascade",
     "decimate",
     "dwt",
     "dwt2",
@@ -66,6 +66,8 @@ __all__ = [
     "idwt2",
     "idwtn",
     "iswt",
+    "nest",
+    "on_low",
     "resample_poly",
     "resample_poly_op",
     "swt",

@@ -1,0 +1,121 @@
+"""Filter banks as core multi-output operators: ``ca.branch`` of the filters after the extension.
+
+One level is ``branch(↓2 (h̃ ⋆ ·), ↓2 (g̃ ⋆ ·)) @ ext``, ``x -> (a, d)``; the lowering's
+``stack_branches`` rule runs both filters as one strided convolution with two output channels.
+A cascade puts the next level on the low branch: ``parallel(bank₂, None) @ bank₁`` gives
+``((a₂, d₂), d₁)``, and ``jax.tree.leaves`` of the output is PyWavelets' ``[a_L, d_L, ..., d_1]``.
+Being ordinary operators, banks and cascades take ``ca.transpose`` (the synthesis, derived),
+``ca.matrix``, ``ca.explain`` and ``ca.testing.check_adjoint`` directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+import convalgebra as ca
+
+from ._extend import extend
+from ._wavelets import _MODE_TO_EXT, _level, _mode, _real, dwt_length, wavelet
+
+
+def _extension(f: int, n: int, mode: str) -> ca.Operator:
+    """The boundary extension before a ``valid`` correlation with ``f`` taps (PyWavelets')."""
+    if mode in ("reflect", "antireflect") and n < 2:
+        raise ValueError(
+            f"dwt_bank: {mode!r} mode needs at least 2 samples along the transformed axis, got "
+            f"{n} (as PyWavelets)"
+        )
+    if mode == "periodization":
+        half = f // 2 - 1
+        return extend((half, half + n % 2), "periodization")
+    return extend((f - 2, f - 1), _MODE_TO_EXT[mode])
+
+
+def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> ca.Operator:
+    """One level of the DWT on ``(..., n)`` inputs as ONE two-output operator, ``x -> (a, d)``.
+
+    ``ca.branch(↓2 (h̃ ⋆ ·), ↓2 (g̃ ⋆ ·)) @ ext``, with ``h̃``, ``g̃`` the reversed
+    decomposition filters: ``pywt.dwt``'s values in every mode. ``ca.transpose(bank, x)`` is
+    the derived synthesis (for orthogonal wavelets in periodization mode, exactly :func:`idwt`;
+    for biorthogonal ones, the transpose of the dual analysis).
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca, convalgebra.signal as cs
+      >>> s = 0.5**0.5
+      >>> haar = cs.Wavelet("haar", *(jnp.array(f) for f in ([s, s], [-s, s], [s, s], [s, -s])))
+      >>> bank = cs.dwt_bank(haar, 4, "periodization")
+      >>> a, d = bank(jnp.array([1.0, 1.0, 2.0, 0.0]))
+      >>> [round(float(v), 6) for v in a]
+      [1.414214, 1.414214]
+      >>> [round(float(v), 6) for v in ca.transpose(bank, jnp.zeros(4))((a, d))]
+      [1.0, 1.0, 2.0, 0.0]
+    """
+    w = wavelet(wav, "dwt_bank")
+    mode = _mode("dwt_bank", mode)
+    rd = _real(dtype)
+    lo, hi = (jnp.asarray(f[::-1]).astype(rd) for f in (w.dec_lo, w.dec_hi))
+    filters = ca.branch(
+        ca.down(2) @ ca.corr(lo, "valid", name="h̃"), ca.down(2) @ ca.corr(hi, "valid", name="g̃")
+    )
+    return filters @ _extension(w.dec_len, n, mode)
+
+
+def on_low(op: ca.Operator, depth: int) -> ca.Operator:
+    """``op`` applied to the approximation of a ``depth``-level cascade's nested output."""
+    for _ in range(depth):
+        op = ca.parallel(op, None)
+    return op
+
+
+def cascade(banks: Sequence[ca.Operator]) -> ca.Operator:
+    """``banks[j]`` applied to the approximation of level ``j``: ``x -> ((.., d_2), d_1)``.
+
+    ``jax.tree.leaves`` of the output is PyWavelets' order ``[a_L, d_L, ..., d_1]``; give the
+    transpose its input nested the same way (:func:`nest` does it from a flat list).
+    """
+    if not banks:
+        raise ValueError("cascade: needs at least one bank")
+    out = banks[0]
+    for depth, bank in enumerate(banks[1:], start=1):
+        out = on_low(bank, depth) @ out
+    return out
+
+
+def wavedec_bank(
+    wav: Any, n: int, mode: str = "symmetric", level: int | None = None, dtype: Any = float
+) -> ca.Operator:
+    """``wavedec`` on ``(..., n)`` inputs as ONE operator: :func:`dwt_bank` cascaded ``level``
+    times on the low branch (``level=None``: PyWavelets' maximum, its warning above it).
+
+    Example:
+      >>> import jax, jax.numpy as jnp, convalgebra as ca, convalgebra.signal as cs
+      >>> s = 0.5**0.5
+      >>> haar = cs.Wavelet("haar", *(jnp.array(f) for f in ([s, s], [-s, s], [s, s], [s, -s])))
+      >>> op = cs.wavedec_bank(haar, 8, "periodization", level=2)
+      >>> [c.shape for c in jax.tree.leaves(op(jnp.arange(8.0)))]
+      [(2,), (2,), (4,)]
+    """
+    w = wavelet(wav, "wavedec_bank")
+    mode = _mode("wavedec_bank", mode)
+    level = _level("wavedec_bank", n, w.dec_len, level)
+    if level == 0:
+        return ca.identity()
+    banks = []
+    for _ in range(level):
+        banks.append(dwt_bank(w, n, mode, dtype))
+        n = dwt_length(n, w.dec_len, mode)
+    return cascade(banks)
+
+
+def nest(op: ca.Operator, x_like: Any, flat: Sequence[Any]) -> Any:
+    """A flat list of coefficient arrays (PyWavelets' order) nested as ``op``'s output."""
+    tree = jax.tree.structure(op.out_struct(x_like))
+    if tree.num_leaves != len(flat):
+        raise ValueError(
+            f"nest: {op!r} has {tree.num_leaves} outputs, got {len(flat)} coefficient arrays"
+        )
+    return jax.tree.unflatten(tree, [jnp.asarray(c) for c in flat])
