@@ -7,10 +7,13 @@ in the DSP notation (``⋆`` correlation, ``*`` convolution, ``↓s``/``↑s`` d
 * ``upsample_nearest``: ``box_k * (↑k x)``; ``upsample_bilinear``: ``tri_k * (↑k pad_edge(x))``
 * ``avg_pool``: ``(1/|k|) ↓s (1_k ⋆ pad(x))``; ``max_pool``: a non-linear down-sampler
   (``return_indices=True`` and its inverse ``max_unpool``); adaptive average / max pooling
-* ``interpolate``: every PyTorch mode, by size or (rational) scale factor
+* ``interpolate``: every PyTorch mode, by size or (rational) scale factor;
+  ``interpolate_op``: rational scales ``p/q`` as ``↓Q crop(h * (↑P pad_edge(x)))``
 * ``overlap``: ``Aᵀ 1``, the write count behind checkerboard artifacts
 
-The ``*_op`` variants return the operator itself, to compose, transpose and inspect.
+The ``*_op`` variants return the operator itself, to compose, transpose and inspect. Data is
+channels-first ``(N, C, *S)`` by default; every layer and operator form with a channel axis takes
+``data_format="channels_last"`` (``(N, *S, C)``; weights keep PyTorch's layout).
 
 Layer objects with parameters (PyTorch's layouts and default initialisation) live in
 ``convalgebra.nn.flax`` (Flax NNX) and ``convalgebra.nn.equinox`` (Equinox): ``Conv``,

@@ -46,9 +46,9 @@ def _case(kind: str, nd: int, seed: int):
     cl = {"data_format": "channels_last"}
     if kind == "conv":
         g = r.choice((1, 2))
-        w = rng.standard_normal((4, c // g, *(r.randint(1, 3) for _ in range(nd))))
-        b = rng.standard_normal(4)
         s, p, d = r.randint(1, 2), r.randint(0, 1), r.randint(1, 2)
+        w = rng.standard_normal((4, c // g, *(r.randint(1, 4 - d) for _ in range(nd))))
+        b = rng.standard_normal(4)
 
         def ours(x):
             return ca.nn.conv(x, w, b, s, p, d, g, **cl)
