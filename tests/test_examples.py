@@ -1,5 +1,6 @@
 """Every script in examples/ runs, and the tour verifies every identity."""
 
+import os
 import pathlib
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 FAST = {"quickstart.py", "checkerboard.py"}  # the others run in the slow grid (CI runs it)
+# the subprocesses import this checkout, whatever is installed
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
 def test_there_are_examples():
@@ -22,7 +25,12 @@ def test_there_are_examples():
 )
 def test_example_runs(script, tmp_path):
     r = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert r.returncode == 0, r.stderr[-3000:]
 
@@ -31,6 +39,7 @@ def test_example_runs(script, tmp_path):
 def test_tour_verifies_identities():
     r = subprocess.run(
         [sys.executable, "-m", "convalgebra", "--no-bench"],
+        env=ENV,
         capture_output=True,
         text=True,
         timeout=300,
