@@ -67,7 +67,9 @@ def test_biorthogonal_synthesis_is_transpose_of_dual_analysis(rng):
 
 
 @pytest.mark.parametrize("mode", cs.PYWT_MODES)
-@pytest.mark.parametrize("wav", ["db2", "coif1", "rbio3.1"])
+@pytest.mark.parametrize(
+    "wav", ["db2", *(pytest.param(w, marks=pytest.mark.slow) for w in ("coif1", "rbio3.1"))]
+)
 def test_every_bank_dot_tests_and_is_pywavelets_matrix(mode, wav):
     n = 9
     bank = cs.dwt_bank(wav, n, mode)
