@@ -11,6 +11,8 @@ then ``bench`` and the tour.
 
 from . import nn as nn
 from . import testing as testing
+from ._expr.axes import OnAxes as OnAxes
+from ._expr.axes import on_axes as on_axes
 from ._expr.explain import explain as explain
 from ._expr.explain import measure as measure
 from ._expr.matrix import matrix as matrix

@@ -12,6 +12,7 @@ from ._extend import SCIPY_MODES as SCIPY_MODES
 from ._extend import Extend as Extend
 from ._extend import extend as extend
 from ._multi import cascade as cascade
+from ._multi import dwt2_bank as dwt2_bank
 from ._multi import dwt_bank as dwt_bank
 from ._multi import nest as nest
 from ._multi import on_low as on_low
@@ -56,6 +57,7 @@ __all__ = [
     "decimate",
     "dwt",
     "dwt2",
+    "dwt2_bank",
     "dwt_bank",
     "dwt_length",
     "dwt_max_level",

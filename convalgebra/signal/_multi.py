@@ -64,6 +64,33 @@ def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> c
     return filters @ _extension(w.dec_len, n, mode)
 
 
+def dwt2_bank(
+    wav: Any, shape: tuple[int, int], mode: str = "symmetric", dtype: Any = float
+) -> ca.Operator:
+    """One level of the 2-D DWT on ``(..., n0, n1)`` inputs as ONE four-output operator.
+
+    ``x -> (cA, cH, cV, cD)`` as ``pywt.dwt2`` (``cH``: detail along axis -2, approximation
+    along -1; ``cV`` the other way): ``ca.branch`` of the four separable filters
+    ``↓(2,2) ((f ⊗ g) ⋆ ·)`` after the extension of both axes. The lowering runs the four as one
+    strided 2-D convolution with four output channels; the transpose is the derived synthesis.
+    """
+    w = wavelet(wav, "dwt2_bank")
+    mode = _mode("dwt2_bank", mode)
+    if len(shape) != 2:
+        raise ValueError(f"dwt2_bank: shape must be (n0, n1), got {shape!r}")
+    rd = _real(dtype)
+    lo, hi = (jnp.asarray(f[::-1]).astype(rd) for f in (w.dec_lo, w.dec_hi))
+    ext = ca.on_axes(_extension(w.dec_len, shape[0], mode), -2) @ _extension(
+        w.dec_len, shape[1], mode
+    )
+    names = {"a": lo, "d": hi}
+    parts = [
+        ca.down((2, 2)) @ ca.corr(jnp.outer(names[r], names[c]), "valid", ndim=2, name=r + c)
+        for r, c in ("aa", "da", "ad", "dd")
+    ]
+    return ca.branch(*parts) @ ext
+
+
 def on_low(op: ca.Operator, depth: int) -> ca.Operator:
     """``op`` applied to the approximation of a ``depth``-level cascade's nested output."""
     for _ in range(depth):

@@ -137,3 +137,19 @@ def test_bad_input():
         cs.cascade([])
     with pytest.warns(UserWarning, match="Level value of 9 is too high"):
         cs.wavedec_bank("db2", 32, "periodization", level=9)
+
+
+@pytest.mark.parametrize("mode", ["symmetric", "periodization", "antireflect"])
+def test_dwt2_bank_is_pywavelets_four_outputs_one_conv(rng, mode):
+    x = jnp.asarray(rng.standard_normal((2, 9, 12)))
+    bank = cs.dwt2_bank("db2", (9, 12), mode)
+    ca_, (ch, cv, cd) = pywt.dwt2(np.asarray(x), "db2", mode)
+    leaves_close(bank(x), (ca_, ch, cv, cd))
+    assert ca.testing.check_adjoint(bank, x) < 1e-13
+    assert hlo_convs(ca.lower(bank, strategy="lax"), x) == (1, 0)  # four filters, one conv
+    if mode == "periodization":  # orthogonal: the derived transpose is idwt2 (even lengths)
+        y = jnp.asarray(rng.standard_normal((2, 8, 12)))
+        b8 = cs.dwt2_bank("db2", (8, 12), mode)
+        c = b8(y)
+        close(ca.transpose(b8, y)(c), pywt.idwt2((c[0], c[1:]), "db2", mode))
+        close(ca.transpose(b8, y)(c), y)
