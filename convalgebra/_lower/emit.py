@@ -182,50 +182,54 @@ def _resample(r: Resample, x: jax.Array) -> jax.Array:
     return x[idx]
 
 
+def _is_struct(n: Any) -> bool:
+    return isinstance(n, jax.ShapeDtypeStruct)
+
+
 def _pullback(p: Pullback, y: Any, ctx: Ctx) -> Any:
-    """``Aᵀ y`` (``Aᴴ y``) of the lowered body, by ``jax.linear_transpose`` or ``jax.vjp``."""
+    """``Aᵀ y`` (``Aᴴ y``) of the lowered body, by ``jax.linear_transpose`` or ``jax.vjp``.
+
+    ``y`` and the result are arrays, or tuples of them when the body has several outputs or
+    inputs (``Branch``, ``Join``, ``Parallel``).
+    """
+    tmap = jax.tree_util.tree_map
     inner = dataclasses.replace(ctx, depth=ctx.depth + 1)
-    if not isinstance(p.in_struct, jax.ShapeDtypeStruct) or not isinstance(y, jax.Array):
-        return _pullback_tree(p, y, inner)
-    sharding = _in_sharding(p.in_shape, y)
-    struct = jax.ShapeDtypeStruct(p.in_shape, p.in_struct.dtype, sharding=sharding)
-    y = y.astype(p.out_dtypes)
+    ys = jax.tree_util.tree_leaves(y)
+    struct = tmap(
+        lambda s: jax.ShapeDtypeStruct(s.shape, s.dtype, sharding=_in_sharding(s.shape, ys)),
+        p.in_struct, is_leaf=_is_struct,
+    )  # fmt: skip
+    y = tmap(lambda a, d: a.astype(d), y, p.out_dtypes)
     if p.conj:
-        y = jnp.conj(y)
-    if sharding is not None:  # explicit sharding: the cotangent must have the body's out type
-        want = jax.eval_shape(lambda z: run(p.body, z, dataclasses.replace(inner, record=None)),
-                              struct).sharding  # fmt: skip
-        if want is not None and want.spec != jax.typeof(y).sharding.spec:
-            y = jax.sharding.reshard(y, want.spec)
+        y = tmap(jnp.conj, y)
+    if any(s.sharding is not None for s in jax.tree_util.tree_leaves(struct)):
+        # explicit sharding: the cotangent must have the type of the body's output
+        quiet = dataclasses.replace(inner, record=None)
+        want = jax.eval_shape(lambda z: run(p.body, z, quiet), struct)
+        y = tmap(_reshard_like, y, want)
     if p.method == "linear_transpose":
         lin = dataclasses.replace(inner, linear=True)
         out = jax.linear_transpose(lambda z: run(p.body, z, lin), struct)(y)[0]
     else:
-        zeros = jnp.zeros(p.in_shape, p.in_struct.dtype, out_sharding=sharding)
-        out = jax.vjp(lambda z: run(p.body, z, inner), zeros)[1](y)[0]
-    return jnp.conj(out) if p.conj else out
-
-
-def _pullback_tree(p: Pullback, y: Any, inner: Ctx) -> Any:
-    """:func:`_pullback` of a body with several inputs or outputs (tuples of arrays)."""
-    tmap = jax.tree_util.tree_map
-    y = tmap(lambda a, d: a.astype(d), y, p.out_dtypes)
-    if p.conj:
-        y = tmap(jnp.conj, y)
-    if p.method == "linear_transpose":
-        lin = dataclasses.replace(inner, linear=True)
-        out = jax.linear_transpose(lambda z: run(p.body, z, lin), p.in_struct)(y)[0]
-    else:
         zeros = tmap(
-            lambda s: jnp.zeros(s.shape, s.dtype), p.in_struct,
-            is_leaf=lambda n: isinstance(n, jax.ShapeDtypeStruct),
+            lambda s: jnp.zeros(s.shape, s.dtype, out_sharding=s.sharding), struct,
+            is_leaf=_is_struct,
         )  # fmt: skip
         out = jax.vjp(lambda z: run(p.body, z, inner), zeros)[1](y)[0]
     return tmap(jnp.conj, out) if p.conj else out
 
 
-def _in_sharding(in_shape: Shape, y: jax.Array) -> Any:
+def _reshard_like(a: jax.Array, want: jax.ShapeDtypeStruct) -> jax.Array:
+    if want.sharding is not None and want.sharding.spec != jax.typeof(a).sharding.spec:
+        return jax.sharding.reshard(a, want.sharding.spec)
+    return a
+
+
+def _in_sharding(in_shape: Shape, ys: list[jax.Array]) -> Any:
     """The explicit sharding of a pullback's result: ``y``'s, axis by axis (``None``: none).
+
+    ``ys`` are the cotangent's arrays; the first of the result's rank that is sharded decides
+    (a bank's outputs are sharded alike).
 
     Under explicit mesh axes (``jax.sharding.AxisType.Explicit``) an array's sharding is part of
     its type, and ``Aᵀ y`` needs the type of ``A``'s input. Operators keep the rank and act on
@@ -233,12 +237,12 @@ def _in_sharding(in_shape: Shape, y: jax.Array) -> Any:
     there is sharded the same way in the input (batch in, batch out; a sharded spatial axis
     stays sharded); other axes are replicated.
     """
-    sh = jax.typeof(y).sharding
-    if sh is None:
+    same_rank = [a for a in ys if a.ndim == len(in_shape)]
+    sharded = [a for a in same_rank if _explicit_spec(a)]
+    if not sharded:
         return None
+    sh = jax.typeof(sharded[0]).sharding
     spec = tuple(sh.spec)
-    if len(in_shape) != y.ndim or not any(s is not None for s in spec):
-        return None
     out = []
     for n, s in zip(in_shape, spec):
         names = () if s is None else (s if isinstance(s, tuple) else (s,))
@@ -247,3 +251,8 @@ def _in_sharding(in_shape: Shape, y: jax.Array) -> Any:
     if not any(s is not None for s in out):
         return None
     return jax.sharding.NamedSharding(sh.mesh, jax.sharding.PartitionSpec(*out))
+
+
+def _explicit_spec(a: jax.Array) -> bool:
+    sh = jax.typeof(a).sharding
+    return sh is not None and any(s is not None for s in tuple(sh.spec))

@@ -131,6 +131,36 @@ def main(slow: bool) -> None:
         }  # fmt: skip
         for form, (f, x) in cases.items():
             check(mode, mesh, "batch", form, "default", "fwd", f, x, P("b"), ["b"])
+        # several outputs: a two-level filter-bank cascade (one stacked conv per level)
+        lo, hi = r(6), r(6)
+
+        def cascade(lo, hi):
+            bank = ca.branch(ca.down(2) @ ca.corr(lo, "same"), ca.down(2) @ ca.corr(hi, "same"))
+            return ca.parallel(bank, None) @ bank
+
+        casc, xc = cascade(lo, hi), r(8, 3, 32)
+        yc = jax.jit(casc)(xc)
+
+        def flat(v, casc=casc):
+            return jnp.concatenate(jax.tree.leaves(casc(v)), axis=-1)
+
+        check(mode, mesh, "batch", "cascade", "bank", "fwd", flat, xc, P("b"), ["b"])
+        for m in ("linear_transpose", "vjp"):
+            T = ca.transpose(casc, jax.ShapeDtypeStruct(xc.shape, xc.dtype), method=m)
+            check(mode, mesh, "batch", "cascade", "bank", m, T, yc, P("b"), ["b"])
+        xl = jax.ShapeDtypeStruct(xc.shape, xc.dtype)
+
+        def kgrad_bank(v, lo=lo, hi=hi, xl=xl):
+            def loss(k):  # the cascade and its derived transpose, differentiated in a filter
+                c = cascade(k, hi)
+                ys = c(v)
+                return sum(jnp.sum(y**2) for y in jax.tree.leaves(ys)) + jnp.sum(
+                    ca.transpose(c, xl)(ys) ** 2
+                )
+
+            return jax.grad(loss)(lo)
+
+        check(mode, mesh, "batch", "cascade", "bank", "kgrad", kgrad_bank, xc, P("b"), [])
 
         # 2. one spatial axis sharded (H): the lax form keeps it, halos by collective-permutes
         spatial = P(None, None, "b")

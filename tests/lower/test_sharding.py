@@ -70,6 +70,15 @@ def test_batch_sharded(cases):
     assert issue == {"nn.conv_transpose", "transpose(conv_op)", "grad_x(nn.conv)"}, issue
 
 
+def test_several_outputs_keep_the_batch_sharding(cases):
+    """A two-level filter-bank cascade (ca.branch/ca.parallel): forward, both derived
+    transposes (tuple cotangents) and kernel gradients, explicit and auto axes."""
+    casc = [c for c in cases if c["form"] == "cascade"]
+    assert len(casc) == 8
+    bad = [_where(c) for c in casc if not c["ok"] or c["spec"] != c["want"] or c["all_gathers"]]
+    assert not bad, bad
+
+
 def test_spatial_lax_keeps_sharding_by_halo_exchange(cases):
     """Strided, stride-1 and transposed (stacked polyphase) convs and both transposes."""
     lax_ = [c for c in cases if c["shard"] == "spatial" and c["strategy"] == "lax"]
