@@ -430,7 +430,10 @@ def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool
     if c.wrap:
         x = jnp.pad(x, [(0, 0)] * (x.ndim - nd) + list(c.wrap), mode="wrap")
     # (explicitly sharded inputs too: the kernel gradient then runs with auto axes, fast.py)
-    if strategy == "lax" and c.wrap is None and (c.resampled or any(sharded_axes(x))):
+    resampled_shift = strategy == "shift" and any(u > 1 for u in c.up) and c.resampled_both
+    if c.wrap is None and (
+        (strategy == "lax" and (c.resampled or any(sharded_axes(x)))) or resampled_shift
+    ):
         spatial = x.shape[-nd:]
 
         def transposed(ct: jax.Array, w: jax.Array) -> jax.Array:

@@ -90,6 +90,11 @@ class Conv:
         return any(u > 1 for u in self.up) or any(s > 1 for s in self.down)
 
     @property
+    def resampled_both(self) -> bool:
+        """Up- and down-sampled (a rational rate ``p/q``): its transpose is again such a node."""
+        return any(u > 1 for u in self.up) and any(s > 1 for s in self.down)
+
+    @property
     def plain_stride1(self) -> bool:
         one = (1,) * self.ndim
         return self.wrap is None and self.up == one and self.down == one and self.dilation == one

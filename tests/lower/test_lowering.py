@@ -1,5 +1,7 @@
 """The lowering engine: every rewrite rule is exact and fires; strategies agree; jaxprs are lean."""
 
+from collections import Counter
+
 import jax
 import jax.numpy as jnp
 import jax.test_util
@@ -472,3 +474,20 @@ def test_shift_kernel_gradient_programs_are_exact(rng, how):
         r = lambda w: strategies.corr_lax(x, w, kind, 1, strides, (2,), [(0, 0)])  # noqa: E731,B023
         ct = rand(rng, r(w).shape)
         close(jax.vjp(f, w)[1](ct)[0], jax.vjp(r, w)[1](ct)[0], np.float64)
+
+
+def test_rational_resampler_transpose_under_shift_is_the_transposed_node():
+    """``(↓q h * ↑p)ᵀ = ↓p (h' ⋆ ↑q)``: under ``shift`` the transpose is emitted as that node's
+    forward program, not as JAX's transpose of the polyphase bookkeeping (which had 1.8x the
+    forward's lax ops and ran 6x slower: interpolate_op bilinear x1.5, 8x32x64², 320 vs 54 ms,
+    one interleaved run on the shared 2-core CPU)."""
+
+    q = jnp.asarray(np.random.default_rng(0).standard_normal((7, 7)), jnp.float32)
+    A = ca.lower(ca.down((4, 4)) @ ca.conv(q) @ ca.up((6, 6)), strategy="shift")
+    x = jax.ShapeDtypeStruct((2, 3, 10, 10), jnp.float32)
+
+    def n_ops(op, s):
+        return sum(Counter(n for n, _ in lax_ops(recorded(op, s)[3])).values())
+
+    assert n_ops(ca.transpose(A, x), A.out_struct(x)) < 1.4 * n_ops(A, x)
+    assert ca.testing.check_adjoint(A, x) < 1e-5
