@@ -28,13 +28,10 @@ from ._expr.node import Operator as Operator
 from ._expr.node import Pinned as Pinned
 from ._expr.node import Scale as Scale
 from ._expr.node import Sum as Sum
-from ._expr.node import Transposed as Transposed
-from ._expr.node import adjoint as adjoint
 from ._expr.node import as_written as as_written
 from ._expr.node import chain as chain
 from ._expr.node import lower as lower
 from ._expr.node import notation as notation
-from ._expr.node import transpose as transpose
 from ._expr.primitives import Crop as Crop
 from ._expr.primitives import Filter as Filter
 from ._expr.primitives import Identity as Identity
@@ -50,6 +47,9 @@ from ._expr.primitives import identity as identity
 from ._expr.primitives import linear as linear
 from ._expr.primitives import pad as pad
 from ._expr.primitives import up as up
+from ._expr.transpose import Transposed as Transposed
+from ._expr.transpose import adjoint as adjoint
+from ._expr.transpose import transpose as transpose
 from ._lower.cost import STRATEGIES as STRATEGIES
 from ._lower.cost import compiler_options as compiler_options
 from ._lower.optimize import optimize as optimize

@@ -13,7 +13,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._expr.matrix import matrix
-from ._expr.node import Operator, adjoint, struct_of
+from ._expr.node import Operator, struct_of
+from ._expr.transpose import adjoint
 from ._static.structs import as_struct, as_struct_tree, inexact, is_multi
 
 

@@ -22,7 +22,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._expr import primitives as _ops
-from .._expr.node import Operator, transpose
+from .._expr.node import Operator
+from .._expr.transpose import transpose
 from . import _args, _layout
 from ._build import (
     as_array,
