@@ -39,6 +39,7 @@ from . import kernels
 from .cases import Case, Inputs, make_inputs
 from .cli import PROG, UsageError, _jax_device
 from .registry import Entry
+from .timing import Row
 
 SUITES = ("strided", "transposed")
 CHILD = "CONVALGEBRA_BENCH_DEVICES"  # set in the child process: its device count
@@ -96,42 +97,17 @@ def _reexec(argv: list[str], n: int) -> int:
 
 
 @dataclasses.dataclass
-class Point:
-    """One formulation at one ``(batch, devices)`` configuration of one (case, direction)."""
+class Point(Row):
+    """One formulation at one ``(batch, devices)`` configuration of one (case, direction): a
+    timing :class:`~.timing.Row` with the device count and what the compiled program kept."""
 
-    case: Case  # at this batch
-    direction: str
-    entry: Entry
-    devices: int
-    status: str = "ok"  # ok | mismatch | error
-    error: str | None = None
-    compile_s: float | None = None
-    first_ms: float | None = None
-    times: list[float] = dataclasses.field(default_factory=list)
-    rel_err: float | None = None
-    checked_against: str | None = None
-    ratio_to_best: float | None = None
+    devices: int = 1
     out_spec: list | None = None
     all_gathers: int | None = None
 
     @property
-    def name(self) -> str:
-        return self.entry.name
-
-    @property
     def batch(self) -> int:
         return self.case.batch
-
-    @property
-    def median_ms(self) -> float | None:
-        return float(np.median(self.times)) * 1e3 if self.times else None
-
-    @property
-    def iqr_ms(self) -> float | None:
-        if not self.times:
-            return None
-        q1, q3 = np.percentile(self.times, [25, 75])
-        return float(q3 - q1) * 1e3
 
 
 def formulations(kind: str) -> list[Entry]:
@@ -228,7 +204,7 @@ def run_case(case: Case, direction: str, devices: list[Any], n: int, cfg: Any) -
     for b, k in configs:
         conf = confs[b, k] = _Config(devices, k, b, data)
         for entry in entries:
-            p = Point(dataclasses.replace(case, batch=b), direction, entry, k)
+            p = Point(dataclasses.replace(case, batch=b), direction, entry, devices=k)
             try:
                 prep = _prepare(p, conf, cfg.compiler_options)
                 if prep is None:
@@ -260,7 +236,7 @@ def run_case(case: Case, direction: str, devices: list[Any], n: int, cfg: Any) -
         if p.devices == 1 or id(p) not in outputs:
             continue
         if p.batch not in refs and lead is not None:
-            ref = Point(p.case, direction, next(e for e in entries if e.name == lead), 1)
+            ref = Point(p.case, direction, next(e for e in entries if e.name == lead), devices=1)
             conf = confs.get((p.batch, 1)) or _Config(devices, 1, p.batch, data)
             prep = _prepare(ref, conf, cfg.compiler_options)
             if prep is not None:
