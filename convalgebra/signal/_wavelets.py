@@ -297,13 +297,14 @@ def _fast(op: ca.Operator) -> ca.Operator:
 #
 # ``dwt``/``idwt``/``wavedec``/``waverec`` (and the N-D forms, one axis at a time) compute the
 # values of :func:`analysis_op` / :func:`synthesis_op` in a polyphase schedule written for XLA's
-# CPU loop emitter (measured against the operators lowered by the "shift" strategy, 16 x 2^20
-# float32 samples, db4): the boundary extension is never materialised (the interior outputs read
-# the signal directly, the few border outputs read small extended windows), each filter is a sum
-# of strided slices times scalar taps (no 1-channel ``dot_general`` and relayout), and synthesis
-# writes the two output phases interleaved in one pass. Only the kept samples are computed, and
-# ``jax.linear_transpose`` / ``jax.vjp`` of these slices and multiply-adds give the derived
-# transposes and gradients (pads and adds, no convolution with dilated input).
+# CPU loop emitter (measured against those operators lowered by the "shift" strategy, 16 x 2^20
+# float32 samples, db4; README, signal benchmarks): the extension is built from slices (no
+# gather, whose transpose is a scatter-add into a zero signal) and materialised once; each filter
+# is a sum of contiguous slices of the two polyphase components times scalar taps (no 1-channel
+# ``dot_general`` and relayout; the transpose is edge pads, not interior-padded arrays); synthesis
+# writes its two output phases interleaved in one pass. Only the kept samples are computed.
+# Splitting off the border outputs instead of materialising the extension measured slower (XLA
+# fuses the re-assembly into the next level's taps).
 
 
 def _window(x: jax.Array, start: int, stop: int, mode: str) -> jax.Array:
@@ -390,47 +391,10 @@ def _analysis(x: jax.Array, w: Wavelet, mode: str) -> tuple[jax.Array, jax.Array
     ext = _MODE_TO_EXT[mode]
     b = f // 2 - 1 if mode == "periodization" else f - 2  # extended samples before x[0]
     m = dwt_length(n, f, mode)
-    # output k reads x[2k - b .. 2k - b + f - 1]: inside the signal for k0 <= k < k1
-    k0, k1 = (b + 1) // 2, min(m, (n - f + b) // 2 + 1)
 
-    def both(xe: jax.Array, count: int) -> tuple[jax.Array, jax.Array]:
-        return _strided(xe, h_lo, count), _strided(xe, h_hi, count)
-
-    if k1 - k0 < 1:  # a short signal: every output touches the extension
-        return both(_window(x, -b, 2 * (m - 1) - b + f, ext), m)
-    mid = both(x[..., 2 * k0 - b : 2 * (k1 - 1) - b + f], k1 - k0)
-    left = both(_window(x, -b, 2 * (k0 - 1) - b + f, ext), k0) if k0 > 0 else None
-    right = both(_window(x, 2 * k1 - b, 2 * (m - 1) - b + f, ext), m - k1) if m > k1 else None
-    return cast(
-        "tuple[jax.Array, jax.Array]",
-        tuple(
-            _assemble(
-                mid[c], None if left is None else left[c], None if right is None else right[c]
-            )
-            for c in (0, 1)
-        ),
-    )
-
-
-def _assemble(mid: jax.Array, left: jax.Array | None, right: jax.Array | None) -> jax.Array:
-    """``[left, mid, right]`` along the last axis, written as a sum of zero-padded pieces: XLA
-    fuses it into the one loop computing ``mid`` (a concatenate, or in-place updates of the
-    borders, cost one more pass over the output)."""
-    nl = 0 if left is None else left.shape[-1]
-    nr = 0 if right is None else right.shape[-1]
-    n = nl + mid.shape[-1] + nr
-    zero = jnp.zeros((), mid.dtype)
-
-    def placed(piece: jax.Array, at: int) -> jax.Array:
-        cfg = [(0, 0, 0)] * (piece.ndim - 1) + [(at, n - at - piece.shape[-1], 0)]
-        return jax.lax.pad(piece, zero, cfg)
-
-    out = placed(mid, nl)
-    if left is not None:
-        out = out + placed(left, 0)
-    if right is not None:
-        out = out + placed(right, n - nr)
-    return out
+    # the extended signal, materialised (one copy; the taps then read contiguous phases)
+    xe = _window(x, -b, 2 * (m - 1) - b + f, ext)
+    return _strided(xe, h_lo, m), _strided(xe, h_hi, m)
 
 
 def _synthesis(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
@@ -475,20 +439,11 @@ def _synthesis(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
             )
         return jnp.stack(phases, axis=-1).reshape(*ca_.shape[:-1], 2 * (q_b - q_a))
 
-    def border(q_a: int, q_b: int) -> jax.Array:  # periodic coefficient windows
-        lo_, hi_ = q_a + min(shifts) - h + 1, q_b + max(shifts)
-        wa, wd = (_window(c, lo_, hi_, "periodic") for c in (a, d))
-        return interleaved(wa, wd, q_a, q_b, lo_)
-
-    # outputs whose every phase reads inside the coefficients
-    q0 = max(0, h - 1 - min(shifts))
-    q1 = min(length, m - max(shifts))
-    if q1 - q0 < 1:
-        return border(0, length)
-    mid = interleaved(a, d, q0, q1, 0)
-    return _assemble(
-        mid, border(0, q0) if q0 > 0 else None, border(q1, length) if length > q1 else None
-    )
+    if mode != "periodization":  # every output reads inside the coefficients
+        return interleaved(a, d, 0, length, 0)
+    lo_, hi_ = min(shifts) - h + 1, length + max(shifts)
+    wa, wd = (_window(c, lo_, hi_, "periodic") for c in (a, d))
+    return interleaved(wa, wd, 0, length, lo_)
 
 
 _dwt_last = jax.jit(_analysis, static_argnames="mode")
