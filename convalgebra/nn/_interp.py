@@ -299,7 +299,13 @@ def interpolate(
         op, n, f"input shape {tuple(x.shape)}", size, scale_factor, mode, align_corners,
         recompute_scale_factor, antialias,
     )  # fmt: skip
-    fast = _integer_op(n, out, factors, mode, align, (np.dtype(x.dtype),))
+    dts = (np.dtype(x.dtype),)
+    # the algebra where it is exact: integer factors, then rational scales ↓Q h ↑P (measured
+    # against the gather below, 8x32x64² float32, shared 2-core CPU: bilinear x1.5 forward
+    # 11 vs 53 ms, gradient 105 vs 92 ms; nearest x1.5 and bicubic x2.5 within noise)
+    fast = _integer_op(n, out, factors, mode, align, dts) or _rational_op(
+        n, out, factors, mode, align, dts
+    )
     if fast is not None:
         # bfloat16 stays bfloat16 (see nn/_resample.py, _keep)
         return _layout.to_last(fast(x).astype(x.dtype), nd, last)
@@ -529,14 +535,45 @@ def axis_plan(
 
 
 def _rational_op(n, out, factors, mode, align, dtypes) -> Operator | None:
-    """``↓Q crop(h * (↑P pad_edge(x)))`` on every axis, or ``None`` if one axis has no plan."""
-    from ._resample import _outer
+    """``↓Q crop(h * (↑P pad_edge(x)))`` on every axis, or ``None`` if one axis has no plan.
 
+    The kernel is separable, so each axis is its own resampler (a 1-D kernel on one axis of an
+    ``nd``-D convolution, no transposes of the data): bicubic x2.5 is 2 x 20 taps, not 400.
+    """
     nd = len(n)
     plans = [axis_plan(ni, oi, fi, mode, align, dtypes, nd) for ni, oi, fi in zip(n, out, factors)]
     if any(pl is None for pl in plans):
         return None
+
+    def one_axis(i: int, pl: AxisPlan) -> Operator | None:  # a 1-D kernel on axis i
+        def unit(v: Any, one: Any) -> tuple:
+            return tuple(v if k == i else one for k in range(nd))
+
+        taps = np.asarray(pl.taps).reshape(unit(len(pl.taps), 1))
+        ops = [
+            _ops.down(unit(pl.down, 1)) if pl.down > 1 else None,
+            _ops.crop(unit(pl.crop, (0, 0))) if any(pl.crop) else None,
+            None if pl.taps == (1.0,) else _ops.conv(taps, "full", ndim=nd),
+            _ops.up(unit(pl.up, 1)) if pl.up > 1 else None,
+            _ops.pad(unit((pl.pad, pl.pad), (0, 0)), "edge") if pl.pad else None,
+        ]
+        return chain(*ops) if any(o is not None for o in ops) else None
+
     ps = cast("list[AxisPlan]", plans)
+    sizes = [len(pl.taps) for pl in ps]
+    if nd == 1 or math.prod(sizes) <= 4 * sum(sizes):  # short kernels: one nd-D convolution
+        return _joint(ps)
+    # chain applies its last operator first: the last axis is resampled first
+    return chain(*[one_axis(i, pl) for i, pl in enumerate(ps)])
+
+
+def _joint(ps: list[AxisPlan]) -> Operator:
+    """All axes at once: one ``nd``-D kernel (the outer product of the axes' kernels). Measured
+    against one axis at a time (8x32x64², shared 2-core CPU): nearest x1.5 (3x3 box) 1.0 vs
+    2.8 ms forward, 5.6 vs 30 ms gradient; bicubic x2.5 (20x20) 1539 vs 260 ms forward."""
+    from ._resample import _outer
+
+    nd = len(ps)
     ups = tuple(pl.up for pl in ps)
     downs = tuple(pl.down for pl in ps)
     pads = tuple((pl.pad, pl.pad) for pl in ps)
