@@ -18,21 +18,7 @@ import jax.numpy as jnp
 
 import convalgebra as ca
 
-from ._extend import extend
-from ._wavelets import _MODE_TO_EXT, _level, _mode, _real, dwt_length, wavelet
-
-
-def _extension(f: int, n: int, mode: str) -> ca.Operator:
-    """The boundary extension before a ``valid`` correlation with ``f`` taps (PyWavelets')."""
-    if mode in ("reflect", "antireflect") and n < 2:
-        raise ValueError(
-            f"dwt_bank: {mode!r} mode needs at least 2 samples along the transformed axis, got "
-            f"{n} (as PyWavelets)"
-        )
-    if mode == "periodization":
-        half = f // 2 - 1
-        return extend((half, half + n % 2), "periodization")
-    return extend((f - 2, f - 1), _MODE_TO_EXT[mode])
+from ._wavelets import _level, _mode, _real, dwt_length, extension, wavelet
 
 
 def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> ca.Operator:
@@ -61,7 +47,7 @@ def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> c
     filters = ca.branch(
         ca.down(2) @ ca.corr(lo, "valid", name="h̃"), ca.down(2) @ ca.corr(hi, "valid", name="g̃")
     )
-    return filters @ _extension(w.dec_len, n, mode)
+    return filters @ extension("dwt_bank", w.dec_len, n, mode)
 
 
 def dwt2_bank(
@@ -80,8 +66,8 @@ def dwt2_bank(
         raise ValueError(f"dwt2_bank: shape must be (n0, n1), got {shape!r}")
     rd = _real(dtype)
     lo, hi = (jnp.asarray(f[::-1]).astype(rd) for f in (w.dec_lo, w.dec_hi))
-    ext = ca.on_axes(_extension(w.dec_len, shape[0], mode), -2) @ _extension(
-        w.dec_len, shape[1], mode
+    ext = ca.on_axes(extension("dwt2_bank", w.dec_len, shape[0], mode), -2) @ extension(
+        "dwt2_bank", w.dec_len, shape[1], mode
     )
     names = {"a": lo, "d": hi}
     parts = [

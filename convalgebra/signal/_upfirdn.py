@@ -16,8 +16,8 @@ import numpy as np
 
 import convalgebra as ca
 
-from ._bank import run
 from ._extend import SCIPY_MODES, extend
+from ._run import run
 
 _SCIPY_TO_EXT = {
     "constant": "zero",

@@ -23,8 +23,8 @@ import numpy as np
 
 import convalgebra as ca
 
-from ._bank import Bank, Cascade, run
 from ._extend import PYWT_MODES, _terms, extend
+from ._run import run
 
 _MODE_TO_EXT = {
     "zero": "zero",
@@ -172,6 +172,21 @@ def dwt_length(n: int, filter_len: int, mode: str) -> int:
     return (n + filter_len - 1) // 2
 
 
+def extension(fn: str, f: int, n: int, mode: str) -> ca.Operator:
+    """The boundary extension before a ``valid`` correlation with ``f`` taps (PyWavelets'):
+    ``F - 2`` samples before and ``F - 1`` after (periodization: ``F/2 - 1`` on each side of the
+    even-length periodic signal)."""
+    if mode in ("reflect", "antireflect") and n < 2:
+        raise ValueError(
+            f"{fn}: {mode!r} mode needs at least 2 samples along the transformed axis, got {n} "
+            "(as PyWavelets)"
+        )
+    if mode == "periodization":
+        half = f // 2 - 1
+        return extend((half, half + n % 2), "periodization")
+    return extend((f - 2, f - 1), _MODE_TO_EXT[mode])
+
+
 def analysis_op(w: Wavelet, n: int, mode: str, dtype: Any = float) -> ca.Operator:
     """One level of analysis as one operator, ``(..., 1, n) -> (..., 2, m)``.
 
@@ -179,20 +194,8 @@ def analysis_op(w: Wavelet, n: int, mode: str, dtype: Any = float) -> ca.Operato
     "valid" correlation; the extension puts ``F - 2`` samples before and ``F - 1`` after the
     signal (periodization: ``F/2 - 1`` on each side of the even-length periodic signal).
     """
-    f = w.dec_len
-    if mode in ("reflect", "antireflect") and n < 2:
-        raise ValueError(
-            f"dwt: {mode!r} mode needs at least 2 samples along the transformed axis, got {n} "
-            "(as PyWavelets)"
-        )
     k = jnp.stack([w.dec_lo[::-1], w.dec_hi[::-1]])[:, None, :].astype(_real(dtype))
-    corr = ca.corr(k, "valid", ndim=1)
-    if mode == "periodization":
-        half = f // 2 - 1
-        ext = extend((half, half + n % 2), "periodization")
-    else:
-        ext = extend((f - 2, f - 1), _MODE_TO_EXT[mode])
-    return ca.down(2) @ corr @ ext
+    return ca.down(2) @ ca.corr(k, "valid", ndim=1) @ extension("dwt", w.dec_len, n, mode)
 
 
 def _synthesis_tail(f: int, m: int, mode: str) -> tuple[ca.Operator, ca.Operator]:
@@ -240,40 +243,6 @@ def synthesis_ops(
     )
 
 
-def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> Bank:
-    """One level of the DWT on ``(..., n)`` inputs as a two-output :class:`Bank`, ``x -> (a, d)``.
-
-    Its ``.transpose(x_like)`` is the derived synthesis (for orthogonal wavelets in
-    periodization mode, exactly :func:`idwt`).
-
-    Example:
-      >>> import jax.numpy as jnp, convalgebra.signal as cs
-      >>> haar = cs.Wavelet("haar", *(jnp.array(f) for f in (
-      ...     [0.5**0.5, 0.5**0.5], [-(0.5**0.5), 0.5**0.5],
-      ...     [0.5**0.5, 0.5**0.5], [0.5**0.5, -(0.5**0.5)])))
-      >>> a, d = cs.dwt_bank(haar, 4, "periodization")(jnp.array([1.0, 1.0, 2.0, 0.0]))
-      >>> [round(float(v), 6) for v in a]
-      [1.414214, 1.414214]
-    """
-    w = wavelet(wav, "dwt_bank")
-    mode = _mode("dwt_bank", mode)
-    return Bank(analysis_op(w, n, mode, dtype), ("a", "d"))
-
-
-def wavedec_bank(
-    wav: Any, n: int, mode: str = "symmetric", level: int | None = None, dtype: Any = float
-) -> Cascade:
-    """``wavedec`` on ``(..., n)`` inputs as one multi-output operator (a :class:`Cascade`)."""
-    w = wavelet(wav, "wavedec_bank")
-    mode = _mode("wavedec_bank", mode)
-    level = _level("wavedec_bank", n, w.dec_len, level)
-    banks = []
-    for _ in range(level):
-        banks.append(Bank(analysis_op(w, n, mode, dtype), ("a", "d")))
-        n = dwt_length(n, w.dec_len, mode)
-    return Cascade(tuple(banks))
-
-
 def _last(fn: str, x: jax.Array, axis: int) -> tuple[jax.Array, int]:
     if x.ndim == 0:
         raise ValueError(f"{fn}: data must have at least one axis, got a scalar")
@@ -284,7 +253,7 @@ def _last(fn: str, x: jax.Array, axis: int) -> tuple[jax.Array, int]:
 
 #: The convolution strategy of the stationary transform's own calls (``swt``). The filters of a
 #: level are a 1 -> 2 channel convolution: on CPU, shifted multiply-adds beat XLA's convolution
-#: by 5-20x at these channel counts. The operators themselves (``analysis_op``, :class:`Bank`)
+#: by 5-20x at these channel counts. The operators themselves (``analysis_op``, ``dwt_bank``)
 #: keep the cost model's choice.
 STRATEGY = "shift"
 
