@@ -1,8 +1,10 @@
 """Signal extension (boundary handling) as a linear operator on the last axis.
 
 Every mode is linear in the signal: each extended sample is a fixed combination of at most
-three input samples, so the extension is a small gather on each side concatenated with the
-signal, and JAX transposes it (a scatter-add of the borders onto the signal).
+three input samples. Each side is built from runs of the signal's border, read as contiguous
+slices, reversed slices or one sample broadcast (times constant weights), concatenated with the
+signal: no gather, so the transpose JAX derives is slices, pads and adds (a gather would transpose
+to a scatter-add into a zero signal).
 """
 
 from __future__ import annotations
@@ -102,35 +104,87 @@ def _terms(mode: str, n: int, m: np.ndarray) -> list[tuple[np.ndarray, np.ndarra
     raise ValueError(f"extend: unknown mode {mode!r}; choose one of {MODES}")
 
 
-def _side(x: jax.Array, mode: str, m: np.ndarray) -> jax.Array:
-    n = x.shape[-1]
-    out = None
+def _runs(idx: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Splits ``idx`` into maximal runs ``(i, j, lo, step)``: ``idx[i:j]`` is ``lo, lo + 1, ...``
+    (``step`` 1), ``..., lo + 1, lo`` (``step`` -1) or ``lo`` repeated (``step`` 0)."""
+    runs, i, size = [], 0, idx.size
+    while i < size:
+        step = int(idx[i + 1] - idx[i]) if i + 1 < size else 0
+        step = step if step in (-1, 0, 1) else 0
+        j = i + 1
+        while j < size and idx[j] - idx[j - 1] == step:
+            j += 1
+        runs.append((i, j, int(min(idx[i], idx[j - 1])), step))
+        i = j
+    return runs
+
+
+def _border_terms(mode: str, n: int, m: np.ndarray) -> tuple[list, int, int]:
+    """``_terms`` without the all-zero ones, and the window ``[lo, hi)`` of ``x`` they read."""
+    terms = []
     for idx, w in _terms(mode, n, m):
-        if np.all(w == 0):
-            continue
-        part = jnp.take(x, jnp.asarray(idx), axis=-1)
-        if not np.all(w == 1):
-            part = part * jnp.asarray(w, dtype=x.dtype)
+        w = np.broadcast_to(np.asarray(w, dtype=float), idx.shape)
+        if not np.all(w == 0):
+            terms.append((np.asarray(idx, dtype=np.int64), w))
+    if not terms:
+        return [], 0, 0
+    lo = min(int(idx.min()) for idx, _ in terms)
+    hi = max(int(idx.max()) for idx, _ in terms) + 1
+    return terms, lo, hi
+
+
+def _side(border: jax.Array, lo: int, terms: list, size: int) -> jax.Array:
+    """The extension ``sum_t w_t x[i_t]`` read from ``border = x[..., lo:hi]`` by runs."""
+    batch = border.shape[:-1]
+    if not terms:
+        return jnp.zeros((*batch, size), border.dtype)
+    out = None
+    for idx, w in terms:
+        pieces = []
+        for i, j, start, step in _runs(idx - lo):
+            if step == 0:
+                piece = jnp.broadcast_to(border[..., start : start + 1], (*batch, j - i))
+            else:
+                piece = border[..., start : start + j - i]
+                if step < 0:
+                    piece = piece[..., ::-1]
+            wr = w[i:j]
+            if np.all(wr == wr[0]):
+                if wr[0] != 1:
+                    piece = piece * jnp.asarray(wr[0], dtype=border.dtype)
+            else:
+                piece = piece * jnp.asarray(wr, dtype=border.dtype)
+            pieces.append(piece)
+        part = pieces[0] if len(pieces) == 1 else jnp.concatenate(pieces, axis=-1)
         out = part if out is None else out + part
-    if out is None:
-        out = jnp.zeros(x.shape[:-1] + m.shape, x.dtype)
+    assert out is not None
     return out
 
 
 def extend_last(x: jax.Array, before: int, after: int, mode: str) -> jax.Array:
-    """Extends the last axis of ``x`` by ``before``/``after`` samples in ``mode``."""
+    """Extends the last axis of ``x`` by ``before``/``after`` samples in ``mode``.
+
+    Each side reads only the window ``x[..., lo:hi]`` its samples combine (one slice), so the
+    transpose folds each side onto that window and pads it once.
+    """
     if before == 0 and after == 0:
         return x
     n = x.shape[-1]
     if mode == "zero":
         cfg = [(0, 0)] * (x.ndim - 1) + [(before, after)]
         return jnp.pad(x, cfg)
+
+    def side(m: np.ndarray) -> jax.Array:
+        terms, lo, hi = _border_terms(mode, n, m)
+        border = x if (lo, hi) == (0, n) or not terms else x[..., lo:hi]
+        return _side(border, lo, terms, m.size)
+
     parts = []
     if before:
-        parts.append(_side(x, mode, np.arange(-before, 0)))
+        parts.append(side(np.arange(-before, 0)))
     parts.append(x)
     if after:
-        parts.append(_side(x, mode, np.arange(n, n + after)))
+        parts.append(side(np.arange(n, n + after)))
     return jnp.concatenate(parts, axis=-1)
 
 
