@@ -478,16 +478,16 @@ def test_shift_kernel_gradient_programs_are_exact(rng, how):
 
 def test_rational_resampler_transpose_under_shift_is_the_transposed_node():
     """``(↓q h * ↑p)ᵀ = ↓p (h' ⋆ ↑q)``: under ``shift`` the transpose is emitted as that node's
-    forward program, not as JAX's transpose of the polyphase bookkeeping (which had 1.8x the
-    forward's lax ops and ran 6x slower: interpolate_op bilinear x1.5, 8x32x64², 320 vs 54 ms,
-    one interleaved run on the shared 2-core CPU)."""
+    forward program, not as JAX's transpose of the polyphase bookkeeping (which had 1.5x the
+    forward's lax ops here, 1.2x now, and ran 6x slower: interpolate_op bilinear x1.5,
+    8x32x64², 320 vs 54 ms, one interleaved run on the shared 2-core CPU)."""
 
-    q = jnp.asarray(np.random.default_rng(0).standard_normal((7, 7)), jnp.float32)
-    A = ca.lower(ca.down((4, 4)) @ ca.conv(q) @ ca.up((6, 6)), strategy="shift")
-    x = jax.ShapeDtypeStruct((2, 3, 10, 10), jnp.float32)
+    q = jnp.asarray(np.random.default_rng(0).standard_normal((5, 5)), jnp.float32)
+    A = ca.lower(ca.down((2, 2)) @ ca.conv(q) @ ca.up((3, 3)), strategy="shift")
+    x = jax.ShapeDtypeStruct((1, 2, 6, 6), jnp.float32)
 
     def n_ops(op, s):
         return sum(Counter(n for n, _ in lax_ops(recorded(op, s)[3])).values())
 
-    assert n_ops(ca.transpose(A, x), A.out_struct(x)) < 1.4 * n_ops(A, x)
+    assert n_ops(ca.transpose(A, x), A.out_struct(x)) < 1.3 * n_ops(A, x)
     assert ca.testing.check_adjoint(A, x) < 1e-5

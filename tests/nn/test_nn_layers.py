@@ -278,13 +278,15 @@ def test_interpolate_matches_torch_grid(index):
     _interp_slow_test(index)
 
 
-def test_integer_factors_use_the_polyphase_forms():
-    """Integer factors (align_corners=False) are the algebra's forms: no gather in the jaxpr."""
+def test_integer_and_rational_factors_use_the_algebra():
+    """Integer factors and rational scales (p/q <= 32) are the algebra's forms: no gather in
+    the jaxpr; what is not exactly such a resampler (area at sizes that do not divide) gathers."""
     x = jnp.zeros((1, 2, 5, 4), jnp.float32)
     for mode in ("nearest", "bilinear"):
-        jaxpr = str(jax.make_jaxpr(lambda x, m=mode: ca.nn.interpolate(x, None, 2, m))(x))
-        assert "gather" not in jaxpr, mode
-    jaxpr = str(jax.make_jaxpr(lambda x: ca.nn.interpolate(x, scale_factor=1.5))(x))
+        for f in (2, 1.5):
+            jaxpr = str(jax.make_jaxpr(lambda x, m=mode, f=f: ca.nn.interpolate(x, None, f, m))(x))
+            assert "gather" not in jaxpr, (mode, f)
+    jaxpr = str(jax.make_jaxpr(lambda x: ca.nn.interpolate(x, size=(3, 3), mode="area"))(x))
     assert "gather" in jaxpr
 
 

@@ -112,7 +112,7 @@ def test_values_adjoint_and_no_gather(mode):
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+@pytest.mark.parametrize("dtype", [np.float32, pytest.param(np.complex128, marks=pytest.mark.slow)])
 def test_dtypes_kept(mode, dtype):
     x = np.stack([signal(5, dtype, seed) for seed in range(3)])  # a batch axis too
     got = extend_last(jnp.asarray(x), 7, 11, mode)
