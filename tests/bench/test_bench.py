@@ -97,12 +97,18 @@ def test_quick_run_writes_consistent_rows(tmp_path):
     "args",
     [
         ["--suite", "nope"],
-        ["--suite", "strided,bogus"],
-        ["--direction", "sideways"],
-        ["--device", "tpu"],
         ["--json", "/nonexistent-dir/rows.json"],
-        ["--repeat", "0"],
-        ["--frobnicate"],
+        # the same path for every bad value (one subprocess each, ~2 s): in the slow grid
+        *(
+            pytest.param(a, marks=pytest.mark.slow)
+            for a in (
+                ["--suite", "strided,bogus"],
+                ["--direction", "sideways"],
+                ["--device", "tpu"],
+                ["--repeat", "0"],
+                ["--frobnicate"],
+            )
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(args):

@@ -29,6 +29,7 @@ def _bench(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
+@pytest.mark.slow  # a subprocess with 2 host devices (~10 s); CI runs the slow grid
 def test_devices_2_quick(tmp_path):
     out = tmp_path / "scaling.json"
     md = tmp_path / "scaling.md"

@@ -36,12 +36,10 @@ def _ops(rng, dtype):
     }
 
 
-# float64/complex128 transposes are checked exactly against the dense matrix below; their dot
-# tests repeat that check (slow grid); the default run dot-tests float32.
-@pytest.mark.parametrize(
-    "dtype",
-    [d if d == np.float32 else pytest.param(d, marks=pytest.mark.slow) for d in DTYPES],
-)  # fmt: skip
+# every operator's transpose is checked exactly against the dense matrix below (float64, the
+# default run); the dot tests in every dtype are the slow grid's (CI runs it)
+@pytest.mark.slow
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_dot_test_every_operator(rng, dtype):
     for name, (op, shape) in _ops(rng, dtype).items():
         x_like = jax.ShapeDtypeStruct(shape, dtype)
