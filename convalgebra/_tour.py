@@ -186,6 +186,16 @@ def tour() -> list[str]:
         lambda: (ca.conv(w) @ ca.conv([1.0, 1.0]) @ ca.up(2))(x),
         lambda: fused(x),
     )
+    s2 = 1 / np.sqrt(2.0)
+    haar = ca.branch(
+        ca.down(2) @ ca.corr(jnp.array([s2, s2]), "valid"),
+        ca.down(2) @ ca.corr(jnp.array([s2, -s2]), "valid"),
+    )  # an analysis filter bank: one input, two outputs (a, d)
+    c.check(
+        "bank (↓2 (h ⋆ x), ↓2 (g ⋆ x))ᵀ = its inverse (Haar)",
+        lambda: jax.vmap(ca.transpose(haar, x[0]))(haar(x)),
+        lambda: x,
+    )
     c.check(
         "dot test ⟨A x, y⟩ = ⟨x, Aᴴ y⟩ for ↓2 (w ⋆ x), 2-D (relative)",
         lambda: ca.testing.check_adjoint(
@@ -197,7 +207,7 @@ def tour() -> list[str]:
     )
     print()
     print("3. The expressions in the DSP notation.")
-    for op in (strided, transposed, fused, ca.down(2).on(x[0]).T):
+    for op in (strided, transposed, fused, ca.down(2).on(x[0]).T, haar):
         print(f"  {op!r:<58} {op.notation()}")
     return c.failed
 
