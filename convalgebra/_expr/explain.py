@@ -19,7 +19,7 @@ from .._lower import emit, ir
 from .._lower.cost import STRATEGIES
 from .._lower.plan import Plan, key
 from .._static.structs import as_struct_tree
-from .node import Operator, lower, lowered_ir, zeros_like_struct
+from .node import Operator, lower, lowered_ir, map_structs
 
 
 def lax_ops(jaxpr: Any) -> list[tuple[str, dict]]:
@@ -113,7 +113,7 @@ def measure(
     _, _, records, _ = recorded(op, s)
     if not records:
         raise ValueError(f"measure: {op!r} contains no convolution to measure")
-    x = jax.tree_util.tree_map(jnp.ones_like, zeros_like_struct(s))
+    x = map_structs(lambda a: jnp.ones(a.shape, a.dtype), s)
     fns = {st: jax.jit(lower(op, strategy=st).__call__) for st in strategies}
     times: dict[str, list[float]] = {st: [] for st in strategies}
     for f in fns.values():

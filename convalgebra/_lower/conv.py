@@ -430,10 +430,12 @@ def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool
     if c.wrap:
         x = jnp.pad(x, [(0, 0)] * (x.ndim - nd) + list(c.wrap), mode="wrap")
     # (explicitly sharded inputs too: the kernel gradient then runs with auto axes, fast.py)
-    resampled_shift = strategy == "shift" and any(u > 1 for u in c.up) and c.resampled_both
-    if c.wrap is None and (
-        (strategy == "lax" and (c.resampled or any(sharded_axes(x)))) or resampled_shift
-    ):
+    # the transposed node's own program: lax for every resampled (or sharded) conv; shift for a
+    # rational resampler, whose polyphase bookkeeping JAX transposes slowly (6x, tests/lower)
+    own_transpose = (strategy == "lax" and (c.resampled or any(sharded_axes(x)))) or (
+        strategy == "shift" and c.resampled_both
+    )
+    if c.wrap is None and own_transpose:
         spatial = x.shape[-nd:]
 
         def transposed(ct: jax.Array, w: jax.Array) -> jax.Array:

@@ -29,7 +29,7 @@ from typing import Any, Union
 
 import jax
 
-from .._static.structs import Kind, Shape
+from .._static.structs import Kind
 
 Pairs = tuple[tuple[int, int], ...]
 
@@ -259,11 +259,6 @@ class Pullback:
     out_dtypes: Any
     method: str
     conj: bool
-
-    @property
-    def in_shape(self) -> Shape:
-        """The input shape of a one-array body."""
-        return tuple(self.in_struct.shape)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False)

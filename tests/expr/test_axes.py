@@ -51,3 +51,13 @@ def test_axis_errors():
         ca.up(2, ndim=1, axis=(0, 1))
     with pytest.raises(ValueError, match="twice"):
         ca.down(2, axis=(0, -2))(jnp.ones((4, 4)))
+
+
+def test_on_axes_public_equals_axis_argument(rng):
+    q = rng.standard_normal(3)
+    x = jnp.asarray(rng.standard_normal((9, 4)))
+    got = ca.on_axes(ca.down(2) @ ca.corr(q, "same"), 0)(x)
+    want = (ca.down(2, axis=0) @ ca.corr(q, "same", axis=0))(x)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    with pytest.raises(ValueError, match="names an axis twice"):
+        ca.on_axes(ca.down((2, 2)), (0, -2))(x)
