@@ -66,8 +66,29 @@ def expressions(draw, depth: int = 3):
             f = _leaf(draw, shape[-1], rng) if depth == 0 or draw(st.booleans()) else None
             if f is None:  # a combinator around a sub-tree
                 sub = build(shape, depth - 1)
-                how = draw(st.sampled_from(["scale", "sum", "transpose"]))
-                if how == "scale":
+                how = draw(st.sampled_from(["scale", "sum", "transpose", "bank", "gram"]))
+                if how in ("bank", "gram"):  # several outputs: a branch of two sub-trees
+                    other = build(shape, depth - 1)
+                    if how == "bank":  # the joined outputs must have one shape
+                        try:
+                            same = other.out_struct(shape).shape == sub.out_struct(shape).shape
+                        except ValueError:
+                            same = False
+                        other = other if same else 2.0 * sub
+                    bank = ca.branch(sub, other)
+                    if how == "bank":  # ... joined back: sub x + 0.5 other x
+                        f = (
+                            ca.join(ca.identity(), 0.5 * ca.identity())
+                            @ ca.parallel(None, ca.identity())
+                            @ bank
+                        )
+                    else:  # Bᵀ B, the transpose taking the tuple of outputs
+                        try:
+                            xs = jax.ShapeDtypeStruct(shape, np.float64)
+                            f = ca.transpose(bank, xs) @ bank
+                        except ValueError:
+                            continue
+                elif how == "scale":
                     f = draw(st.sampled_from([-1, 0.5, 2.0])) * sub
                 elif how == "sum":
                     f = sub + draw(st.sampled_from([-1, 0.5])) * sub
