@@ -16,30 +16,9 @@ import numpy as np
 import convalgebra as ca
 from convalgebra._static.structs import node
 
-#: PyWavelets' signal-extension modes (``periodization`` is handled by the transforms).
-PYWT_MODES = (
-    "zero",
-    "constant",
-    "symmetric",
-    "periodic",
-    "smooth",
-    "periodization",
-    "reflect",
-    "antisymmetric",
-    "antireflect",
-)
-#: ``scipy.signal.upfirdn``'s modes (``constant`` there means a constant value, ``cval``).
-SCIPY_MODES = (
-    "constant",
-    "symmetric",
-    "reflect",
-    "edge",
-    "wrap",
-    "smooth",
-    "antisymmetric",
-    "antireflect",
-    "line",
-)
+from ._modes import PYWT_MODES as PYWT_MODES
+from ._modes import SCIPY_MODES as SCIPY_MODES
+
 #: The modes of :class:`Extend`.
 MODES = (
     "zero",

@@ -18,7 +18,10 @@ import jax.numpy as jnp
 
 import convalgebra as ca
 
-from ._wavelets import _level, _mode, _real, dwt_length, extension, wavelet
+from ._dwt import extension
+from ._modes import _mode
+from ._multilevel import _level
+from ._wavelet import _real, dwt_length, wavelet
 
 
 def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> ca.Operator:
