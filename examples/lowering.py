@@ -16,12 +16,12 @@ x = jax.random.normal(key, (2, 4, 64))
 
 # ↓2 (w ⋆ x): rewritten into one strided convolution
 strided = ca.down(2) @ ca.corr(w, "same", ndim=1)
-ca.explain(strided, x)
+print(ca.explain(strided, x))
 assert np.allclose(strided(x), ca.as_written(strided)(x), atol=1e-5)
 
 # its transpose is derived by JAX from the lowered program: polyphase, no lhs_dilation
 y = strided(x)
-ca.explain(strided.on(x).T, y)
+print(ca.explain(strided.on(x).T, y))
 
 
 # a convolution JAX wrote for us (the transpose of a strided conv) rewritten into polyphase

@@ -54,8 +54,8 @@ def recorded(op: Operator, x_like: Any) -> tuple[Any, list[str], list[emit.Recor
     return tree, fired, records, jaxpr
 
 
-def explain(op: Operator, x_like: Any = None, show: bool = True) -> str:
-    """Describes how ``op`` is lowered, and returns (and by default prints) the description.
+def explain(op: Operator, x_like: Any = None) -> str:
+    """Describes how ``op`` is lowered, and returns the description (print it yourself).
 
     Args:
       op: an operator expression.
@@ -63,12 +63,14 @@ def explain(op: Operator, x_like: Any = None, show: bool = True) -> str:
         for that shape and the description is read from one recorded run: the rewritten form,
         the rules that fired, each convolution with the strategy the interpreter chose (and why)
         and the lax operations emitted. Without it, only the notation is shown.
-      show: print the text as well as returning it.
+
+    Returns:
+      The description, several lines of text.
 
     Example:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> A = ca.down(2) @ ca.corr(jnp.ones((8, 8, 3)), "same", ndim=1)
-      >>> text = ca.explain(A, jax.ShapeDtypeStruct((1, 8, 32), "float32"), show=False)
+      >>> text = ca.explain(A, jax.ShapeDtypeStruct((1, 8, 32), "float32"))
       >>> print(text.splitlines()[0])
       expression:  ↓2 (q ⋆[same] x)
     """
@@ -92,10 +94,7 @@ def explain(op: Operator, x_like: Any = None, show: bool = True) -> str:
         for name, params in ops:
             if params:
                 lines.append(f"  {name}: " + ", ".join(f"{k}={v}" for k, v in params.items()))
-    text = "\n".join(lines)
-    if show:
-        print(text)
-    return text
+    return "\n".join(lines)
 
 
 def measure(

@@ -673,15 +673,9 @@ class Pinned(TreeOp):
         return self.op._apply(x)
 
     def _ir(self, s: Tree) -> ir.IR:
-        body = self.op._ir(s)
-        if self.strategy is not None and not any(
-            isinstance(n, ir.Conv) for n in ir.walk(rules.rewrite(body))
-        ):
-            raise ValueError(
-                f"lower: strategy {self.strategy!r} cannot express {self.op!r}: it contains no "
-                "convolution to lower"
-            )
-        return ir.Pin(body=body, strategy=self.strategy, plan=self.plan)
+        # a pin on an expression with no convolution is a no-op (what a pipeline that pins
+        # every stage wants): the pin only ever chooses how convolutions run
+        return ir.Pin(body=self.op._ir(s), strategy=self.strategy, plan=self.plan)
 
     def _channels(self):
         return self.op._channels()
@@ -707,9 +701,12 @@ def lower(op: Operator, strategy: str | None = None, plan: Plan | None = None) -
     Returns:
       An operator equal to ``op`` (same values, shapes, dtypes, transposes).
 
+    A pinned strategy acts on the convolutions of ``op``; on an expression with none (``↓2 ↑2``)
+    it is a no-op, so a pipeline may pin every stage.
+
     Raises:
-      ValueError: for an unknown strategy; when applied, for a strategy that cannot express
-        ``op`` (no convolution) or run its dtype (FFT in bfloat16/float16).
+      ValueError: for an unknown strategy (when called); when applied, for a strategy that
+        cannot run the data's dtype (FFT in bfloat16/float16).
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca

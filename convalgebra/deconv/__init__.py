@@ -13,3 +13,5 @@ from ._solve import METHODS as METHODS
 from ._solve import SolveInfo as SolveInfo
 from ._solve import solve as solve
 from ._solve import solve_method as solve_method
+
+__all__ = ["METHODS", "SolveInfo", "norm", "normal", "solve", "solve_method"]

@@ -70,7 +70,7 @@ def _like(x_like: Any) -> jax.ShapeDtypeStruct:
 # ---- matrix -----------------------------------------------------------------------------------
 
 
-def matrix(
+def matrix_figure(
     A: ca.Operator,
     x_like: Any,
     *,
@@ -105,16 +105,16 @@ def matrix(
     Example:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> A = ca.down(2) @ ca.corr(jnp.array([2.0, 3.0, 5.0]), "same")
-      >>> fig = ca.plot.matrix(A, jax.ShapeDtypeStruct((8,), jnp.float32))  # doctest: +SKIP
+      >>> fig = ca.plot.matrix_figure(A, jax.ShapeDtypeStruct((8,), jnp.float32))  # doctest: +SKIP
     """
-    _require("matrix")
+    _require("matrix_figure")
     x_like = _like(x_like)
     y_like = jax.eval_shape(A, x_like)
     n_in, n_out = math.prod(x_like.shape), math.prod(y_like.shape)
     if max(n_in, n_out) > max_size:
         raise ValueError(
-            f"plot.matrix: operator too large for a matrix picture: {n_out} outputs x {n_in} "
-            f"inputs (x_like shape {tuple(x_like.shape)}), max_size={max_size} per side"
+            f"plot.matrix_figure: operator too large for a matrix picture: {n_out} outputs x "
+            f"{n_in} inputs (x_like shape {tuple(x_like.shape)}), max_size={max_size} per side"
         )
     panels = [(A.notation(), np.asarray(ca.matrix(A, x_like)))]
     if transpose:
@@ -148,7 +148,7 @@ def matrix(
                     color = "white" if abs(v) > 0.6 * vmax else "black"
                     ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=7, color=color)
     fig.colorbar(im, ax=list(axes), shrink=0.8, aspect=25).ax.tick_params(labelsize=7)  # pyright: ignore[reportPossiblyUnboundVariable]  # panels is never empty
-    return _finish(fig, path, "matrix", dpi)
+    return _finish(fig, path, "matrix_figure", dpi)
 
 
 # ---- sliding ----------------------------------------------------------------------------------
@@ -457,7 +457,7 @@ def sliding(
 # ---- overlap ----------------------------------------------------------------------------------
 
 
-def overlap(
+def overlap_figure(
     kernel: int | Sequence[int] = (3, 4),
     stride: int = 2,
     *,
@@ -487,16 +487,16 @@ def overlap(
       ValueError: kernel sizes, stride or in_size not positive ints; an unwritable path.
       ImportError: matplotlib is not installed.
     """
-    _require("overlap")
+    _require("overlap_figure")
     ks = (kernel,) if isinstance(kernel, (int, np.integer)) else tuple(kernel)
     vals = (*ks, stride, in_size)
     if not ks or any(not isinstance(v, (int, np.integer)) or v < 1 for v in vals):
         raise ValueError(
-            f"plot.overlap: kernel sizes, stride and in_size must be positive ints, got "
+            f"plot.overlap_figure: kernel sizes, stride and in_size must be positive ints, got "
             f"kernel={kernel!r}, stride={stride!r}, in_size={in_size!r}"
         )
     if in_size > 64:
-        raise ValueError(f"plot.overlap: in_size must be at most 64, got {in_size}")
+        raise ValueError(f"plot.overlap_figure: in_size must be at most 64, got {in_size}")
     one = [np.asarray(ca.nn.overlap(in_size, k, stride)) for k in ks]
     two = [np.asarray(ca.nn.overlap((in_size,) * 2, (k, k), (stride, stride))) for k in ks]
     vmax = max(int(t.max()) for t in two)
@@ -525,7 +525,7 @@ def overlap(
         ax.set_yticks([])
         ax.set_xlabel(f"2-D: {k}x{k} kernel, stride {stride}", fontsize=7)
     fig.suptitle("transposed convolution: writes per output sample (Aᵀ 1)", fontsize=9)
-    return _finish(fig, path, "overlap", dpi)
+    return _finish(fig, path, "overlap_figure", dpi)
 
 
 # ---- benchmark --------------------------------------------------------------------------------
@@ -601,7 +601,7 @@ def benchmark(
 
 def _fig_matrix(path: str, quick: bool) -> str:
     A = ca.down(2) @ ca.corr(jnp.array([2.0, 3.0, 5.0]), "same")
-    return cast(str, matrix(A, jax.ShapeDtypeStruct((8,), jnp.float32), path=path, dpi=80))
+    return cast(str, matrix_figure(A, jax.ShapeDtypeStruct((8,), jnp.float32), path=path, dpi=80))
 
 
 def _fig_sliding(discrete: bool, channels: int, ops: tuple[str, ...], gif: bool):
@@ -623,7 +623,7 @@ def _fig_sliding(discrete: bool, channels: int, ops: tuple[str, ...], gif: bool)
 
 
 def _fig_overlap(path: str, quick: bool) -> str:
-    return cast(str, overlap((3, 4), 2, path=path, dpi=72))
+    return cast(str, overlap_figure((3, 4), 2, path=path, dpi=72))
 
 
 # name -> (file name, builder(path, quick) -> path written)

@@ -174,7 +174,7 @@ def test_notation_and_explain(rng):
     assert two.notation().startswith("((↓2 (q ⋆[same] (↓2 (q ⋆[same] x))), ")
     j = ca.join(ca.up(2), ca.up(2, 1))
     assert j.notation() == "(↑2 x₀ + ↑2¹ x₁)"
-    text = ca.explain(bank, jax.ShapeDtypeStruct((4, 64), np.float64), show=False)
+    text = ca.explain(bank, jax.ShapeDtypeStruct((4, 64), np.float64))
     assert "stack_branches" in text and "[q,w]" in text
 
 

@@ -57,7 +57,7 @@ def test_explain_lower_measure_see_through_transposes(rng):
     xs = jax.ShapeDtypeStruct((1, 2, 16), np.float64)
     T = ca.transpose(A, xs)
     ys = A.out_struct(xs)
-    text = ca.explain(T, ys, show=False)
+    text = ca.explain(T, ys)
     assert "strided_conv" in text and "inside a transpose" in text and "strategy:" in text
     for st in ca.STRATEGIES:
         _, _, records, _ = recorded(ca.lower(T, strategy=st), ys)
@@ -76,7 +76,7 @@ def test_explain_reports_what_ran(rng):
     A = ca.down(2) @ ca.corr(jnp.ones(64), "same")
     xs = jax.ShapeDtypeStruct((1, 2**14), np.float32)
     for st in ca.STRATEGIES:
-        text = ca.explain(ca.lower(A, strategy=st), xs, show=False)
+        text = ca.explain(ca.lower(A, strategy=st), xs)
         assert f"strategy:  {st} by pinned" in text
 
 

@@ -74,11 +74,11 @@ def test_optimize_untraceable_is_value_error():
 
 def test_explain(rng):
     op = ca.down(2) @ ca.corr(rand(rng, (4, 3, 5)), "same", 1)
-    text = ca.explain(op, jax.ShapeDtypeStruct((2, 3, 16), np.float32), show=False)
+    text = ca.explain(op, jax.ShapeDtypeStruct((2, 3, 16), np.float32))
     assert "expression:  ↓2 (q ⋆[same] x)" in text
     assert "strided_conv" in text and "strategy:  lax" in text
     assert "conv_general_dilated x1" in text and "window_strides=(2,)" in text
-    text = ca.explain(ca.corr(rand(rng, (3, 7)), ndim=1) @ ca.up(2), show=False)
+    text = ca.explain(ca.corr(rand(rng, (3, 7)), ndim=1) @ ca.up(2))
     assert "ca.explain(A, x_like)" in text
 
 

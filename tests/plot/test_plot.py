@@ -38,27 +38,27 @@ def _px(fig, dpi):
 
 def test_matrix_shows_A_and_its_derived_transpose(tmp_path):
     A = ca.down(2) @ ca.corr(Q, "same")
-    fig = cplot.matrix(A, X8)
+    fig = cplot.matrix_figure(A, X8)
     m = np.asarray(ca.matrix(A, X8))
     a, at = (ax.images[0].get_array() for ax in fig.axes[:2])
     np.testing.assert_allclose(a, m)
     np.testing.assert_allclose(at, m.T)
     assert fig.axes[0].get_title() == "↓2 (q ⋆[same] x)"
     assert "ᵀ" in fig.axes[1].get_title()
-    path = cplot.matrix(A, X8, path=tmp_path / "m.png", dpi=50)
+    path = cplot.matrix_figure(A, X8, path=tmp_path / "m.png", dpi=50)
     _check_png(path, _px(fig, 50))
 
 
 def test_matrix_complex_and_no_transpose(tmp_path):
     A = ca.conv(Q.astype(jnp.complex128) * 1j, "same")
-    fig = cplot.matrix(A, jax.ShapeDtypeStruct((4,), jnp.complex128), transpose=False)
+    fig = cplot.matrix_figure(A, jax.ShapeDtypeStruct((4,), jnp.complex128), transpose=False)
     assert len(fig.axes) == 2  # the matrix and its colour bar
     assert "real part" in fig.axes[0].get_title()
 
 
 def test_matrix_too_large():
-    with pytest.raises(ValueError, match=r"plot\.matrix: operator too large .* 100 inputs"):
-        cplot.matrix(ca.conv(Q), jax.ShapeDtypeStruct((100,), jnp.float32))
+    with pytest.raises(ValueError, match=r"plot\.matrix_figure: operator too large .* 100 inputs"):
+        cplot.matrix_figure(ca.conv(Q), jax.ShapeDtypeStruct((100,), jnp.float32))
 
 
 @pytest.mark.parametrize("op", ["conv", "corr"])
@@ -107,17 +107,17 @@ def test_sliding_bad_input():
 
 
 def test_overlap_maps(tmp_path):
-    fig = cplot.overlap((3, 4), 2, in_size=4)
+    fig = cplot.overlap_figure((3, 4), 2, in_size=4)
     two = [ax.images[0].get_array() for ax in fig.axes if ax.images]
     np.testing.assert_array_equal(two[0], ca.nn.overlap((4, 4), (3, 3), (2, 2)))
     np.testing.assert_array_equal(two[1], ca.nn.overlap((4, 4), (4, 4), (2, 2)))
     assert "uneven" in fig.axes[0].get_title() and "even" in fig.axes[1].get_title()
-    _check_png(cplot.overlap(3, 2, path=tmp_path / "o.png", dpi=40))
+    _check_png(cplot.overlap_figure(3, 2, path=tmp_path / "o.png", dpi=40))
 
 
 def test_overlap_bad_input():
-    with pytest.raises(ValueError, match=r"plot\.overlap: .* got kernel=\(3, 0\), stride=2"):
-        cplot.overlap((3, 0), 2)
+    with pytest.raises(ValueError, match=r"plot\.overlap_figure: .* got kernel=\(3, 0\), stride=2"):
+        cplot.overlap_figure((3, 0), 2)
 
 
 def test_benchmark_plot(tmp_path):
@@ -146,14 +146,14 @@ def test_save_bad_input(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(ValueError, match=r"plot\.save: cannot create the figure directory"):
         cplot.save(tmp_path / "file" / "sub", ["matrix"])
-    with pytest.raises(ValueError, match=r"plot\.matrix: cannot write"):
-        cplot.matrix(ca.up(2), jnp.zeros(2), path=tmp_path / "file" / "m.png")
+    with pytest.raises(ValueError, match=r"plot\.matrix_figure: cannot write"):
+        cplot.matrix_figure(ca.up(2), jnp.zeros(2), path=tmp_path / "file" / "m.png")
 
 
 def test_import_error_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"pip install convalgebra\[plot\]"):
-        cplot.overlap(3, 2)
+        cplot.overlap_figure(3, 2)
 
 
 def test_importing_convalgebra_does_not_import_matplotlib():

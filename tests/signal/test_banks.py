@@ -95,7 +95,7 @@ def test_one_strided_conv_per_level_forward_and_transpose(rng, mode):
     a, d = bank(x)
     synth = ca.lower(ca.transpose(bank, x), strategy="lax")
     assert hlo_convs(synth, (a, d)) == (1, 0)  # the derived synthesis: polyphase, no zeros
-    text = ca.explain(bank, x, show=False)
+    text = ca.explain(bank, x)
     assert "stack_branches" in text and "[h̃,g̃]" in text
 
 
