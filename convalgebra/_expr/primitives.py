@@ -66,6 +66,7 @@ class Filter(Operator):
     dilation: tuple[int, ...] | None = None
     name: str | None = None
     groups: int = 1
+    origin: tuple[int, ...] | None = None  # circular only: scipy.ndimage's origin (0: centred)
 
     @property
     def kind(self) -> Kind:
@@ -158,7 +159,10 @@ class Filter(Operator):
             wb = w.reshape((c, 1, *ksz)) if self.kind is Kind.DEPTHWISE else w
         pads = [_shapes.corr_padding(self.mode, k, self.flip) for k in ksz]
         if self.mode == "circular":
-            xb = jnp.pad(xb, [(0, 0), (0, 0), *pads], mode="wrap")
+            eff = self._effective_taps()  # the dense kernel without its r - 1 trailing zeros
+            lo = [k - e if self.flip else 0 for k, e in zip(ksz, eff)]
+            wb = wb[(..., *(slice(a, a + e) for a, e in zip(lo, eff)))]
+            xb = jnp.pad(xb, [(0, 0), (0, 0), *self._wrap()], mode="wrap")
             pads = [(0, 0)] * nd
         y = lax.conv_general_dilated(
             xb, wb, (1,) * nd, pads, feature_group_count=groups, precision=lax.Precision.HIGHEST
@@ -166,22 +170,54 @@ class Filter(Operator):
         chan = () if self.kind is Kind.SINGLE else (y.shape[1],)
         return y.reshape(lead + chan + y.shape[2:])
 
+    def _effective_taps(self) -> tuple[int, ...]:
+        """The span of the dilated kernel, ``r·(k - 1) + 1`` per axis."""
+        return tuple(r * (k - 1) + 1 for k, r in zip(self.kernel.shape[-self.ndim :], self.rates))
+
+    def _wrap(self) -> tuple[tuple[int, int], ...]:
+        """Circular mode: the periodic pre-padding ``(lo, hi)`` of each axis for the origin."""
+        origin = self.origin or (0,) * self.ndim
+        return tuple(
+            circular_wrap(self.op_name, e, o, self.flip)
+            for e, o in zip(self._effective_taps(), origin)
+        )
+
     def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
         nd, rates = self.ndim, self.rates
         pads, wrap = [], []
         for k, r in zip(self.kernel.shape[-nd:], rates):
-            lo, hi = _shapes.corr_padding(self.mode, r * k, self.flip)  # of the dense ↑r q
             if self.mode == "circular":
-                wrap.append((lo, hi))
-                lo, hi = 0, 0
+                pads.append((0, 0))  # the wrap (below) holds the whole window
+                continue
+            lo, hi = _shapes.corr_padding(self.mode, r * k, self.flip)  # of the dense ↑r q
             # the dense ↑r q has r-1 trailing zeros; flipped, they lead
             pads.append((lo - (r - 1), hi) if self.flip else (lo, hi - (r - 1)))
+        if self.mode == "circular":
+            wrap = list(self._wrap())
         compute = kernel_dtype(dtype, self.kernel.dtype, self.weak)
         return ir.Conv.plain(
             self.kernel.astype(compute), nd, flip=self.flip, dilation=tuple(rates),
             pads=tuple(pads), wrap=tuple(wrap) if self.mode == "circular" else None,
             name=self.name or kernel_name(self), groups=self.groups,
         )  # fmt: skip
+
+
+def circular_wrap(name: str, k: int, origin: int, flip: bool) -> tuple[int, int]:
+    """The periodic pre-padding ``(lo, hi)`` of a circular filter spanning ``k`` samples.
+
+    ``origin`` is ``scipy.ndimage``'s: 0 centres the kernel (tap ``k // 2`` of a correlation
+    kernel, ``(k - 1) // 2`` of a convolution kernel, lands on the output sample), so
+    ``conv(h, "circular")(x) == scipy.ndimage.convolve(x, h, mode="wrap")`` and
+    ``corr(h, "circular")(x) == scipy.ndimage.correlate(x, h, mode="wrap")``;
+    ``origin = -(k // 2)`` is the uncentred cyclic convolution ``y[n] = sum_j h[j] x[n - j]``.
+    """
+    if not -(k // 2) <= origin <= (k - 1) // 2:
+        raise ValueError(
+            f"{name}: origin must lie in [-(k // 2), (k - 1) // 2] = [{-(k // 2)}, {(k - 1) // 2}] "
+            f"for a kernel spanning k={k} samples (as scipy.ndimage), got {origin}"
+        )
+    lo = (k - 1) // 2 - origin if flip else k // 2 + origin
+    return lo, k - 1 - lo
 
 
 def _with_axis(name: str, op: Operator, axis: Any, nd: int) -> Operator:
@@ -202,6 +238,7 @@ def _filter(
     label: str | None,
     axis: Any,
     groups: Any = 1,
+    origin: Any = 0,
 ) -> Operator:
     kernel, weak = _canonical_kernel(name, q)
     if axis is not None:
@@ -245,7 +282,33 @@ def _filter(
                 f"{tuple(kernel.shape)} with ndim={nd}"
             )
     filt = Filter(kernel, mode, nd, flip, weak, None, label, g)
+    origins = _origins(name, origin, mode, nd)
+    if origins is not None:
+        filt = dataclasses.replace(filt, origin=origins)
+        filt._wrap()  # checks the range of each origin against the kernel's span
     return _with_axis(name, filt, axis, nd)
+
+
+def _origins(name: str, origin: Any, mode: str, nd: int) -> tuple[int, ...] | None:
+    """``origin=`` canonicalised to one int per spatial axis (``None`` for modes other than
+    "circular", where only 0 is accepted)."""
+    vals = origin if isinstance(origin, (tuple, list)) else (origin,) * nd
+    if len(vals) != nd or not all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals
+    ):
+        raise ValueError(
+            f"{name}: origin must be an int or a tuple of {nd} ints (one per spatial axis), "
+            f"got {origin!r}"
+        )
+    out = tuple(int(v) for v in vals)
+    if mode != "circular":
+        if any(out):
+            raise ValueError(
+                f"{name}: origin={origin!r} applies to mode 'circular' only (mode {mode!r} "
+                "fixes the output window); got a non-zero origin"
+            )
+        return None
+    return out
 
 
 def conv(
@@ -255,6 +318,7 @@ def conv(
     name: str | None = None,
     axis: int | tuple[int, ...] | None = None,
     groups: int = 1,
+    origin: int | tuple[int, ...] = 0,
 ) -> Operator:
     """True convolution ``q * x``: ``y[n] = sum_k q[n - k] x[k]`` on the trailing axes.
 
@@ -266,7 +330,8 @@ def conv(
         A Python list or an int kernel is *weak*: it adopts the input's floating dtype.
       mode: ``"full"`` (``n + k - 1`` outputs), ``"same"`` (``n`` outputs, centred as in
         ``numpy.convolve``/``scipy.signal.convolve``), ``"valid"`` (``n - k + 1``) or
-        ``"circular"`` (``n`` outputs, cyclic convolution of period ``n``).
+        ``"circular"`` (``n`` outputs, cyclic convolution of period ``n``, the kernel centred
+        as in ``scipy.ndimage``: see ``origin``).
       ndim: the number of trailing spatial axes. May be left out for kernels of rank 1 or 2
         (a 1-D or 2-D filter, as in SciPy); required for rank 3 and more, where a
         deep-learning weight ``(C_out, C_in, K)`` and a 3-D filter would be indistinguishable.
@@ -277,6 +342,22 @@ def conv(
       groups: for a mixing kernel of shape ``(C_out, C_in/groups, *K)``: the input and output
         channels split into ``groups`` groups, each mixed on its own (PyTorch's ``groups``);
         lowered to one grouped convolution, no block-diagonal zeros.
+      origin: "circular" mode only: where the kernel sits, ``scipy.ndimage``'s ``origin``
+        (an int or one per spatial axis, ``-(k // 2) <= origin <= (k - 1) // 2`` for a kernel
+        spanning ``k`` samples). The default 0 centres it: ``conv(h, "circular")(x) ==
+        scipy.ndimage.convolve(x, h, mode="wrap")``, as a point-spread function is centred in
+        SciPy, scikit-image and deepinv. ``origin=-(k // 2)`` gives the uncentred cyclic
+        convolution ``y[n] = sum_j h[j] x[(n - j) mod N]`` (the DFT product ``ifft(fft(h) ·
+        fft(x))`` with ``h`` zero-padded at the start). Other modes accept only 0.
+      precision: ``lax.conv_general_dilated``'s: ``None`` (the platform's default,
+        ``"highest"``: true float32 products; see docs/lowering.md), ``"default"``, ``"high"``,
+        ``"highest"``, a ``lax.Precision``, a pair of them, or a ``lax.DotAlgorithmPreset``.
+        Static: it reaches every convolution and ``dot_general`` of the lowered program, its
+        transposes and kernel gradients.
+      preferred_element_type: ``lax.conv_general_dilated``'s: ``None``, or a dtype to
+        accumulate and return in (``jnp.float32`` with bfloat16/float16 data: float32
+        accumulation and a float32 result, as lax gives). Static.
+
 
     Returns:
       The operator. Output dtype is JAX's promotion of the input and kernel dtypes (a real
@@ -292,7 +373,7 @@ def conv(
       >>> ca.conv([1.0, 1.0])([1.0, 2.0, 3.0]).tolist()
       [1.0, 3.0, 5.0, 3.0]
     """
-    return _filter("conv", q, mode, ndim, True, name, axis, groups)
+    return _filter("conv", q, mode, ndim, True, name, axis, groups, origin)
 
 
 def corr(
@@ -302,20 +383,23 @@ def corr(
     name: str | None = None,
     axis: int | tuple[int, ...] | None = None,
     groups: int = 1,
+    origin: int | tuple[int, ...] = 0,
 ) -> Operator:
     """Cross-correlation ``q ⋆ x``, the deep-learning "convolution": ``y[n] = sum_k q[k] x[n+k]``.
 
     The kernel is neither flipped nor conjugated (as in ``lax.conv_general_dilated`` and
     PyTorch), so ``corr(q, mode)(x) == scipy.signal.correlate(x, conj(q), mode)``.
     Arguments, kernel ranks, modes and dtypes are as for :func:`conv`. In "circular" mode
-    ``y[n] = sum_k q[k] x[(n + k) mod N]``, the transpose of circular ``conv(q)``.
+    ``corr(q, "circular", origin=o)(x) == scipy.ndimage.correlate(x, q, mode="wrap",
+    origin=o)`` (centred by default), the transpose of ``conv(q, "circular", origin=o)``;
+    ``origin=-(k // 2)`` gives ``y[n] = sum_j q[j] x[(n + j) mod N]``.
 
     Example:
       >>> import convalgebra as ca
       >>> ca.corr([1.0, 2.0], "valid")([1.0, 0.0, 0.0]).tolist()
       [1.0, 0.0]
     """
-    return _filter("corr", q, mode, ndim, False, name, axis, groups)
+    return _filter("corr", q, mode, ndim, False, name, axis, groups, origin)
 
 
 def dilate(op: Operator, rate: int | tuple[int, ...]) -> Filter:

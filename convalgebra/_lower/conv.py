@@ -427,6 +427,8 @@ def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool
     """
     nd = c.ndim
     w = corr_kernel(c)
+    if c.wrap and not c.resampled and all(p == (0, 0) for p in c.pads):
+        return _circular(c, x, w, strategy, linear, guard)
     if c.wrap:
         x = jnp.pad(x, [(0, 0)] * (x.ndim - nd) + list(c.wrap), mode="wrap")
     # (explicitly sharded inputs too: the kernel gradient then runs with auto axes, fast.py)
@@ -451,3 +453,31 @@ def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool
             linear,
         )
     return _forward(c, x, w, strategy, linear, guard)
+
+
+def _wrap_pad(x: jax.Array, wrap, nd: int) -> jax.Array:
+    return jnp.pad(x, [(0, 0)] * (x.ndim - nd) + list(wrap), mode="wrap")
+
+
+def _circular(
+    c: Conv, x: jax.Array, w: jax.Array, strategy: str, linear: bool, guard: bool
+) -> jax.Array:
+    """A circular (wrap-padded, stride-1) convolution whose transpose is again one.
+
+    ``y[n] = sum_j w[j] x[(n + r·j - lo) mod N]`` transposes to the circular correlation with
+    the flipped (channel-swapped) kernel and the wrap ``(hi, lo)``: both transpose routes run
+    that program instead of transposing the periodic padding (slices and adds of full arrays).
+    """
+    nd = c.ndim
+    assert c.wrap is not None
+    t_wrap = tuple((hi, lo) for lo, hi in c.wrap)
+
+    def forward(x: jax.Array, w: jax.Array) -> jax.Array:
+        return _forward(c, _wrap_pad(x, c.wrap, nd), w, strategy, False, guard)
+
+    def transposed(ct: jax.Array, w: jax.Array) -> jax.Array:
+        wt = _kernel_t(w, c.kind, nd, c.groups)
+        t = dataclasses.replace(c, kernel=wt, flip=False, wrap=t_wrap)
+        return _forward(t, _wrap_pad(ct, t_wrap, nd), wt, strategy, False, guard)
+
+    return fast_linear(forward, transposed, forward, x, w, linear)
