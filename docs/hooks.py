@@ -95,7 +95,9 @@ def _examples() -> None:
 
 
 def _changelog() -> None:
-    shutil.copy(ROOT / "CHANGELOG.md", DOCS / "changelog.md")
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    # links written for the repository root point into docs/; the copy lives in docs/ itself
+    (DOCS / "changelog.md").write_text(text.replace("](docs/", "]("), encoding="utf-8")
 
 
 def on_pre_build(config, **kwargs) -> None:
