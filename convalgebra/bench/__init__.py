@@ -7,7 +7,9 @@ primitive, ``jax.linear_transpose`` / ``jax.vjp`` of it, fast hand-written refer
 (polyphase, fused kernels, shifted multiply-adds, FFT) and PyTorch eager. All formulations are
 cross-checked numerically, then timed interleaved in one process.
 
-New formulations are registered with :func:`register` (any kind) or
+Your own formulations are timed side by side with :func:`compare` (``compare({"mine": f,
+"theirs": g}, *args)``: jitted, cross-checked, timed interleaved; :func:`table` prints the
+rows). New formulations of the built-in cases are registered with :func:`register` (any kind) or
 :func:`register_algebra` (a new way of running convalgebra expressions, for every kind).
 """
 
@@ -17,6 +19,9 @@ from .cases import SUITES as SUITES
 from .cases import Case as Case
 from .cases import all_cases as all_cases
 from .cli import main as main
+from ._compare import Timing as Timing
+from ._compare import compare as compare
+from ._compare import table as table
 from .registry import NotApplicable as NotApplicable
 from .registry import register as register
 
