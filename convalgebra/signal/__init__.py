@@ -16,6 +16,12 @@ from ._extend import Extend as Extend
 from ._extend import extend as extend
 from ._modes import PYWT_MODES as PYWT_MODES
 from ._modes import SCIPY_MODES as SCIPY_MODES
+from ._mra import imra as imra
+from ._mra import imra2 as imra2
+from ._mra import imran as imran
+from ._mra import mra as mra
+from ._mra import mra2 as mra2
+from ._mra import mran as mran
 from ._multi import cascade as cascade
 from ._multi import dwt2_bank as dwt2_bank
 from ._multi import dwt_bank as dwt_bank
@@ -30,10 +36,24 @@ from ._multidim import wavedec2 as wavedec2
 from ._multidim import waverec2 as waverec2
 from ._multilevel import wavedec as wavedec
 from ._multilevel import waverec as waverec
+from ._packets import wp_decompose as wp_decompose
+from ._packets import wp_decompose2 as wp_decompose2
+from ._packets import wp_op as wp_op
+from ._packets import wp_paths as wp_paths
+from ._packets import wp_reconstruct as wp_reconstruct
+from ._packets import wp_reconstruct2 as wp_reconstruct2
+from ._peraxis import dwt_coeff_len as dwt_coeff_len
+from ._peraxis import dwt_max_level as dwt_max_level
 from ._swt import iswt as iswt
 from ._swt import swt as swt
 from ._swt import swt_max_level as swt_max_level
 from ._swt import swt_op as swt_op
+from ._swtn import iswt2 as iswt2
+from ._swtn import iswtn as iswtn
+from ._swtn import swt2 as swt2
+from ._swtn import swtn as swtn
+from ._threshold import threshold as threshold
+from ._threshold import threshold_firm as threshold_firm
 from ._upfirdn import decimate as decimate
 from ._upfirdn import firwin_lowpass as firwin_lowpass
 from ._upfirdn import resample_poly as resample_poly
@@ -41,9 +61,9 @@ from ._upfirdn import resample_poly_op as resample_poly_op
 from ._upfirdn import upfirdn as upfirdn
 from ._upfirdn import upfirdn_length as upfirdn_length
 from ._upfirdn import upfirdn_op as upfirdn_op
+from ._wavedecn import wavedecn as wavedecn
+from ._wavedecn import waverecn as waverecn
 from ._wavelet import Wavelet as Wavelet
-from ._wavelet import dwt_length as dwt_length
-from ._wavelet import dwt_max_level as dwt_max_level
 from ._wavelet import wavelet as wavelet
 
 __all__ = [
@@ -59,7 +79,7 @@ __all__ = [
     "dwt2",
     "dwt2_bank",
     "dwt_bank",
-    "dwt_length",
+    "dwt_coeff_len",
     "dwt_max_level",
     "dwtn",
     "extend",
@@ -67,23 +87,43 @@ __all__ = [
     "idwt",
     "idwt2",
     "idwtn",
+    "imra",
+    "imra2",
+    "imran",
     "iswt",
+    "iswt2",
+    "iswtn",
+    "mra",
+    "mra2",
+    "mran",
     "nest",
     "on_low",
     "resample_poly",
     "resample_poly_op",
     "swt",
+    "swt2",
     "swt_max_level",
     "swt_op",
+    "swtn",
     "synthesis_op",
     "synthesis_ops",
+    "threshold",
+    "threshold_firm",
     "upfirdn",
     "upfirdn_length",
     "upfirdn_op",
     "wavedec",
     "wavedec2",
     "wavedec_bank",
+    "wavedecn",
     "wavelet",
     "waverec",
     "waverec2",
+    "waverecn",
+    "wp_decompose",
+    "wp_decompose2",
+    "wp_op",
+    "wp_paths",
+    "wp_reconstruct",
+    "wp_reconstruct2",
 ]
