@@ -230,9 +230,13 @@ def _bench(args, cases, directions) -> int:
         notes.append(loaded)
         print(f"{PROG}: warning: {loaded}", file=sys.stderr, flush=True)
     info = report.machine_info(jax_device, torch_device, notes)
-    gemm_n = (1024 if args.quick else 2048) * (4 if kind == "gpu" else 1)
-    peak = timing.gemm_peak(jax_device, gemm_n)
-    print(report.header(info, peak, gemm_n, quick=args.quick), flush=True)
+    ceiling = timing.gemm_ceiling(
+        jax_device,
+        torch_device,
+        timing.GEMM_SHAPE_QUICK if args.quick else timing.GEMM_SHAPE,
+        cfg.compiler_options,
+    )
+    print(report.header(info, ceiling, quick=args.quick), flush=True)
 
     groups = [(c, d) for c in cases for d in directions]
     total = sum(len(registry.entries(c.kind)) + 1 for c, _ in groups)
@@ -264,19 +268,19 @@ def _bench(args, cases, directions) -> int:
                 f"\n{case.name}: {case.describe()}, "
                 f"{case.useful_flops('forward') / 1e9:.3g} useful GFLOP forward"
             )
-            print(report.table(case_rows, peak[0]), flush=True)
+            print(report.table(case_rows, ceiling.xla), flush=True)
             rows += case_rows
     finally:
         progress.close()
     print(report.summary(rows))
     print(f"\ntotal {time.perf_counter() - start:.0f} s", flush=True)
 
-    json_rows = report.to_json_rows(rows, info, peak[0])
+    json_rows = report.to_json_rows(rows, info, ceiling)
     if args.json:
         report.write_json(args.json, json_rows)
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(report.markdown(json_rows, info, peak[0]))
+            f.write(report.markdown(json_rows, info, ceiling))
     if args.plot:
         report.plot(args.plot, json_rows, info)
     failed = [r for r in rows if r.status != "ok"]

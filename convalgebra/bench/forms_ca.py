@@ -99,5 +99,61 @@ def _as_written_t(
     return lambda g: t(g)[0]
 
 
+def channels_last_operator(case: Case, ws) -> ca.Operator:
+    """The operator of ``case`` on channels-last data ``(B, *S, C)``, written with ``ca.nn``.
+
+    ``ca.nn.conv_op(..., data_format="channels_last")`` for the strided and dilated kinds,
+    ``ca.nn.conv_transpose_op`` for the transposed kind (its weight is the flipped, swapped
+    kernel of the strided correlation whose transpose it is); the same linear map as
+    :func:`expression` with the channel axis last.
+    """
+    nd, s, (lo, hi) = case.ndim, case.factor, case.pads
+    cl = "channels_last"
+    if case.kind == "strided":
+        return ca.nn.conv_op(ws[0], stride=s, padding=((lo, hi),) * nd, data_format=cl)
+    if case.kind == "dilated":
+        return ca.nn.conv_op(ws[0], dilation=s, padding=((lo, hi),) * nd, data_format=cl)
+    if case.kind == "transposed":  # w ⋆ (↑s x) = (↓s (flip_swap(w) ⋆ ·) padded (k-1-lo, lo))ᵀ
+        w = jnp.flip(ws[0], axis=tuple(range(2, 2 + nd))).swapaxes(0, 1)
+        k = case.kernel
+        return ca.nn.conv_transpose_op(
+            w, stride=s, padding=((k - 1 - lo, lo),) * nd, output_padding=s - 1, data_format=cl
+        )
+    raise ValueError(f"channels_last_operator: no channels-last form of kind {case.kind!r}")
+
+
+LAYOUT_KINDS = ("strided", "transposed", "dilated")
+
+
+def register_algebra_channels_last(
+    name: str,
+    *,
+    apply: Callable[[ca.Operator, jax.Array], jax.Array] = _apply,
+    transpose: Callable[
+        [ca.Operator, jax.ShapeDtypeStruct], Callable[[jax.Array], jax.Array]
+    ] = ca.transpose,
+) -> None:
+    """Registers ``name`` on channels-last data for the kinds with both layouts."""
+
+    @register(LAYOUT_KINDS, name, family="convalgebra", layout="channels_last")
+    def build(case: Case, direction: str):
+        b, c, *sp = case.x_shape
+        xs = jax.ShapeDtypeStruct((b, *sp, c), jnp.float32)
+        if direction == "forward":
+            return lambda ws, x: apply(channels_last_operator(case, ws), x)
+        if direction == "transpose":
+            return lambda ws, g: transpose(channels_last_operator(case, ws), xs)(g)
+
+        def step(ws, x, g):
+            y, pull = jax.vjp(lambda ws: apply(channels_last_operator(case, ws), x), ws)
+            return y, pull(g)[0]
+
+        return step
+
+
 register_algebra("convalgebra as written", apply=_as_written, transpose=_as_written_t)
 register_algebra("convalgebra lowered")
+register_algebra_channels_last(
+    "convalgebra as written c-last", apply=_as_written, transpose=_as_written_t
+)
+register_algebra_channels_last("convalgebra lowered c-last")

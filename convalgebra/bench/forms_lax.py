@@ -109,6 +109,32 @@ PLAIN = {
 }
 
 
+def both_layouts(kinds, name: str, *, family: str):
+    """Registers ``make(case, direction, cl)`` as ``name`` (channels-first data) and as
+    ``name + " c-last"`` (channels-last data): each formulation on both layouts."""
+
+    def wrap(make):
+        register(kinds, name, family=family)(functools.partial(_layout_build, make, False))
+        register(kinds, f"{name} c-last", family=family, layout="channels_last")(
+            functools.partial(_layout_build, make, True)
+        )
+        return make
+
+    return wrap
+
+
+def _layout_build(make, cl: bool, case: Case, direction: str):
+    return make(case, direction, cl)
+
+
+def x_struct(case: Case, cl: bool = False) -> jax.ShapeDtypeStruct:
+    """The input's shape (channels-last when ``cl``), float32."""
+    shape = case.x_shape
+    if cl and case.kind != "fir":
+        shape = (shape[0], *shape[2:], shape[1])
+    return _struct(shape)
+
+
 def _forward_only(make, *, nd_min=1, when=None):
     """A builder that offers only the forward direction."""
 
@@ -121,69 +147,85 @@ def _forward_only(make, *, nd_min=1, when=None):
 
 
 # ---- forward formulations ---------------------------------------------------------------------
-register("strided", "lax stride", family="lax")(_forward_only(_fwd_strided))
-register("strided", "lax stride c-last", family="lax", layout="channels_last")(
-    _forward_only(functools.partial(_fwd_strided, cl=True))
-)
-register("transposed", "lax.conv_transpose", family="lax")(_forward_only(_fwd_transposed))
-register("dilated", "lax rhs_dilation", family="lax")(_forward_only(_fwd_dilated))
-register("dilated", "lax rhs_dilation c-last", family="lax", layout="channels_last")(
-    _forward_only(functools.partial(_fwd_dilated, cl=True))
-)
+# Strided, transposed and dilated cases run every formulation on both layouts (like with like:
+# the tables compare within a layout); the other kinds stay channels-first.
+@both_layouts("strided", "lax stride", family="lax")
+def _(case: Case, direction: str, cl: bool):
+    return _fwd_strided(case, cl) if direction == "forward" else None
+
+
+@both_layouts("transposed", "lax.conv_transpose", family="lax")
+def _(case: Case, direction: str, cl: bool):
+    return _fwd_transposed(case, cl) if direction == "forward" else None
+
+
+@both_layouts("dilated", "lax rhs_dilation", family="lax")
+def _(case: Case, direction: str, cl: bool):
+    if direction == "forward":
+        return _fwd_dilated(case, cl)
+    if direction != "transpose":
+        return None
+    (lo, hi), r, nd = case.pads, case.factor, case.ndim
+    return lambda ws, g: K.conv(g, K.flip_swap(ws[0]), [(hi, lo)] * nd, rhs_dilation=r, cl=cl)
+
+
 register("nearest", "lax repeat+conv", family="lax")(_forward_only(_fwd_nearest))
 register("fusion", "lax two convs", family="lax")(_forward_only(_fwd_fusion))
 register("depthwise", "lax grouped", family="lax")(_forward_only(_fwd_depthwise))
 register("fir", "lax conv", family="lax")(_forward_only(_fwd_fir))
 
 
-@register("strided", "lax conv+slice", family="lax")
-def _(case: Case, direction: str):
+@both_layouts("strided", "lax conv+slice", family="lax")
+def _(case: Case, direction: str, cl: bool):
     if direction != "forward":
         return None
     nd, s, p = case.ndim, case.factor, case.pads
-    return lambda ws, x: _spatial_slice(K.conv(x, ws[0], [p] * nd), nd, s, False)
+    return lambda ws, x: _spatial_slice(K.conv(x, ws[0], [p] * nd, cl=cl), nd, s, cl)
 
 
-@register("dilated", "lax dilated kernel", family="lax")
-def _(case: Case, direction: str):
+@both_layouts("dilated", "lax dilated kernel", family="lax")
+def _(case: Case, direction: str, cl: bool):
     if direction != "forward":
         return None
     nd, r, p = case.ndim, case.factor, case.pads
     cfg = [(0, 0, 0)] * 2 + [(0, 0, r - 1)] * nd
 
     def f(ws, x):  # zero insertion into the kernel by lax.pad, then a plain convolution
-        return K.conv(x, jax.lax.pad(ws[0], jnp.zeros((), F32), cfg), [p] * nd)
+        return K.conv(x, jax.lax.pad(ws[0], jnp.zeros((), F32), cfg), [p] * nd, cl=cl)
 
     return f
 
 
 # ---- the automatic transposes of the plain forwards, and their kernel gradients ---------------
-for _kind, _fwd in PLAIN.items():
-
-    @register(_kind, "jax.linear_transpose", family="auto")
-    def _(case: Case, direction: str, _fwd=_fwd):
-        f = _fwd(case)
-        if direction == "transpose":
-            xs = _struct(case.x_shape)
-            return lambda ws, g: jax.linear_transpose(functools.partial(f, ws), xs)(g)[0]
-        if direction == "grad" and case.kind != "fusion":  # fusion is bilinear in (w1, w2)
-            return _lt_step(f)
-        return None
-
-    @register(_kind, "jax.vjp", family="auto")
-    def _(case: Case, direction: str, _fwd=_fwd):
-        f = _fwd(case)
-        if direction == "transpose":
-            x0 = functools.partial(jnp.zeros, case.x_shape, F32)
-            return lambda ws, g: jax.vjp(functools.partial(f, ws), x0())[1](g)[0]
-        if direction == "grad":
-            return _vjp_step(f)
-        return None
+LAYOUT_KINDS = ("strided", "transposed", "dilated")
 
 
-@register("strided", "jax.vjp c-last", family="auto", layout="channels_last")
-def _(case: Case, direction: str):
-    return _vjp_step(_fwd_strided(case, cl=True)) if direction == "grad" else None
+def _auto_lt(case: Case, direction: str, cl: bool = False):
+    f = PLAIN[case.kind](case, cl) if cl else PLAIN[case.kind](case)
+    if direction == "transpose":
+        xs = x_struct(case, cl)
+        return lambda ws, g: jax.linear_transpose(functools.partial(f, ws), xs)(g)[0]
+    if direction == "grad" and case.kind != "fusion":  # fusion is bilinear in (w1, w2)
+        return _lt_step(f)
+    return None
+
+
+def _auto_vjp(case: Case, direction: str, cl: bool = False):
+    f = PLAIN[case.kind](case, cl) if cl else PLAIN[case.kind](case)
+    if direction == "transpose":
+        xs = x_struct(case, cl)
+        x0 = functools.partial(jnp.zeros, xs.shape, F32)
+        return lambda ws, g: jax.vjp(functools.partial(f, ws), x0())[1](g)[0]
+    if direction == "grad":
+        return _vjp_step(f)
+    return None
+
+
+both_layouts(LAYOUT_KINDS, "jax.linear_transpose", family="auto")(_auto_lt)
+both_layouts(LAYOUT_KINDS, "jax.vjp", family="auto")(_auto_vjp)
+_OTHER = tuple(k for k in PLAIN if k not in LAYOUT_KINDS)
+register(_OTHER, "jax.linear_transpose", family="auto")(_auto_lt)
+register(_OTHER, "jax.vjp", family="auto")(_auto_vjp)
 
 
 # ---- hand-written transposes ------------------------------------------------------------------
@@ -194,9 +236,9 @@ def _strided_t(case: Case, cl=False, api=False, poly=False):
     return lambda ws, g: fn(g, K.flip_swap(ws[0]), s, k - 1 - lo, case.spatial_in, cl=cl)
 
 
-@register("strided", "lax.conv_transpose", family="lax")
-def _(case: Case, direction: str):
-    return _strided_t(case, api=True) if direction == "transpose" else None
+@both_layouts("strided", "lax.conv_transpose", family="lax")
+def _(case: Case, direction: str, cl: bool):
+    return _strided_t(case, cl=cl, api=True) if direction == "transpose" else None
 
 
 def _transposed_t(case: Case, cl=False):
@@ -205,22 +247,9 @@ def _transposed_t(case: Case, cl=False):
     return lambda ws, g: K.conv(g, K.flip_swap(ws[0]), [(k - 1 - lo, lo)] * nd, stride=s, cl=cl)
 
 
-@register("transposed", "lax stride", family="lax")
-def _(case: Case, direction: str):
-    return _transposed_t(case) if direction == "transpose" else None
-
-
-@register("transposed", "lax stride c-last", family="lax", layout="channels_last")
-def _(case: Case, direction: str):
-    return _transposed_t(case, cl=True) if direction == "transpose" else None
-
-
-@register("dilated", "lax rhs_dilation", family="lax")
-def _(case: Case, direction: str):
-    if direction != "transpose":
-        return None
-    (lo, hi), r, nd = case.pads, case.factor, case.ndim
-    return lambda ws, g: K.conv(g, K.flip_swap(ws[0]), [(hi, lo)] * nd, rhs_dilation=r)
+@both_layouts("transposed", "lax stride", family="lax")
+def _(case: Case, direction: str, cl: bool):
+    return _transposed_t(case, cl=cl) if direction == "transpose" else None
 
 
 @register("fusion", "lax two convs", family="lax")
@@ -258,16 +287,14 @@ def _reference(forward, transpose=None, *, grad=True, nd_min=1, when=None):
     return build
 
 
-register("strided", "polyphase", family="reference")(
-    _reference(None, functools.partial(_strided_t, poly=True), grad=False)
-)
-register("strided", "polyphase c-last", family="reference", layout="channels_last")(
-    _reference(None, functools.partial(_strided_t, poly=True, cl=True), grad=False)
-)
-register("transposed", "polyphase", family="reference")(_reference(_poly_transposed))
-register("transposed", "polyphase c-last", family="reference", layout="channels_last")(
-    _reference(functools.partial(_poly_transposed, cl=True))
-)
+@both_layouts("strided", "polyphase", family="reference")
+def _(case: Case, direction: str, cl: bool):
+    return _strided_t(case, cl=cl, poly=True) if direction == "transpose" else None
+
+
+@both_layouts("transposed", "polyphase", family="reference")
+def _(case: Case, direction: str, cl: bool):
+    return _reference(functools.partial(_poly_transposed, cl=cl))(case, direction)
 
 
 def _fused_nearest(case: Case, poly=True):

@@ -10,19 +10,25 @@ import threading
 import time
 from typing import Any, cast
 
-from .timing import Row
+from .timing import Ceiling, Row
 
 COLUMNS = (
     ("direction", "{:<9}", 9),
-    ("formulation", "{:<24}", 24),
+    ("formulation", "{:<30}", 30),
     ("median ms", "{:>10.3f}", 10),
     ("IQR ms", "{:>8.3f}", 8),
     ("compile s", "{:>9.2f}", 9),
-    ("x best", "{:>7.2f}", 7),
+    ("x layout", "{:>8.2f}", 8),
+    ("x all", "{:>6.2f}", 6),
     ("GFLOP/s", "{:>8.1f}", 8),
-    ("% peak", "{:>6.1f}", 6),
+    ("% GEMM", "{:>6.1f}", 6),
     ("n", "{:>3d}", 3),
 )
+GROUP_TITLES = {
+    "channels_first": "JAX, channels-first data (N, C, *S)",
+    "channels_last": "JAX, channels-last data (N, *S, C)",
+    "torch": "PyTorch (2-D/3-D channels_last memory format, 1-D NCL)",
+}
 
 
 def machine_info(jax_device: Any, torch_device: Any, notes: list[str]) -> dict:
@@ -55,8 +61,8 @@ def machine_info(jax_device: Any, torch_device: Any, notes: list[str]) -> dict:
     return info
 
 
-def header(info: dict, peak: tuple[float, float], gemm_n: int, quick: bool = False) -> str:
-    size = f"{gemm_n}x{gemm_n}" + (" (--quick; the full run uses twice the size)" if quick else "")
+def header(info: dict, ceiling: Ceiling, quick: bool = False) -> str:
+    """The header: machine, versions, threads and the GEMM ceiling (XLA's and PyTorch's rate)."""
     lines = [
         "convalgebra.bench — float32, medians of interleaved runs after warm-up",
         f"device   {info['device']}, host {info['cpu_count']} cores ({info['threads']} usable)",
@@ -64,8 +70,11 @@ def header(info: dict, peak: tuple[float, float], gemm_n: int, quick: bool = Fal
         f"python {info['python']}",
         f"threads  XLA: {info['threads']} cores"
         + (f", torch: {info['torch_threads']} ({info['torch_device']})" if info["torch"] else ""),
-        f"GEMM     {size} float32 matmul: {peak[0]:.1f} GFLOP/s peak "
-        f"(median {peak[1]:.1f}); '% peak' is against the peak",
+        f"GEMM     {ceiling.describe()}"
+        + (" (--quick: a quarter of the full run's rows)" if quick else ""),
+        "         '% GEMM' is each row's useful GFLOP/s over XLA's GEMM rate; 'x layout' is its "
+        "time over the fastest JAX form on the same data layout (torch: over the fastest JAX "
+        "form), 'x all' over the fastest row",
     ]
     lines += [f"env      {k}={info[k]}" for k in ("XLA_FLAGS", "OMP_NUM_THREADS") if k in info]
     lines += [f"note     {n}" for n in info["notes"]]
@@ -87,33 +96,52 @@ def _cell(fmt: str, width: int, value: Any) -> str:
     return " " * width if value is None else fmt.format(value)
 
 
-def table(rows: list[Row], peak: float) -> str:
-    """The rows of one case as a fixed-width table (direction, formulation, timings...)."""
+def _groups(rows: list[Row]) -> list[tuple[str, list[Row]]]:
+    order = {g: i for i, g in enumerate(GROUP_TITLES)}
+    out: dict[str, list[Row]] = {}
+    for r in rows:
+        out.setdefault(r.group, []).append(r)
+    return sorted(out.items(), key=lambda kv: order[kv[0]])
+
+
+def table(rows: list[Row], gemm: float) -> str:
+    """The rows of one case as a fixed-width table: per direction, one block per data layout
+    (like with like), then PyTorch; ``gemm`` is XLA's GEMM rate in GFLOP/s."""
     out = [
         "  ".join(
             f"{name:>{w}}" if i > 1 else f"{name:<{w}}" for i, (name, _, w) in enumerate(COLUMNS)
         )
     ]
-    for r in rows:
-        if r.status != "ok":
-            out.append(f"{r.direction:<9}  {r.name:<24}  {r.status.upper()}: {r.error}")
-            continue
-        vals = [
-            r.direction,
-            r.name,
-            r.median_ms,
-            r.iqr_ms,
-            r.compile_s,
-            r.ratio_to_best,
-            r.gflops,
-            100 * r.gflops / peak if r.gflops else None,
-            len(r.times),
-        ]
-        out.append("  ".join(_cell(f, w, v) for (_, f, w), v in zip(COLUMNS, vals)))
+    directions = list(dict.fromkeys(r.direction for r in rows))
+    for direction in directions:
+        groups = _groups([r for r in rows if r.direction == direction])
+        for group, rs in groups:
+            if len(directions) > 1 or len(groups) > 1 or group != "channels_first":
+                out.append(f"  -- {direction}: {GROUP_TITLES[group]}")
+            for r in rs:
+                out.append(_line(r, gemm))
     return "\n".join(out)
 
 
-def to_json_rows(rows: list[Row], info: dict, peak: float) -> list[dict]:
+def _line(r: Row, gemm: float) -> str:
+    if r.status != "ok":
+        return f"{r.direction:<9}  {r.name:<30}  {r.status.upper()}: {r.error}"
+    vals = [
+        r.direction,
+        r.name,
+        r.median_ms,
+        r.iqr_ms,
+        r.compile_s,
+        r.ratio_in_layout,
+        r.ratio_to_best,
+        r.gflops,
+        100 * r.gflops / gemm if r.gflops else None,
+        len(r.times),
+    ]
+    return "  ".join(_cell(f, w, v) for (_, f, w), v in zip(COLUMNS, vals))
+
+
+def to_json_rows(rows: list[Row], info: dict, ceiling: Ceiling) -> list[dict]:
     """One dict per row: the fields of the JSON output."""
     out = []
     for r in rows:
@@ -127,8 +155,9 @@ def to_json_rows(rows: list[Row], info: dict, peak: float) -> list[dict]:
             "iqr_ms": r.iqr_ms,
             "compile_s": r.compile_s,
             "ratio_to_best": r.ratio_to_best,
+            "ratio_in_layout": r.ratio_in_layout,
             "gflops": g,
-            "percent_peak": 100 * g / peak if g else None,
+            "percent_peak": 100 * g / ceiling.xla if g else None,
             "useful_gflop": r.case.useful_flops(r.direction) / 1e9,
             "n_repeats": len(r.times),
             "first_call_ms": r.first_ms,
@@ -137,9 +166,12 @@ def to_json_rows(rows: list[Row], info: dict, peak: float) -> list[dict]:
             "rel_err": r.rel_err,
             "checked_against": r.checked_against,
             "layout": r.entry.layout,
+            "group": r.group,
             "dtype": "float32",
             "device": info["device"],
-            "gemm_peak_gflops": peak,
+            "gemm_peak_gflops": ceiling.xla,
+            "gemm_torch_gflops": ceiling.torch,
+            "gemm_shape": list(ceiling.shape),
         }
         d.update(r.case.shape_info())
         out.append(d)
@@ -153,21 +185,35 @@ def write_json(path: str, rows: list[dict]) -> None:
 
 
 def summary(rows: list[Row]) -> str:
-    """Per (case, direction): the fastest formulation and where convalgebra stands."""
-    out = ["", "summary: fastest formulation per (case, direction), and convalgebra's ratio"]
-    groups: dict[tuple[str, str], list[Row]] = {}
+    """Per (case, direction, layout): the fastest JAX form, and where convalgebra stands."""
+    out = [
+        "",
+        "summary: fastest JAX form per (case, direction, data layout), convalgebra's ratio to it,",
+        "and PyTorch's ratio to the fastest JAX form of either layout",
+    ]
+    groups: dict[tuple[str, str, str], list[Row]] = {}
     for r in rows:
-        groups.setdefault((r.case.name, r.direction), []).append(r)
-    for (case, direction), rs in groups.items():
+        groups.setdefault((r.case.name, r.direction, r.group), []).append(r)
+    for (case, direction, group), rs in groups.items():
         ok = [r for r in rs if r.status == "ok" and r.times]
+        bad = [f"{r.name}: {r.status}" for r in rs if r.status != "ok"]
+        if group == "torch":
+            t = [f"torch x{r.ratio_in_layout:.2f}" for r in ok]
+            if t or bad:
+                out.append(f"  {case:<11} {direction:<9} {'torch':<6} " + ", ".join(t + bad))
+            continue
         if not ok:
             continue
         best = min(ok, key=lambda r: cast(float, r.median_ms))  # ok rows have times
-        lib = [f"{r.name} x{r.ratio_to_best:.2f}" for r in ok if r.entry.family == "convalgebra"]
-        bad = [f"{r.name}: {r.status}" for r in rs if r.status != "ok"]
+        lib = [
+            f"{r.name.removesuffix(' c-last')} x{r.ratio_in_layout:.2f}"
+            for r in ok
+            if r.entry.family == "convalgebra"
+        ]
+        short = "c-last" if group == "channels_last" else "c-first"
         out.append(
-            f"  {case:<11} {direction:<9} best {best.name:<24} {best.median_ms:>10.3f} ms   "
-            + ", ".join(lib + bad)
+            f"  {case:<11} {direction:<9} {short:<7} best {best.name:<30} "
+            f"{best.median_ms:>10.3f} ms   " + ", ".join(lib + bad)
         )
     return "\n".join(out)
 
@@ -176,51 +222,72 @@ _MD_FAMILIES = (
     ("lax", "lax"),
     ("auto", "jax auto"),
     ("reference", "reference"),
-    ("torch", "torch"),
 )
 
 
-def markdown(rows: list[dict], info: dict, peak: float) -> str:
-    """A Markdown table: one line per (case, direction), one column per family.
+def _base(name: str) -> str:
+    return name.removesuffix(" c-last")
 
-    Library formulations get a column each; for every other family the cell shows its fastest
-    formulation's time over the best of the row, and its name.
+
+def markdown(rows: list[dict], info: dict, ceiling: Ceiling) -> str:
+    """A Markdown table: one line per (case, direction, data layout), one column per family.
+
+    Each cell is a time over the fastest JAX form on the same layout (like with like): the
+    library formulations get a column each, every other JAX family its fastest member (named);
+    the torch column is PyTorch's time over the fastest JAX form of that line.
     """
-    lib = list(dict.fromkeys(r["formulation"] for r in rows if r["family"] == "convalgebra"))
+    lib = list(dict.fromkeys(_base(r["formulation"]) for r in rows if r["family"] == "convalgebra"))
     heads = [n.removeprefix("convalgebra").strip() or "convalgebra" for n in lib]
+    torch_gemm = f", PyTorch {ceiling.torch:.0f}" if ceiling.torch else ""
+    m, k, n = ceiling.shape
     lines = [
         f"Machine: {info['device']}, {info['threads']} cores, jax {info['jax']}, jaxlib "
-        f"{info['jaxlib']}, torch {info['torch'] or '-'}; float32; GEMM peak {peak:.0f} GFLOP/s. "
-        "Cells: time / fastest of the row (fastest family member named).",
+        f"{info['jaxlib']}, torch {info['torch'] or '-'}; float32. GEMM {m}x{k} @ {k}x{n}: "
+        f"XLA {ceiling.xla:.0f}{torch_gemm} GFLOP/s. Cells: time / fastest JAX form on the same "
+        "data layout (fastest family member named); % GEMM: the fastest form's useful GFLOP/s "
+        "over XLA's GEMM rate.",
         "",
-        "| case | direction | fastest (ms) | "
-        + " | ".join([*heads, *(h for _, h in _MD_FAMILIES)])
+        "| case | direction | layout | fastest (ms) | % GEMM | "
+        + " | ".join([*heads, *(h for _, h in _MD_FAMILIES), "torch"])
         + " |",
-        "|---|---|---|" + "---:|" * len(heads) + "---|" * len(_MD_FAMILIES),
+        "|---|---|---|---|---:|" + "---:|" * len(heads) + "---|" * len(_MD_FAMILIES) + "---:|",
     ]
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[tuple[str, str, str], list[dict]] = {}
     for r in rows:
-        groups.setdefault((r["case"], r["direction"]), []).append(r)
-    for (case, direction), rs in groups.items():
+        if r["family"] != "torch":
+            groups.setdefault((r["case"], r["direction"], r["layout"]), []).append(r)
+    for (case, direction, layout), rs in groups.items():
         ok = sorted((r for r in rs if r["status"] == "ok"), key=lambda r: r["median_ms"])
         if not ok:
             continue
         best = ok[0]
         cells = []
         for name in lib:
-            r = [r for r in rs if r["formulation"] == name]
+            r = [r for r in rs if _base(r["formulation"]) == name]
             cells.append(
                 "–"
                 if not r
-                else f"{r[0]['ratio_to_best']:.2f}"
+                else f"{r[0]['ratio_in_layout']:.2f}"
                 if r[0]["status"] == "ok"
                 else r[0]["status"]
             )
         for fam, _ in _MD_FAMILIES:
             r = [r for r in ok if r["family"] == fam]
-            cells.append(f"{r[0]['ratio_to_best']:.2f} {r[0]['formulation']}" if r else "–")
+            cells.append(f"{r[0]['ratio_in_layout']:.2f} {r[0]['formulation']}" if r else "–")
+        t = [
+            r
+            for r in rows
+            if r["family"] == "torch"
+            and (r["case"], r["direction"]) == (case, direction)
+            and r["status"] == "ok"
+        ]
+        cells.append(f"{t[0]['median_ms'] / best['median_ms']:.2f}" if t else "–")
+        short = "c-last" if layout == "channels_last" else "c-first"
+        pct = best.get("percent_peak")
         lines.append(
-            f"| {case} | {direction} | {best['median_ms']:.2f} {best['formulation']} | "
+            f"| {case} | {direction} | {short} | {best['median_ms']:.2f} {best['formulation']} | "
+            + (f"{pct:.0f}" if pct else "–")
+            + " | "
             + " | ".join(cells)
             + " |"
         )

@@ -7,7 +7,7 @@ import gc
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import jax
 import numpy as np
@@ -47,7 +47,14 @@ class Row:
     times: list[float] = dataclasses.field(default_factory=list)
     rel_err: float | None = None
     checked_against: str | None = None
-    ratio_to_best: float | None = None
+    ratio_to_best: float | None = None  # over the fastest row of any layout and family
+    # over the fastest JAX row on the same data layout (torch rows: over the fastest JAX row)
+    ratio_in_layout: float | None = None
+
+    @property
+    def group(self) -> str:
+        """``"channels_first"``, ``"channels_last"`` (JAX rows, by data layout) or ``"torch"``."""
+        return "torch" if self.entry.backend == "torch" else self.entry.layout
 
     @property
     def name(self) -> str:
@@ -236,22 +243,96 @@ def run_group(
     finally:
         if enabled:
             gc.enable()
-    best = min((r.median_ms for r in live), default=None)
-    for r in live:
-        r.ratio_to_best = r.median_ms / best if best else None
+    set_ratios(live)
     return rows
 
 
-def gemm_peak(device: Any, n: int, repeat: int = 10) -> tuple[float, float]:
-    """``(best, median)`` GFLOP/s of a jitted ``n × n`` float32 matmul on ``device``."""
+def set_ratios(rows: list[Row]) -> None:
+    """``ratio_to_best`` over the fastest row, ``ratio_in_layout`` over the fastest JAX row on
+    the same data layout (like with like; a torch row over the fastest JAX row)."""
+    timed = [r for r in rows if r.times]
+    best = min((cast(float, r.median_ms) for r in timed), default=None)
+    jax_rows = [r for r in timed if r.group != "torch"]
+    best_jax = min((cast(float, r.median_ms) for r in jax_rows), default=None)
+    for r in timed:
+        m = cast(float, r.median_ms)
+        r.ratio_to_best = m / best if best else None
+        same = [cast(float, q.median_ms) for q in jax_rows if q.group == r.group]
+        ref = min(same) if same else best_jax
+        r.ratio_in_layout = m / ref if ref else None
+
+
+# The im2col GEMM of a B8 C64 128² k3 stride-2 layer ("valid": 63² outputs per image): the
+# matmul a convolution library runs for it; its rate is the ceiling of the convolution rows.
+GEMM_SHAPE = (31752, 576, 64)
+GEMM_SHAPE_QUICK = (7938, 576, 64)  # batch 2 of the same layer
+
+
+@dataclasses.dataclass(frozen=True)
+class Ceiling:
+    """Measured float32 GEMM rates ``(m, k) @ (k, n)`` in GFLOP/s: XLA's and PyTorch's."""
+
+    shape: tuple[int, int, int]
+    xla: float  # best of the timed calls
+    xla_median: float
+    torch: float | None = None
+    torch_median: float | None = None
+
+    def describe(self) -> str:
+        m, k, n = self.shape
+        text = f"{m}x{k} @ {k}x{n} float32: XLA {self.xla:.1f} GFLOP/s"
+        text += f" (median {self.xla_median:.1f})"
+        if self.torch:
+            text += (
+                f", PyTorch {self.torch:.1f} (median {self.torch_median:.1f}); "
+                f"XLA/PyTorch {self.xla / self.torch:.2f}"
+            )
+        return text
+
+
+def gemm_ceiling(
+    jax_device: Any,
+    torch_device: Any = None,
+    shape: tuple[int, int, int] = GEMM_SHAPE,
+    compiler_options: dict[str, str] | None = None,
+    repeat: int = 10,
+) -> Ceiling:
+    """XLA's (and, given a torch device, PyTorch's) rate on one float32 GEMM of ``shape``.
+
+    Both at true float32 (``Precision.HIGHEST``; TF32 is off for torch on CUDA), interleaved
+    call by call so that a drift of the machine hits both.
+    """
+    m, k, n = shape
     rng = np.random.default_rng(0)
-    a, b = (jax.device_put(rng.standard_normal((n, n), np.float32), device) for _ in range(2))
-    f = jax.jit(kernels.gemm).lower(a, b).compile()
-    jax.block_until_ready(f(a, b))
-    times = []
+    a_np = rng.standard_normal((m, k), np.float32)
+    b_np = rng.standard_normal((k, n), np.float32)
+    a, b = jax.device_put(a_np, jax_device), jax.device_put(b_np, jax_device)
+    f = jax.jit(kernels.gemm, compiler_options=compiler_options or None).lower(a, b).compile()
+    runs = {"xla": lambda: jax.block_until_ready(f(a, b))}
+    if torch_device is not None:
+        import torch
+
+        from .forms_torch import sync
+
+        ta, tb = (torch.from_numpy(v).to(torch_device) for v in (a_np, b_np))
+
+        def run_torch():
+            out = torch.mm(ta, tb)
+            sync(torch_device)
+            return out
+
+        runs["torch"] = run_torch
+    flops = 2.0 * m * k * n
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for run in runs.values():
+        run()
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        jax.block_until_ready(f(a, b))
-        times.append(time.perf_counter() - t0)
-    flops = 2.0 * n**3
-    return flops / min(times) / 1e9, flops / float(np.median(times)) / 1e9
+        for name, run in runs.items():
+            t0 = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - t0)
+    rate = {
+        name: (flops / min(t) / 1e9, flops / float(np.median(t)) / 1e9) for name, t in times.items()
+    }
+    t_best, t_med = rate.get("torch", (None, None))
+    return Ceiling(shape, *rate["xla"], torch=t_best, torch_median=t_med)

@@ -21,6 +21,7 @@ REQUIRED = {
     "median_ms": float,
     "iqr_ms": float,
     "ratio_to_best": float,
+    "ratio_in_layout": float,
     "gflops": float,
     "percent_peak": float,
     "n_repeats": int,
@@ -44,7 +45,7 @@ def bench(*args, timeout=120):
     )
 
 
-@pytest.mark.slow  # a full --quick run (~20 s); CI runs the slow grid
+@pytest.mark.slow  # a --quick run of two cases (~40 s); CI runs the slow grid
 def test_quick_run_writes_consistent_rows(tmp_path):
     out = tmp_path / "rows.json"
     md = tmp_path / "table.md"
@@ -61,6 +62,7 @@ def test_quick_run_writes_consistent_rows(tmp_path):
     )
     assert r.returncode == 0, r.stderr[-2000:]
     assert "GEMM" in r.stdout and "jax 0." in r.stdout  # the header names machine and versions
+    assert "7938x576 @ 576x64 float32: XLA" in r.stdout and "PyTorch" in r.stdout
     rows = json.loads(out.read_text())
     assert isinstance(rows, list) and rows
     for row in rows:
@@ -79,6 +81,25 @@ def test_quick_run_writes_consistent_rows(tmp_path):
             r["ratio_to_best"] for r in rows if (r["case"], r["direction"]) == (case, direction)
         ]
         assert min(ratios) == pytest.approx(1.0)
+        for layout in ("channels_first", "channels_last"):  # like with like
+            same = [
+                r
+                for r in rows
+                if (r["case"], r["direction"], r["group"]) == (case, direction, layout)
+            ]
+            assert {r["family"] for r in same} >= {"convalgebra", "auto"} or direction == "forward"
+            assert min(r["ratio_in_layout"] for r in same) == pytest.approx(1.0)
+            fastest = min(r["median_ms"] for r in same)
+            for r in same:
+                assert r["ratio_in_layout"] == pytest.approx(r["median_ms"] / fastest)
+        jax_best = min(
+            r["median_ms"]
+            for r in rows
+            if (r["case"], r["direction"]) == (case, direction) and r["family"] != "torch"
+        )
+        for r in rows:
+            if (r["case"], r["direction"], r["family"]) == (case, direction, "torch"):
+                assert r["ratio_in_layout"] == pytest.approx(r["median_ms"] / jax_best)
     names = {(r["case"], r["direction"], r["formulation"]) for r in rows}
     for want in [
         ("s1d_k9_s2", "forward", LIBRARY),
@@ -88,9 +109,21 @@ def test_quick_run_writes_consistent_rows(tmp_path):
         ("s1d_k9_s2", "transpose", "polyphase"),
         ("t1d_k9_s4", "grad", "jax.vjp"),
         ("t1d_k9_s4", "grad", "polyphase"),
+        # every formulation on both layouts: the lowered formula beside the c-last hand forms
+        ("s1d_k9_s2", "forward", "convalgebra lowered c-last"),
+        ("s1d_k9_s2", "forward", "lax stride c-last"),
+        ("s1d_k9_s2", "transpose", "convalgebra lowered c-last"),
+        ("s1d_k9_s2", "transpose", "lax.conv_transpose c-last"),
+        ("s1d_k9_s2", "grad", "convalgebra lowered c-last"),
+        ("s1d_k9_s2", "grad", "jax.vjp c-last"),
+        ("t1d_k9_s4", "forward", "convalgebra lowered c-last"),
+        ("t1d_k9_s4", "forward", "lax.conv_transpose c-last"),
+        ("t1d_k9_s4", "transpose", "jax.linear_transpose c-last"),
     ]:
         assert want in names
-    assert "| s1d_k9_s2 | forward |" in md.read_text()
+    text = md.read_text()
+    assert "| s1d_k9_s2 | forward | c-first |" in text
+    assert "| s1d_k9_s2 | forward | c-last |" in text
 
 
 @pytest.mark.parametrize(

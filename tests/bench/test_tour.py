@@ -9,7 +9,7 @@ import time
 import pytest
 
 from convalgebra import _tour
-from convalgebra.bench import report
+from convalgebra.bench import cases, registry, report, timing
 
 
 def test_definitions_say_what_the_symbols_mean(capsys):
@@ -114,13 +114,43 @@ def test_load_warning(monkeypatch):
     assert report.load_warning() is None
 
 
-def test_header_says_which_gemm_size():
+def test_header_shows_the_gemm_ceiling():
     info = dict(device="cpu (x)", cpu_count=4, threads=2, jax="j", jaxlib="l", python="p")
     info.update(torch=None, notes=["the machine is loaded"])
-    quick = report.header(info, (10.0, 9.0), 1024, quick=True)
-    assert "1024x1024 (--quick; the full run uses twice the size)" in quick
-    assert "note     the machine is loaded" in quick
-    assert "2048x2048 float32" in report.header(info, (10.0, 9.0), 2048)
+    ceiling = timing.Ceiling((31752, 576, 64), 40.0, 35.0, torch=200.0, torch_median=190.0)
+    text = report.header(info, ceiling)
+    assert "31752x576 @ 576x64 float32: XLA 40.0 GFLOP/s" in text
+    assert "PyTorch 200.0 (median 190.0); XLA/PyTorch 0.20" in text
+    assert "note     the machine is loaded" in text
+    alone = timing.Ceiling((7938, 576, 64), 40.0, 35.0)
+    assert "PyTorch" not in alone.describe()
+    assert "--quick" in report.header(info, alone, quick=True)
+
+
+def test_rows_are_compared_within_their_layout():
+    """'x layout' is over the fastest JAX row on the same layout; torch over the fastest JAX."""
+    case = next(c for c in cases.all_cases(quick=True) if c.name == "s2d_k4_s2")
+    rows = []
+    for name, layout, backend, ms in [
+        ("a", "channels_first", "jax", 4.0),
+        ("b", "channels_first", "jax", 2.0),
+        ("a c-last", "channels_last", "jax", 1.5),
+        ("b c-last", "channels_last", "jax", 1.0),
+        ("torch", "channels_first", "torch", 0.5),
+    ]:
+        fam = "torch" if backend == "torch" else "lax"
+        row = timing.Row(case, "forward", registry.Entry(name, fam, backend, layout, None))
+        row.times = [ms / 1e3]
+        rows.append(row)
+    timing.set_ratios(rows)
+    got = {r.name: (r.ratio_in_layout, r.ratio_to_best) for r in rows}
+    assert got["a"] == pytest.approx((2.0, 8.0)) and got["b"] == pytest.approx((1.0, 4.0))
+    assert got["a c-last"] == pytest.approx((1.5, 3.0))
+    assert got["torch"] == pytest.approx((0.5, 1.0))  # over the fastest JAX form, any layout
+    text = report.table(rows, 100.0)
+    first, last = text.index("channels-first data"), text.index("channels-last data")
+    assert first < text.index(" a c-last ") and last < text.index("PyTorch")
+    assert text.index(" b ") < last < text.index(" b c-last ")
 
 
 def test_torch_threads_set_to_the_usable_cores(monkeypatch):
