@@ -64,6 +64,35 @@ TUNING: dict[str, dict[str, Any]] = {
         "compiler_options": {},
     },
 }
+# NVIDIA GPUs (jax.default_backend() == "gpu": XLA calls cuDNN for every convolution). Defaults
+# from what cuDNN documents, not yet from a measurement here (no GPU was available: run
+# `bash benchmarks/gpu.sh OUTDIR` and tune these from its tables):
+# * cuDNN's convolutions "aim for a performance that is competitive with the fastest GEMM-based
+#   implementations" (cuDNN Developer Guide, overview), with implicit-GEMM, FFT and Winograd
+#   algorithms chosen per shape by cuDNN itself: a channel-mixing lax convolution runs near the
+#   GEMM rate (H100: ~50 TFLOP/s float32 peak without TF32; 2e13 assumed), and the library's own
+#   FFT form rarely beats it (cuDNN already takes FFT algorithms where they pay off);
+# * grouped and depthwise convolutions (cudnnSetConvolutionGroupCount) and single-channel ones
+#   have no GEMM to fill and are memory-bound (~3 TB/s of HBM): 1e12 / 2e12;
+# * shifted multiply-adds are one fused elementwise XLA kernel per tap group, memory-bound too;
+# * merged 2-D kernels (fewer, larger convolutions) are what cuDNN is fast at: no penalty;
+# * YNNPACK is XLA:CPU only (no guard, no options). Layout: cuDNN's tensor-core kernels want
+#   NHWC (channels-last) data with channel counts divisible by 8 (NVIDIA, "Tensor Ops Made
+#   Easier in cuDNN"); XLA picks the convolution layout itself, so data_format="channels_last"
+#   saves the transposes around each layer in half precision (docs/benchmarks.md).
+TUNING["gpu"] = {
+    **TUNING["default"],
+    "rates": {
+        ("lax", Kind.MIXING): 2e13,
+        ("lax", Kind.DEPTHWISE): 1e12,
+        ("lax", Kind.SINGLE): 2e12,
+        ("shift", Kind.MIXING): 2e12,
+        ("fft", Kind.MIXING): 5e12,
+    },
+    "ynnpack_guard": False,
+    "merged_2d_penalty": 1.0,
+    "compiler_options": {},
+}
 SHIFT_PER_OUT = 1.5e-9  # 0.6 ns measured on an idle machine, 3 ns under memory contention
 SHIFT_PER_TAP = 0.04e-9
 SHIFT_PER_TAP_LONG = 0.5e-9
