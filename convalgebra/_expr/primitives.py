@@ -16,6 +16,7 @@ import numpy as np
 from jax import lax
 
 from .._lower import ir
+from .._lower import precision as _precision
 from .._static import shapes as _shapes
 from .._static.structs import Kind, Shape, default_float, inexact, kernel_dtype, node
 from .axes import canonical_axes, on_axes
@@ -67,6 +68,8 @@ class Filter(Operator):
     name: str | None = None
     groups: int = 1
     origin: tuple[int, ...] | None = None  # circular only: scipy.ndimage's origin (0: centred)
+    precision: Any = None  # lax's, canonical (_lower/precision.py); None: the platform default
+    preferred_element_type: str | None = None  # lax's: accumulate and return in this dtype
 
     @property
     def kind(self) -> Kind:
@@ -129,7 +132,12 @@ class Filter(Operator):
         )
         lead = shape[: -nd - 1] if self.kind is not Kind.SINGLE else shape[:-nd]
         chan = () if self.kind is Kind.SINGLE else (kshape[0],)
-        return lead + chan + spatial, kernel_dtype(dtype, self.kernel.dtype, self.weak)
+        return lead + chan + spatial, self._out_dtype(dtype)
+
+    def _out_dtype(self, dtype: Any) -> np.dtype:
+        """The result dtype: the computation dtype, or ``preferred_element_type`` (lax's rule)."""
+        compute = kernel_dtype(dtype, self.kernel.dtype, self.weak)
+        return _precision.result_dtype(self._label(), compute, self.preferred_element_type)
 
     def _apply(self, x: jax.Array) -> jax.Array:
         """As written: the dense kernel ``↑r q`` (flipped for ``conv``), one lax correlation."""
@@ -137,7 +145,7 @@ class Filter(Operator):
         dtype = kernel_dtype(x.dtype, self.kernel.dtype, self.weak)
         if x.size == 0:
             out, _ = self._infer(tuple(x.shape), np.dtype(x.dtype))
-            return jnp.zeros(out, dtype)
+            return jnp.zeros(out, self._out_dtype(x.dtype))
         x, w = x.astype(dtype), self.kernel.astype(dtype)
         if any(r > 1 for r in self.rates):
             cfg = [(0, 0, 0)] * (w.ndim - nd) + [(0, r - 1, r - 1) for r in self.rates]
@@ -165,10 +173,18 @@ class Filter(Operator):
             xb = jnp.pad(xb, [(0, 0), (0, 0), *self._wrap()], mode="wrap")
             pads = [(0, 0)] * nd
         y = lax.conv_general_dilated(
-            xb, wb, (1,) * nd, pads, feature_group_count=groups, precision=lax.Precision.HIGHEST
-        )
+            xb, wb, (1,) * nd, pads, feature_group_count=groups,
+            precision=_precision.resolve(self.precision, jax.default_backend()),
+            preferred_element_type=self._pet(dtype),
+        )  # fmt: skip
         chan = () if self.kind is Kind.SINGLE else (y.shape[1],)
         return y.reshape(lead + chan + y.shape[2:])
+
+    def _pet(self, compute: Any) -> str | None:
+        """``preferred_element_type`` for lax (checked, canonical for x64) by name, or ``None``."""
+        if self.preferred_element_type is None:
+            return None
+        return _precision.result_dtype(self._label(), compute, self.preferred_element_type).name
 
     def _effective_taps(self) -> tuple[int, ...]:
         """The span of the dilated kernel, ``r·(k - 1) + 1`` per axis."""
@@ -199,6 +215,7 @@ class Filter(Operator):
             self.kernel.astype(compute), nd, flip=self.flip, dilation=tuple(rates),
             pads=tuple(pads), wrap=tuple(wrap) if self.mode == "circular" else None,
             name=self.name or kernel_name(self), groups=self.groups,
+            precision=self.precision, preferred_element_type=self._pet(compute),
         )  # fmt: skip
 
 
@@ -239,7 +256,11 @@ def _filter(
     axis: Any,
     groups: Any = 1,
     origin: Any = 0,
+    precision: Any = None,
+    preferred_element_type: Any = None,
 ) -> Operator:
+    prec = _precision.canonical_precision(name, precision)
+    pet = _precision.canonical_element_type(name, preferred_element_type)
     kernel, weak = _canonical_kernel(name, q)
     if axis is not None:
         n_ax = len(canonical_axes(name, axis))
@@ -281,7 +302,8 @@ def _filter(
                 f"*K) with C_out divisible by groups, got a kernel of shape "
                 f"{tuple(kernel.shape)} with ndim={nd}"
             )
-    filt = Filter(kernel, mode, nd, flip, weak, None, label, g)
+    filt = Filter(kernel, mode, nd, flip, weak, None, label, g, precision=prec,
+                  preferred_element_type=pet)  # fmt: skip
     origins = _origins(name, origin, mode, nd)
     if origins is not None:
         filt = dataclasses.replace(filt, origin=origins)
@@ -319,6 +341,9 @@ def conv(
     axis: int | tuple[int, ...] | None = None,
     groups: int = 1,
     origin: int | tuple[int, ...] = 0,
+    *,
+    precision: Any = None,
+    preferred_element_type: Any = None,
 ) -> Operator:
     """True convolution ``q * x``: ``y[n] = sum_k q[n - k] x[k]`` on the trailing axes.
 
@@ -358,22 +383,25 @@ def conv(
         accumulate and return in (``jnp.float32`` with bfloat16/float16 data: float32
         accumulation and a float32 result, as lax gives). Static.
 
-
     Returns:
       The operator. Output dtype is JAX's promotion of the input and kernel dtypes (a real
-      input with a complex kernel gives a complex result); nothing is downcast.
+      input with a complex kernel gives a complex result); nothing is downcast; with
+      ``preferred_element_type``, that dtype.
 
     Raises:
       ValueError: for a bad mode, a kernel of the wrong rank, a rank-3+ kernel without
         ``ndim``, and (when applied) a channel mismatch or a "valid"/"circular" kernel longer
-        than the signal. TypeError: a kernel that is not an array of numbers.
+        than the signal; an unknown ``precision`` or ``preferred_element_type``, and (when
+        applied) a ``preferred_element_type`` narrower than the data or of another kind.
+        TypeError: a kernel that is not an array of numbers.
 
     Example:
       >>> import convalgebra as ca
       >>> ca.conv([1.0, 1.0])([1.0, 2.0, 3.0]).tolist()
       [1.0, 3.0, 5.0, 3.0]
     """
-    return _filter("conv", q, mode, ndim, True, name, axis, groups, origin)
+    return _filter("conv", q, mode, ndim, True, name, axis, groups, origin, precision,
+                   preferred_element_type)  # fmt: skip
 
 
 def corr(
@@ -384,6 +412,9 @@ def corr(
     axis: int | tuple[int, ...] | None = None,
     groups: int = 1,
     origin: int | tuple[int, ...] = 0,
+    *,
+    precision: Any = None,
+    preferred_element_type: Any = None,
 ) -> Operator:
     """Cross-correlation ``q ⋆ x``, the deep-learning "convolution": ``y[n] = sum_k q[k] x[n+k]``.
 
@@ -399,7 +430,8 @@ def corr(
       >>> ca.corr([1.0, 2.0], "valid")([1.0, 0.0, 0.0]).tolist()
       [1.0, 0.0]
     """
-    return _filter("corr", q, mode, ndim, False, name, axis, groups, origin)
+    return _filter("corr", q, mode, ndim, False, name, axis, groups, origin, precision,
+                   preferred_element_type)  # fmt: skip
 
 
 def dilate(op: Operator, rate: int | tuple[int, ...]) -> Filter:

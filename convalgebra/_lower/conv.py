@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -82,16 +83,26 @@ def _lead_shape(x: jax.Array, w: jax.Array, kind: str, nd: int) -> Shape:
 
 
 def _forward(
-    node: Conv, x: jax.Array, w: jax.Array, strategy: str, linear: bool, guard: bool
+    node: Conv,
+    x: jax.Array,
+    w: jax.Array,
+    strategy: str,
+    linear: bool,
+    guard: bool,
+    precision: Any = None,
 ) -> jax.Array:
-    """The lowered program of ``node`` on ``x`` (wrap-padded already), correlation kernel ``w``."""
+    """The lowered program of ``node`` on ``x`` (wrap-padded already), correlation kernel ``w``.
+
+    ``precision`` is lax's, resolved for the platform; ``node.preferred_element_type`` too.
+    """  # fmt: skip
+    pet = node.preferred_element_type
     nd, kind = node.ndim, node.kind
     spatial = x.shape[-nd:]
     plans = plans_of(dataclasses.replace(node, wrap=None), spatial)
     wd = _dense_axes(w, node, plans)
     lead = _lead_shape(x, w, kind, nd)
     if strategy == "lax" and any(p.interleave > 1 for p in plans):
-        y = _stacked(node, plans, x, wd, guard)
+        y = _stacked(node, plans, x, wd, guard, precision)
         if y is not None:
             return y
     impl = strategies.REGISTRY[strategy]
@@ -100,7 +111,7 @@ def _forward(
         phs = [p.phases[i] for p, i in zip(plans, combo)]
         counts = tuple(ph.count for ph in phs)
         if any(ph.sub.zero for ph in phs) or 0 in counts:
-            outs[combo] = jnp.zeros(lead + counts, x.dtype)
+            outs[combo] = jnp.zeros(lead + counts, pet or x.dtype)
             continue
         wsub, rsub = _sub_kernel(wd, plans, combo, nd)
         pads = [(ph.lo, ph.hi) for ph in phs]
@@ -116,7 +127,8 @@ def _forward(
         else:  # polyphase: explicit pad before a VALID conv keeps kernel gradients fast
             xp, cpads = strategies._padded(x, nd, pads), [(0, 0)] * nd
         strides = tuple(ph.stride for ph in phs)
-        outs[combo] = impl(xp, wsub, kind, nd, strides, rsub, cpads, linear, node.groups)
+        outs[combo] = impl(xp, wsub, kind, nd, strides, rsub, cpads, linear, node.groups,
+                           precision=precision, pet=pet)  # fmt: skip
     return _assemble(outs, plans, nd, 0, ())
 
 
@@ -145,7 +157,9 @@ def _grow_output(n_in, taps, cpads, strides, rsubs, counts):
     return cpads, counts
 
 
-def _stacked(node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool) -> jax.Array | None:
+def _stacked(
+    node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool, precision: Any = None
+) -> jax.Array | None:
     """Polyphase as ONE convolution: every phase's sub-kernel is an output channel.
 
     The sub-kernels of an axis's phases are zero-padded onto a common window (their offsets
@@ -220,7 +234,8 @@ def _stacked(node: Conv, plans, x: jax.Array, wd: jax.Array, guard: bool) -> jax
         cpads,
         rhs_dilation=tuple(rsubs),
         feature_group_count=cin if kind is Kind.DEPTHWISE else node.groups,
-        precision=strategies._HI,
+        precision=precision,
+        preferred_element_type=node.preferred_element_type,
     )
     chan = () if kind is Kind.SINGLE else (c,)
     # (b, C·P, *count) -> (..., C, *Z, *count), one axis split per reshape (sharding-safe)
@@ -403,7 +418,8 @@ def transpose_conv(node: Conv, spatial: Shape, w_t: jax.Array) -> Conv:
     return Conv(kernel=w_t, ndim=node.ndim, flip=False, dilation=node.dilation,
                 pads=tuple(pads), wrap=None, up=node.down, up_phase=node.down_phase,
                 down=node.up, down_phase=node.up_phase, name=node.name,
-                groups=node.groups)  # fmt: skip
+                groups=node.groups, precision=node.precision,
+                preferred_element_type=node.preferred_element_type)  # fmt: skip
 
 
 def _kernel_t(w: jax.Array, kind: Kind, nd: int, groups: int = 1) -> jax.Array:
@@ -415,7 +431,9 @@ def _kernel_t(w: jax.Array, kind: Kind, nd: int, groups: int = 1) -> jax.Array:
     return jnp.flip(w, tuple(range(w.ndim - nd, w.ndim)))
 
 
-def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool) -> jax.Array:
+def emit_conv(
+    c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool, precision: Any = None
+) -> jax.Array:
     """The lax program of ``c`` on ``x`` (already in the kernel's dtype) with ``strategy``.
 
     Args:
@@ -424,9 +442,15 @@ def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool
       strategy: one of ``strategies.REGISTRY``.
       linear: emit for ``jax.linear_transpose`` (see :mod:`.fast`).
       guard: keep 2-D stacked convolutions off XLA:CPU's slower YNNPACK path (a tuning flag).
+      precision: lax's, resolved for the platform (``precision.resolve``); it reaches every
+        convolution and ``dot_general`` of the program, its transposes and kernel gradients.
     """
     nd = c.ndim
     w = corr_kernel(c)
+    if strategy == "poly":  # a rational resampler computing only the kept samples
+        from . import resample
+
+        return resample.emit(c, x, w, linear=linear, precision=precision)
     if c.wrap and not c.resampled and all(p == (0, 0) for p in c.pads):
         return _circular(c, x, w, strategy, linear, guard)
     if c.wrap:
@@ -441,18 +465,21 @@ def emit_conv(c: Conv, x: jax.Array, strategy: str, *, linear: bool, guard: bool
         spatial = x.shape[-nd:]
 
         def transposed(ct: jax.Array, w: jax.Array) -> jax.Array:
-            t = transpose_conv(c, spatial, _kernel_t(w, c.kind, nd, c.groups))
-            return _forward(t, ct, t.kernel, strategy, False, guard)
+            # in the cotangent's dtype (wider than x's with a preferred_element_type), as lax's
+            # transpose rules compute; fast_linear casts the result back to x's dtype
+            wt = _kernel_t(w, c.kind, nd, c.groups).astype(ct.dtype)
+            t = transpose_conv(c, spatial, wt)
+            return _forward(t, ct, t.kernel, strategy, False, guard, precision)
 
         return fast_linear(
-            lambda x, w: _forward(c, x, w, strategy, False, guard),
+            lambda x, w: _forward(c, x, w, strategy, False, guard, precision),
             transposed,
-            lambda x, dw: _forward(c, x, dw, strategy, False, guard),
+            lambda x, dw: _forward(c, x, dw, strategy, False, guard, precision),
             x,
             w,
             linear,
         )
-    return _forward(c, x, w, strategy, linear, guard)
+    return _forward(c, x, w, strategy, linear, guard, precision)
 
 
 def _wrap_pad(x: jax.Array, wrap, nd: int) -> jax.Array:

@@ -50,6 +50,11 @@ TUNING: dict[str, dict[str, Any]] = {
         # XLA:CPU's YNNPACK fusions ran the stride-2 2-D convolution 1.8x slower than XLA's own
         # (B8 C64 128² k3 NHWC: 173 vs 94 ms, stride 1: 365 vs 366 ms, jax 0.10.2)
         "compiler_options": {"xla_cpu_experimental_ynn_fusion_type": ""},
+        # lax precision of every convolution and dot_general when precision=None (and
+        # jax_default_matmul_precision unset): XLA:CPU computes float32 products exactly
+        # whatever the precision (DEFAULT and HIGHEST gave the same bits, conv and dot,
+        # jax 0.10.2), so HIGHEST costs nothing here
+        "precision": "highest",
     },
     "default": {
         "rates": {
@@ -62,6 +67,10 @@ TUNING: dict[str, dict[str, Any]] = {
         "ynnpack_guard": False,
         "merged_2d_penalty": 1.0,
         "compiler_options": {},
+        # GPUs: DEFAULT runs float32 convolutions in TF32 (10 mantissa bits) on NVIDIA Ampere
+        # and later; results stay float32-accurate (and equal to CPU's to rounding) unless the
+        # user asks: precision="default" or jax_default_matmul_precision (docs/lowering.md)
+        "precision": "highest",
     },
 }
 # NVIDIA GPUs (jax.default_backend() == "gpu": XLA calls cuDNN for every convolution). Defaults

@@ -19,7 +19,7 @@ from jax import lax
 
 from .._static.structs import Shape, common_dtype, kernel_dtype
 from . import conv as conv_mod
-from . import cost
+from . import cost, precision
 from .ir import (
     IR,
     Add,
@@ -135,7 +135,8 @@ def run(ir: IR, x: Any, ctx: Ctx) -> Any:
         x = x.astype(kernel_dtype(x.dtype, ir.kernel.dtype, False))
         strategy = _choose(ir, x, ctx)
         guard = bool(cost.tuning(ctx.platform)["ynnpack_guard"])
-        return conv_mod.emit_conv(ir, x, strategy, linear=ctx.linear, guard=guard)
+        prec = precision.resolve(ir.precision, ctx.platform)  # None: TUNING's default
+        return conv_mod.emit_conv(ir, x, strategy, linear=ctx.linear, guard=guard, precision=prec)
     if isinstance(ir, Resample):
         return _resample(ir, x)
     if isinstance(ir, Window):

@@ -53,16 +53,19 @@ def fast_linear(
 
     Args:
       forward: ``(x, w) -> y``, linear in each argument.
-      transposed: ``(ct, w) -> x``-shaped, the transpose of ``forward`` in ``x``, a fast program.
+      transposed: ``(ct, w) -> x``-shaped, the transpose of ``forward`` in ``x``, a fast program;
+        its result is cast to ``x``'s dtype (with a ``preferred_element_type`` the cotangent is
+        wider than ``x``: the transpose computes in the cotangent's dtype, as lax's does).
       kernel_tangent: ``(x, dw) -> forward(x, dw)`` computed by a program whose transpose in
         ``dw`` is a fast kernel gradient.
       x, w: the arguments.
       linear: emit for ``jax.linear_transpose`` (see the module docstring).
     """
     y_struct = jax.eval_shape(forward, x, w)
+    x_dtype = x.dtype
 
     def pull(ct: jax.Array, w: jax.Array) -> jax.Array:
-        return jax.linear_transpose(lambda c: transposed(c, w), y_struct)(ct)[0]
+        return jax.linear_transpose(lambda c: transposed(c, w).astype(x_dtype), y_struct)(ct)[0]
 
     if linear:
         return pull(x, w)

@@ -45,6 +45,8 @@ class Conv:
     ``kernel`` is in the computation dtype; ``w`` is ``kernel`` flipped on its spatial axes when
     ``flip``, with taps ``dilation`` apart. ``wrap`` is a periodic pre-padding (circular modes).
     ``pads`` may be negative (crop). ``name`` is the kernel's name in the notation.
+    ``precision`` (canonical, ``None``: the platform's default) and ``preferred_element_type``
+    (``None``: the kernel's dtype; a dtype name) are lax's, static (``_lower/precision.py``).
     """
 
     kernel: jax.Array
@@ -59,6 +61,8 @@ class Conv:
     down_phase: tuple[int, ...]
     name: str = "q"
     groups: int = 1  # mixing kernels (C_out, C_in/groups, *K): a grouped convolution
+    precision: Any = None
+    preferred_element_type: str | None = None
 
     @staticmethod
     def plain(
@@ -71,11 +75,14 @@ class Conv:
         wrap: Pairs | None = None,
         name: str = "q",
         groups: int = 1,
+        precision: Any = None,
+        preferred_element_type: Any = None,
     ) -> Conv:
         one, zero = (1,) * ndim, (0,) * ndim
         return Conv(kernel=kernel, ndim=ndim, flip=flip, dilation=dilation, pads=pads, wrap=wrap,
                     up=one, up_phase=zero, down=one, down_phase=zero, name=name,
-                    groups=groups)  # fmt: skip
+                    groups=groups, precision=precision,
+                    preferred_element_type=preferred_element_type)  # fmt: skip
 
     @property
     def kind(self) -> Kind:
@@ -112,6 +119,12 @@ class Conv:
         if any(r > 1 for r in self.dilation):
             parts.append(f"dilation={self.dilation}")
         parts.append(f"pads={self.pads}" + (f", wrap={self.wrap}" if self.wrap else ""))
+        if self.precision is not None:
+            from .precision import describe
+
+            parts.append(f"precision={describe(self.precision)}")
+        if self.preferred_element_type is not None:
+            parts.append(f"preferred_element_type={self.preferred_element_type}")
         return f"conv({', '.join(parts)})"
 
     def notation(self, x: str) -> str:

@@ -85,7 +85,9 @@ def _lowered_conv(eqn, x, w, sl=None):
     platform = jax.default_backend()
     strategy = choose(costs_of(node, xc.shape, out_shape(node, xc.shape), platform))
     guard = bool(tuning(platform)["ynnpack_guard"])
-    y = emit_conv(node, xc.astype(dt), strategy, linear=False, guard=guard)
+    # the user's own precision (None: lax's default, as in the program being optimised)
+    prec = eqn.params.get("precision")
+    y = emit_conv(node, xc.astype(dt), strategy, linear=False, guard=guard, precision=prec)
     inv = [0] * y.ndim
     for i, d in enumerate(dn.out_spec):
         inv[d] = i

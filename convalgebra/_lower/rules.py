@@ -189,6 +189,10 @@ def _conv_conv(outer: IR, inner: IR) -> list[IR] | None:
         return None
     if outer.groups != 1 or inner.groups != 1:
         return None
+    if outer.precision != inner.precision or outer.preferred_element_type is not None:
+        return None  # a preferred type changes the dtype between the two: not one kernel
+    if inner.preferred_element_type is not None:
+        return None
     for (lo1, hi1), (lo2, hi2), k1 in zip(inner.pads, outer.pads, inner.taps):
         if not ((lo2 == 0 or lo1 >= k1 - 1) and (hi2 == 0 or hi1 >= k1 - 1)):
             return None
@@ -253,7 +257,8 @@ def _stackable(terms: tuple[IR, ...]) -> bool:
     first = terms[0]
     if not isinstance(first, Conv) or first.kind is not Kind.SINGLE:
         return False
-    same = ("ndim", "flip", "dilation", "pads", "wrap", "up", "up_phase", "down", "down_phase")
+    same = ("ndim", "flip", "dilation", "pads", "wrap", "up", "up_phase", "down", "down_phase",
+            "precision", "preferred_element_type")  # fmt: skip
     return all(
         isinstance(t, Conv)
         and t.kernel.shape == first.kernel.shape

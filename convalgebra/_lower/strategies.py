@@ -13,6 +13,14 @@ padded by ``pads`` first) for the three kernel kinds (single, depthwise ``(C, *K
   ``inf`` or ``nan`` in the input or the kernel spreads to every output of the FFT. Pin another
   strategy (``ca.lower(A, strategy="lax")``) where that matters.
 
+Every strategy takes lax's ``precision`` (already resolved for the platform) and
+``preferred_element_type`` (``pet``): ``"lax"`` hands both to every ``conv_general_dilated``;
+``"shift"`` to every per-tap ``dot_general`` (mixing kernels), and for single and depthwise
+kernels multiplies and accumulates in ``pet`` (elementwise products are exact IEEE operations,
+so ``precision`` has nothing to choose there); ``"fft"`` applies ``precision`` to the
+per-frequency channel-mixing ``dot_general`` and runs its transforms in ``pet`` (the data cast
+first), as XLA's FFTs have no precision setting.
+
 :data:`REGISTRY` maps each name to its implementation; the cost model (``cost.py``) picks one.
 """
 
@@ -31,15 +39,14 @@ from .._static.structs import Kind
 from . import cost
 from .fast import fast_linear
 
-_HI = lax.Precision.HIGHEST
-
 
 def _split(x: jax.Array, kind: str, nd: int):
     lead = x.shape[: x.ndim - nd - (0 if kind is Kind.SINGLE else 1)]
     return lead, math.prod(lead)
 
 
-def corr_lax(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
+def corr_lax(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1, *, precision=None,
+             pet=None):  # fmt: skip
     """``lax.conv_general_dilated`` in the NC* layout; ``pads`` is the conv's own padding.
 
     ``groups > 1`` (mixing kernels ``(C_out, C_in/groups, *K)``): one grouped convolution.
@@ -55,8 +62,9 @@ def corr_lax(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
         groups = c if kind is Kind.DEPTHWISE else groups
         wb = w.reshape((c, 1, *taps)) if kind is Kind.DEPTHWISE else w
     y = lax.conv_general_dilated(
-        xb, wb, strides, pads, rhs_dilation=rdil, feature_group_count=groups, precision=_HI
-    )
+        xb, wb, strides, pads, rhs_dilation=rdil, feature_group_count=groups,
+        precision=precision, preferred_element_type=pet,
+    )  # fmt: skip
     if kind is Kind.SINGLE:
         return y[:, 0].reshape(lead + y.shape[2:])
     return y.reshape(lead + y.shape[1:])
@@ -76,7 +84,7 @@ def _counts(x, w, nd, strides, rdil):
     ]
 
 
-def _shift_valid(x, w, kind, nd, strides, rdil):
+def _shift_valid(x, w, kind, nd, strides, rdil, precision=None, pet=None):
     """The VALID strided correlation as shifted multiply-adds (``x`` already padded)."""
     counts = _counts(x, w, nd, strides, rdil)
     lead = x.ndim - nd
@@ -88,7 +96,8 @@ def _shift_valid(x, w, kind, nd, strides, rdil):
             s + g * (c - 1) + 1 for s, g, c in zip(start[lead:], strides, counts)
         ]
         sl = lax.slice(x, start, stop, [1] * lead + list(strides))
-        term = _tap_term(sl, w[(..., *idx)], kind, nd, letters, "oi,...i{l}->...o{l}")
+        term = _tap_term(sl, w[(..., *idx)], kind, nd, letters, "oi,...i{l}->...o{l}",
+                         precision, pet)  # fmt: skip
         acc = term if acc is None else acc + term
     return acc
 
@@ -97,15 +106,19 @@ def _letters(nd):
     return "xyz"[:nd] if nd <= 3 else "".join(chr(ord("a") + i) for i in range(nd))
 
 
-def _tap_term(sl, tap, kind, nd, letters, spec):
+def _tap_term(sl, tap, kind, nd, letters, spec, precision, pet):
+    if pet is not None and kind is not Kind.MIXING:  # products exact in pet, sums in pet
+        sl, tap = sl.astype(pet), tap.astype(pet)
     if kind is Kind.SINGLE:
         return sl * tap
     if kind is Kind.DEPTHWISE:
         return sl * tap.reshape(tap.shape + (1,) * nd)
-    return jnp.einsum(spec.format(l=letters), tap, sl, precision=_HI)
+    return jnp.einsum(
+        spec.format(l=letters), tap, sl, precision=precision, preferred_element_type=pet
+    )
 
 
-def _shift_valid_t(ct, w, kind, nd, strides, rdil, spatial):
+def _shift_valid_t(ct, w, kind, nd, strides, rdil, spatial, precision=None, pet=None):
     """The transpose (in ``x``) of :func:`_shift_valid`, again as shifted multiply-adds.
 
     Polyphase: output sample ``g q + p`` of an axis gathers the taps ``j`` with
@@ -136,10 +149,11 @@ def _shift_valid_t(ct, w, kind, nd, strides, rdil, spatial):
             start = [0] * lead_ax + [dd - d for dd, (_, d) in zip(axes_d, combo)]
             stop = [*ctp.shape[:lead_ax]] + [s + q for s, q in zip(start[lead_ax:], qs)]
             sl = lax.slice(ctp, start, stop)
-            term = _tap_term(sl, w[(..., *idx)], kind, nd, letters, "oi,...o{l}->...i{l}")
+            term = _tap_term(sl, w[(..., *idx)], kind, nd, letters, "oi,...o{l}->...i{l}",
+                             precision, pet)  # fmt: skip
             acc = term if acc is None else acc + term
         if acc is None:
-            acc = jnp.zeros((*lead, *qs), ct.dtype)
+            acc = jnp.zeros((*lead, *qs), pet or ct.dtype)
         phases.append(acc)
     if all(g == 1 for g in strides):
         y = phases[0]
@@ -158,7 +172,7 @@ def _shift_valid_t(ct, w, kind, nd, strides, rdil, spatial):
     return y
 
 
-def kernel_tangent(x, dw, kind, nd, strides, rdil, how=None):
+def kernel_tangent(x, dw, kind, nd, strides, rdil, how=None, precision=None, pet=None):
     """``y(x, dw)``, linear in ``dw``: its transpose is the kernel gradient.
 
     The value is the same whichever way it is computed, so the program is picked for the speed
@@ -168,7 +182,8 @@ def kernel_tangent(x, dw, kind, nd, strides, rdil, how=None):
     if how is None:
         how = cost.kernel_grad_strategy(kind, x.shape, dw.shape, nd, strides, x.dtype)
     if how == "lax":  # stride 1, then decimated: its transpose is a stride-1 kernel gradient
-        y = corr_lax(x, dw, kind, nd, (1,) * nd, rdil, [(0, 0)] * nd)
+        y = corr_lax(x, dw, kind, nd, (1,) * nd, rdil, [(0, 0)] * nd, precision=precision,
+                     pet=pet)  # fmt: skip
         if any(g > 1 for g in strides):
             counts = _counts(x, dw, nd, strides, rdil)
             lead = y.ndim - nd
@@ -176,11 +191,12 @@ def kernel_tangent(x, dw, kind, nd, strides, rdil, how=None):
             y = lax.slice(y, [0] * y.ndim, stop, [1] * lead + list(strides))
         return y
     if how == "fft":
-        return corr_fft(x, dw, kind, nd, strides, rdil, [(0, 0)] * nd)
-    return _shift_valid(x, dw, kind, nd, strides, rdil)
+        return corr_fft(x, dw, kind, nd, strides, rdil, [(0, 0)] * nd, precision=precision, pet=pet)
+    return _shift_valid(x, dw, kind, nd, strides, rdil, precision, pet)
 
 
-def corr_shift(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
+def corr_shift(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1, *, precision=None,
+               pet=None):  # fmt: skip
     """Shifted multiply-adds: ``sum_j w[j] · x[g t + r j]`` with one strided slice per tap.
 
     Its transposes (``jax.vjp``, ``jax.linear_transpose``) are again shifted multiply-adds, in
@@ -192,19 +208,29 @@ def corr_shift(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
     strides, rdil = tuple(strides), tuple(rdil)
     spatial = x.shape[-nd:]
     return fast_linear(
-        lambda x, w: _shift_valid(x, w, kind, nd, strides, rdil),
-        lambda c, w: _shift_valid_t(c, w, kind, nd, strides, rdil, spatial),
-        lambda x, dw: kernel_tangent(x, dw, kind, nd, strides, rdil),
+        lambda x, w: _shift_valid(x, w, kind, nd, strides, rdil, precision, pet),
+        # the transpose computes in the cotangent's dtype, as lax's transpose rules do
+        lambda c, w: _shift_valid_t(
+            c, w.astype(c.dtype), kind, nd, strides, rdil, spatial, precision, pet
+        ),
+        lambda x, dw: kernel_tangent(x, dw, kind, nd, strides, rdil, None, precision, pet),
         x,
         w,
         linear,
     )
 
 
-def corr_fft(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
-    """Correlation by FFT: the periodic correlation over the padded length, VALID part kept."""
+def corr_fft(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1, *, precision=None,
+             pet=None):  # fmt: skip
+    """Correlation by FFT: the periodic correlation over the padded length, VALID part kept.
+
+    ``precision`` applies to the per-frequency channel mixing (a ``dot_general``); with ``pet``
+    the data and kernel are cast to it first, so the transforms run in ``pet``.
+    """
     if groups != 1:
         raise ValueError("corr_fft: grouped kernels run as one grouped lax convolution")
+    if pet is not None:
+        x, w = x.astype(pet), w.astype(pet)
     x = _padded(x, nd, pads)
     if any(r > 1 for r in rdil):
         cfg = [(0, 0, 0)] * (w.ndim - nd) + [(0, 0, r - 1) for r in rdil]
@@ -227,7 +253,7 @@ def corr_fft(x, w, kind, nd, strides, rdil, pads, linear=False, groups=1):
         wf = fwd(wr, axes=wa)
     if kind is Kind.MIXING:
         letters = "xyz"[:nd]
-        yf = jnp.einsum(f"...i{letters},oi{letters}->...o{letters}", xf, wf, precision=_HI)
+        yf = jnp.einsum(f"...i{letters},oi{letters}->...o{letters}", xf, wf, precision=precision)
     else:
         yf = xf * wf
     y = inv(yf, s=n, axes=xa) if real else inv(yf, axes=xa)

@@ -61,15 +61,17 @@ def chain(*ops: Operator | None) -> Operator:
 
 
 def filter_op(
-    kernel: jax.Array, nd: int, dilation: Sequence[int], mode: str, flip: bool, groups: int = 1
-):
+    kernel: jax.Array, nd: int, dilation: Sequence[int], mode: str, flip: bool, groups: int = 1,
+    **precision: Any,
+):  # fmt: skip
     """``(↑d kernel) ⋆`` (or ``*`` when ``flip``) with the dilation kept structural.
 
     ``↑d kernel`` (``ca.dilate``) has ``d·K`` taps, the last ``d - 1`` zero: it lowers to
     ``rhs_dilation`` instead of a convolution with mostly-zero taps. ``groups``: a grouped
-    mixing kernel ``(C_out, C_in/groups, *K)``, one grouped convolution.
+    mixing kernel ``(C_out, C_in/groups, *K)``, one grouped convolution. ``precision``:
+    ``precision=`` and ``preferred_element_type=`` for the core constructor.
     """
-    f = (_ops.conv if flip else _ops.corr)(kernel, mode, ndim=nd, groups=groups)
+    f = (_ops.conv if flip else _ops.corr)(kernel, mode, ndim=nd, groups=groups, **precision)
     return dilate_filter(f, tuple(dilation)) if any(d > 1 for d in dilation) else f
 
 
@@ -95,6 +97,7 @@ def forward_op(
     pads: Pairs,
     dilation: Sequence[int],
     mode: str = "zero",
+    **precision: Any,
 ) -> Operator:
     """``↓s ∘ (↑d kernel)⋆ ∘ pad``: the forward convolution. Zero pads may be signed (crop).
 
@@ -111,4 +114,4 @@ def forward_op(
         )
     down = _ops.down(tuple(stride)) if any(s > 1 for s in stride) else None
     w, groups = kernel
-    return chain(down, filter_op(w, nd, dilation, "valid", False, groups), pre)
+    return chain(down, filter_op(w, nd, dilation, "valid", False, groups, **precision), pre)

@@ -24,6 +24,7 @@ import numpy as np
 from .._expr import primitives as _ops
 from .._expr.node import Operator
 from .._expr.transpose import transpose
+from .._lower import precision as _precision
 from . import _args, _layout
 from ._build import (
     as_array,
@@ -111,6 +112,14 @@ def _padding_mode(op: str, mode: str) -> str:
     return _PADDING_MODES[mode]
 
 
+def _precision_kw(op: str, precision: Any, preferred_element_type: Any) -> dict[str, Any]:
+    """``precision=`` and ``preferred_element_type=`` checked (errors name ``op``), canonical."""
+    return {
+        "precision": _precision.canonical_precision(op, precision),
+        "preferred_element_type": _precision.canonical_element_type(op, preferred_element_type),
+    }
+
+
 # ---- convolution -----------------------------------------------------------------------------
 def conv_op(
     w: jax.typing.ArrayLike,
@@ -122,6 +131,8 @@ def conv_op(
     padding_mode: str = "zeros",
     in_size: Sequence[int] | None = None,
     data_format: str = "channels_first",
+    precision: Any = None,
+    preferred_element_type: Any = None,
 ) -> Operator:
     """The strided, dilated, grouped convolution ``A = ↓s ∘ (↑d w)⋆ ∘ pad`` as an operator.
 
@@ -133,6 +144,7 @@ def conv_op(
       stride, padding, dilation, groups, padding_mode: as for :func:`conv`.
       in_size: the input's spatial size; needed only for ``padding="same"`` with a stride > 1.
       data_format: ``"channels_first"`` or ``"channels_last"``, as for :func:`conv`.
+      precision, preferred_element_type: as for :func:`conv`.
 
     Returns:
       An operator ``(..., C_in, *S) -> (..., C_out, *S')`` (``(..., *S, C_in) ->
@@ -148,6 +160,7 @@ def conv_op(
       '↓2 (q ⋆[valid] (pad[(1, 1)] x))'
     """
     op = "conv_op"
+    prec = _precision_kw(op, precision, preferred_element_type)
     w, nd = _weight(op, w)
     last = _layout.channels_last(op, data_format)
     s = _args.ints(op, "stride", stride, nd, 1)
@@ -159,7 +172,8 @@ def conv_op(
     pads = _args.conv_pads(op, _args.padding(op, padding, nd), k_eff, s, size)
     if size is not None:
         _args.conv_out(op, size, k_eff, s, pads)
-    return _layout.channel_op(forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode), nd, last)
+    a = forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode, **prec)
+    return _layout.channel_op(a, nd, last)
 
 
 def conv(
@@ -173,6 +187,8 @@ def conv(
     *,
     padding_mode: str = "zeros",
     data_format: str = "channels_first",
+    precision: Any = None,
+    preferred_element_type: Any = None,
 ) -> jax.Array:
     """The deep-learning convolution, exactly ``torch.nn.functional.conv{1,2,3}d``.
 
@@ -195,16 +211,24 @@ def conv(
         ``torch.nn.Conv{1,2,3}d``.
       data_format: ``"channels_first"`` (``(N, C, *S)``, PyTorch's) or ``"channels_last"``
         (``(N, *S, C)``, Flax's and TensorFlow's); the weight layout is PyTorch's either way.
+      precision: ``lax.conv_general_dilated``'s (``None``: the platform's default,
+        ``"highest"``, true float32 products; ``"default"`` allows TF32 on NVIDIA GPUs), on
+        every convolution of the program, its transpose and kernel gradient.
+      preferred_element_type: ``lax.conv_general_dilated``'s: ``None`` or the dtype to
+        accumulate and return in (``jnp.float32`` with bfloat16 data: float32 accumulation and
+        a float32 result, as lax gives; the bias is added in that dtype).
 
     Returns:
-      ``(N, C_out, *S')`` (``(C_out, *S')`` for an unbatched input), in the promoted dtype;
-      ``(N, *S', C_out)`` with ``data_format="channels_last"``.
+      ``(N, C_out, *S')`` (``(C_out, *S')`` for an unbatched input), in the promoted dtype
+      (``preferred_element_type`` when given); ``(N, *S', C_out)`` with
+      ``data_format="channels_last"``.
 
     Raises:
       ValueError: a bias not of shape ``(C_out,)``, weight rank not matching the input,
         channels not matching ``C_in/groups``,
         ``groups`` not dividing the channels, non-positive stride or dilation, negative padding,
-        a kernel longer than the padded input (each names the argument and values).
+        a kernel longer than the padded input, an unknown ``precision`` or
+        ``preferred_element_type`` (each names the argument and values).
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
@@ -213,6 +237,7 @@ def conv(
       [[[1.0, 6.0, 7.0]]]
     """
     op = "conv"
+    prec = _precision_kw(op, precision, preferred_element_type)
     w, nd = _weight(op, w)
     last = _layout.channels_last(op, data_format)
     x = _input(op, _layout.to_first(op, x, nd, last, (nd + 1, nd + 2)), nd, tuple(w.shape))
@@ -232,7 +257,7 @@ def conv(
     _args.conv_out(op, n, k_eff, s, pads)
     b = _bias(op, bias, w.shape[0])
     x, w, b = _promote(x, w, b)
-    y = add_bias(forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode)(x), b, nd)
+    y = add_bias(forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, pmode, **prec)(x), b, nd)
     return _layout.to_last(y, nd, last)
 
 
@@ -257,14 +282,14 @@ def _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation):
     return s, d, k_eff, pads
 
 
-def _scatter_op(w, nd, s, d, pads, groups) -> Operator:
+def _scatter_op(w, nd, s, d, pads, groups, **prec) -> Operator:
     """``crop((↑d w) * (↑s x))``: the explicit form of the transposed convolution."""
     kernel, g = _transposed_kernel(w, groups, nd)
     # ↑s x has s·n samples and ↑d w has d·K taps (the last d - 1 zero), so the full convolution
     # has s·n + d·K - 1 samples; keep (n - 1)·s + d·(K - 1) + 1 - lo - hi of them.
     cut = tuple((lo, si - 1 + di - 1 + hi) for si, di, (lo, hi) in zip(s, d, pads))
     up = _ops.up(tuple(s)) if any(si > 1 for si in s) else None
-    return chain(trim(cut), filter_op(kernel, nd, d, "full", True, g), up)
+    return chain(trim(cut), filter_op(kernel, nd, d, "full", True, g, **prec), up)
 
 
 def conv_transpose_op(
@@ -276,6 +301,8 @@ def conv_transpose_op(
     dilation: int | Sequence[int] = 1,
     *,
     data_format: str = "channels_first",
+    precision: Any = None,
+    preferred_element_type: Any = None,
 ) -> Operator:
     """The transposed convolution as an operator: ``crop((↑d w) * (↑s x))``.
 
@@ -285,8 +312,8 @@ def conv_transpose_op(
 
     Args:
       w: weight ``(C_in, C_out/groups, *K)`` (PyTorch's ``ConvTranspose`` layout).
-      stride, padding, output_padding, groups, dilation, data_format: as for
-        :func:`conv_transpose`.
+      stride, padding, output_padding, groups, dilation, data_format, precision,
+        preferred_element_type: as for :func:`conv_transpose`.
 
     Returns:
       An operator ``(..., C_in, *S) -> (..., C_out, *S')`` (``(..., *S, C_in) ->
@@ -298,11 +325,12 @@ def conv_transpose_op(
       'crop[(1, 2)] (q * (↑2 x))'
     """
     op = "conv_transpose_op"
+    prec = _precision_kw(op, precision, preferred_element_type)
     w, nd = _weight(op, w)
     last = _layout.channels_last(op, data_format)
     g = _groups(op, groups, input_channels=w.shape[0])
     s, d, _, pads = _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation)
-    return _layout.channel_op(_scatter_op(w, nd, s, d, pads, g), nd, last)
+    return _layout.channel_op(_scatter_op(w, nd, s, d, pads, g, **prec), nd, last)
 
 
 def conv_transpose(
@@ -316,6 +344,8 @@ def conv_transpose(
     dilation: int | Sequence[int] = 1,
     *,
     data_format: str = "channels_first",
+    precision: Any = None,
+    preferred_element_type: Any = None,
 ) -> jax.Array:
     """The transposed ("deconvolution") layer: ``torch.nn.functional.conv_transpose{1,2,3}d``.
 
@@ -338,9 +368,11 @@ def conv_transpose(
       dilation: positive int or one per axis.
       data_format: ``"channels_first"`` (``(N, C, *S)``) or ``"channels_last"``
         (``(N, *S, C)``); the weight layout is PyTorch's either way.
+      precision, preferred_element_type: ``lax.conv_general_dilated``'s, as for :func:`conv`.
 
     Returns:
-      ``(N, C_out, *S')`` (``(C_out, *S')`` unbatched), in the promoted dtype;
+      ``(N, C_out, *S')`` (``(C_out, *S')`` unbatched), in the promoted dtype
+      (``preferred_element_type`` when given);
       ``(N, *S', C_out)`` with ``data_format="channels_last"``.
 
     Raises:
@@ -356,6 +388,7 @@ def conv_transpose(
       [[1.0, 1.0, 3.0, 2.0], [1.0, 1.0, 3.0, 2.0], [4.0, 4.0, 10.0, 6.0], [3.0, 3.0, 7.0, 4.0]]
     """
     op = "conv_transpose"
+    prec = _precision_kw(op, precision, preferred_element_type)
     w, nd = _weight(op, w)
     last = _layout.channels_last(op, data_format)
     x = _input(op, _layout.to_first(op, x, nd, last, (nd + 1, nd + 2)), nd, tuple(w.shape))
@@ -370,7 +403,7 @@ def conv_transpose(
     _args.transpose_out(op, tuple(x.shape[-nd:]), k_eff, s, pads)
     b = _bias(op, bias, w.shape[1] * g)
     x, w, b = _promote(x, w, b)
-    y = add_bias(_scatter_op(w, nd, s, d, pads, g)(x), b, nd)
+    y = add_bias(_scatter_op(w, nd, s, d, pads, g, **prec)(x), b, nd)
     return _layout.to_last(y, nd, last)
 
 
