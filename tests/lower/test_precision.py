@@ -187,6 +187,36 @@ def test_half_precision_accumulates_in_float32(dtype, strategy, rng):
     assert float(np.max(np.abs(np.asarray(yn, np.float64) - ref))) / scale < 1e-3 * eps
 
 
+@pytest.mark.parametrize("strategy", ["lax", "shift"])
+def test_half_precision_transposes_are_lax(strategy, rng):
+    """bfloat16 data, preferred_element_type=float32: both transposes and the kernel gradient
+    equal JAX's own rules for lax.conv_general_dilated (float32 cotangent, computed in float32,
+    returned in bfloat16), to within one bfloat16 rounding."""
+    x, w = _data(jnp.bfloat16, rng, b=2, cin=16, cout=8, n=41, k=9)
+
+    def ref(x, w):
+        return lax.conv_general_dilated(
+            x, w, (2,), "VALID", precision="highest", preferred_element_type=jnp.float32
+        )
+
+    y, vjp = jax.vjp(ref, x, w)
+    ct = jnp.asarray(rng.standard_normal(y.shape), jnp.float32)
+    rx, rw = vjp(ct)
+
+    def op(w):
+        a = ca.down(2) @ ca.corr(w, "valid", ndim=1, preferred_element_type=jnp.float32)
+        return ca.lower(a, strategy=strategy)
+
+    got = {m: ca.transpose(op(w), x, m)(ct) for m in ("linear_transpose", "vjp")}
+    got["kernel gradient"] = jax.vjp(lambda w: op(w)(x), w)[1](ct)[0]
+    for name, g in got.items():
+        r = rw if name == "kernel gradient" else rx
+        assert g.dtype == r.dtype == jnp.bfloat16, name
+        g32, r32 = g.astype(jnp.float32), r.astype(jnp.float32)
+        err = float(jnp.max(jnp.abs(g32 - r32))) / float(jnp.max(jnp.abs(r32)))
+        assert err <= float(jnp.finfo(jnp.bfloat16).eps), (name, err)
+
+
 def test_nn_layers_pass_precision_and_type(rng):
     """ca.nn.conv, conv_transpose, conv_op, conv_transpose_op: both arguments reach lax."""
     x, w = _data(jnp.bfloat16, rng, n=16, k=4)
