@@ -40,9 +40,10 @@ from ._pool import max_unpool as max_unpool
 from ._resample import bilinear_kernel as bilinear_kernel
 from ._resample import triangle as triangle
 from ._resample import upsample_bilinear as upsample_bilinear
-from ._resample import upsample_bilinear_op as upsample_bilinear_op
 from ._resample import upsample_conv_fused as upsample_conv_fused
 from ._resample import upsample_conv_kernel as upsample_conv_kernel
+from ._resample import upsample_linear as upsample_linear
+from ._resample import upsample_linear_op as upsample_linear_op
 from ._resample import upsample_nearest as upsample_nearest
 from ._resample import upsample_nearest_op as upsample_nearest_op
 

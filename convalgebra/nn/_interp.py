@@ -7,7 +7,7 @@ same samples). The N-D resampler is the composition of the 1-D ones (they act on
 axes and commute).
 
 Integer factors (``align_corners=False``) take the algebra's polyphase forms instead
-(``upsample_nearest_op``, ``upsample_bilinear_op``; ``area`` with divisible sizes
+(``upsample_nearest_op``, ``upsample_linear_op``; ``area`` with divisible sizes
 ``avg_pool_op``). Where PyTorch's source coordinates are periodic with a small period (``p``
 outputs for every ``q`` inputs: a rational scale ``p/q`` with ``p, q <= 32``, given by ``size`` or
 by a factor that is ``p/q`` to double precision) the nearest, linear and cubic modes are also the
@@ -42,7 +42,7 @@ import numpy as np
 from .._expr import primitives as _ops
 from .._expr.node import Operator
 from . import _args, _layout
-from ._build import as_array, chain
+from ._build import chain
 
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area")
 _RANKS = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -129,6 +129,48 @@ def cubic_table(n_in, n_out, factor, align_corners):
     return idx, _cubic_weights(src - i0)
 
 
+def _aa_filter(x: np.ndarray, cubic: bool) -> np.ndarray:
+    """PyTorch's anti-aliasing filters: the triangle, or Keys' cubic with ``A = -0.5``."""
+    x = np.abs(x)
+    if not cubic:
+        return np.where(x < 1, 1 - x, 0).astype(x.dtype)
+    a = x.dtype.type(-0.5)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0)).astype(x.dtype)
+
+
+def antialias_table(n_in, n_out, factor, align_corners, cubic, dtype):
+    """``(idx, w)`` of ``interpolate(antialias=True)``: the filter stretched by the
+    down-sampling scale (support ``scale`` taps each side for bilinear, ``2·scale`` for bicubic),
+    centred at ``scale·(j + 1/2)``, clipped to the input and normalised to sum 1, as PyTorch's
+    ``_upsample_bilinear2d_aa`` / ``_upsample_bicubic2d_aa`` compute it (in float32 for float32
+    data)."""
+    om = _opmath(dtype)
+    if align_corners:
+        scale = om(n_in - 1) / om(n_out - 1) if n_out > 1 else om(0)
+    else:
+        scale = _scale(n_in, n_out, factor, om)
+    half = om(2.0 if cubic else 1.0)
+    support = half * scale if scale >= 1 else half
+    inv = om(1) / scale if scale >= 1 else om(1)
+    taps = math.ceil(support) * 2 + 1
+    idx = np.zeros((n_out, taps), np.int64)
+    w = np.zeros((n_out, taps), om)
+    for j in range(n_out):
+        centre = om(scale * om(j + 0.5))
+        lo = max(int(centre - support + om(0.5)), 0)  # C++ truncation, then the clip
+        size = min(int(centre + support + om(0.5)), n_in) - lo
+        t = np.arange(size)
+        wj = _aa_filter(((t + lo).astype(om) - centre + om(0.5)) * inv, cubic)
+        total = wj.sum(dtype=om)
+        if total != 0:
+            wj = wj / total
+        idx[j, :size], idx[j, size:] = lo + t, lo
+        w[j, :size] = wj
+    return idx, w
+
+
 def window_bounds(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
     """Adaptive-pooling windows ``[floor(j·n/m), ceil((j+1)·n/m))`` (exact integer arithmetic)."""
     j = np.arange(n_out)
@@ -210,8 +252,11 @@ def _resolve(op, n, where, size, scale_factor, mode, align_corners, recompute, a
             f"{op}: align_corners can only be set with the interpolating modes linear, "
             f"bilinear, bicubic and trilinear, got mode={mode!r}, align_corners={align_corners!r}"
         )
-    if antialias:
-        raise ValueError(f"{op}: antialias=True is not supported, got antialias={antialias!r}")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError(
+            f"{op}: antialias=True is restricted to the bilinear and bicubic modes (PyTorch's "
+            f"rule), got mode={mode!r}"
+        )
     if (size is None) == (scale_factor is None):
         raise ValueError(
             f"{op}: give exactly one of size and scale_factor, got size={size!r}, "
@@ -255,7 +300,8 @@ def interpolate(
     function gathers there because that operator's gradient lowers slower (module docstring).
 
     Args:
-      x: ``(N, C, *S)`` with 1, 2 or 3 spatial axes.
+      x: ``(N, C, *S)`` with 1, 2 or 3 spatial axes; real floating, or integer (``uint8``
+        images) for the nearest modes (a gather: the dtype is kept, as PyTorch does).
       size: the output's spatial size (an int for every axis, or one per axis).
       scale_factor: a positive number (int, float or ``fractions.Fraction``), or one per axis;
         the output size is ``floor(n · scale_factor)`` and, unless ``recompute_scale_factor``,
@@ -265,7 +311,9 @@ def interpolate(
       align_corners: linear and cubic modes only: map the corner samples onto each other
         (``j·(n_in - 1)/(n_out - 1)``) instead of the half-pixel centres.
       recompute_scale_factor: use ``n_in/n_out`` rather than ``1/scale_factor``.
-      antialias: must be ``False`` (no anti-aliasing filter).
+      antialias: bilinear and bicubic only: when down-sampling, widen the interpolation filter
+        by the scale (PyTorch's ``antialias=True``, the PIL-style filter: a triangle, or Keys'
+        cubic with ``A = -0.5``, normalised over the input); computed by gathering.
       data_format: ``"channels_first"`` (``(N, C, *S)``, PyTorch's) or ``"channels_last"``
         (``(N, *S, C)``).
 
@@ -285,11 +333,23 @@ def interpolate(
       >>> ca.nn.interpolate(x, scale_factor=1.5, mode="nearest").tolist()
       [[[0.0, 0.0, 3.0, 6.0]]]
     """
-    op = "interpolate"
+    return _interpolate("interpolate", x, size, scale_factor, mode, align_corners,
+                        recompute_scale_factor, antialias, data_format)  # fmt: skip
+
+
+def _interpolate(op, x, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                 antialias, data_format) -> jax.Array:  # fmt: skip
+    """:func:`interpolate`, its errors naming ``op`` (the public function called)."""
     last = _layout.channels_last(op, data_format)
-    x = as_array(op, "input", x)
-    if not jnp.issubdtype(x.dtype, jnp.floating):
-        raise TypeError(f"{op}: input must be real floating, got {x.dtype}")
+    x = jnp.asarray(x)
+    integer = jnp.issubdtype(x.dtype, jnp.integer)
+    if integer and mode not in ("nearest", "nearest-exact"):
+        raise TypeError(
+            f"{op}: integer ({x.dtype}) input is supported by the nearest modes (a gather, the "
+            f"dtype kept, as PyTorch does for uint8), got mode={mode!r}; convert to float first"
+        )
+    if not integer and not jnp.issubdtype(x.dtype, jnp.floating):
+        raise TypeError(f"{op}: input must be real floating or integer, got {x.dtype}")
     nd = x.ndim - 2
     if nd < 1:
         raise ValueError(f"{op}: input must be (N, C, *S), got shape {tuple(x.shape)}")
@@ -303,9 +363,11 @@ def interpolate(
     # the algebra where it is exact: integer factors, then rational scales ↓Q h ↑P (measured
     # against the gather below, 8x32x64² float32, shared 2-core CPU: bilinear x1.5 forward
     # 11 vs 53 ms, gradient 105 vs 92 ms; nearest x1.5 and bicubic x2.5 within noise)
-    fast = _integer_op(n, out, factors, mode, align, dts) or _rational_op(
-        n, out, factors, mode, align, dts
-    )
+    fast = None
+    if not (integer or antialias):
+        fast = _integer_op(n, out, factors, mode, align, dts) or _rational_op(
+            n, out, factors, mode, align, dts
+        )
     if fast is not None:
         # bfloat16 stays bfloat16 (see nn/_resample.py, _keep)
         return _layout.to_last(fast(x).astype(x.dtype), nd, last)
@@ -317,6 +379,9 @@ def interpolate(
             idx = nearest_table(ni, oi, fi, mode == "nearest-exact", x.dtype, nd)
             if oi != ni or not np.array_equal(idx, np.arange(oi)):
                 y = gather_axis(y, idx, ax)
+        elif antialias:
+            idx, w = antialias_table(ni, oi, fi, align, mode == "bicubic", x.dtype)
+            y = weigh_axis(y, idx, w, ax)
         elif mode == "area":
             if ni == oi:
                 continue
@@ -352,7 +417,7 @@ def interpolate_op(
     when ``c`` is odd) the map is ``↓Q crop(h * (↑P pad_edge(x)))``: ``h`` is a box of ``P``
     ones (nearest: ``floor`` of the coordinate) or the linear / Keys-cubic kernel sampled every
     ``1/P`` (edge padding of 1 or 2 samples is PyTorch's border clamping). Integer factors are
-    :func:`upsample_nearest_op` / :func:`upsample_bilinear_op`, ``area`` with divisible sizes
+    :func:`upsample_nearest_op` / :func:`upsample_linear_op`, ``area`` with divisible sizes
     :func:`avg_pool_op`. The result is linear, so ``ca.transpose`` and ``ca.matrix`` apply.
 
     Args:
@@ -409,7 +474,7 @@ def interpolate_op(
 def _integer_op(n, out, factors, mode, align, dtypes) -> Operator | None:
     """The algebra's forms for integer factors (nearest, linear modes, area down-sampling)."""
     from ._pool import avg_pool_op
-    from ._resample import upsample_bilinear_op, upsample_nearest_op
+    from ._resample import upsample_linear_op, upsample_nearest_op
 
     nd = len(n)
     if mode == "area":
@@ -430,7 +495,7 @@ def _integer_op(n, out, factors, mode, align, dtypes) -> Operator | None:
                 if not np.array_equal(nearest_table(ni, oi, fi, False, dt, nd), want):
                     return None  # PyTorch's float32 index rounding differs from ⌊j/k⌋ here
         return upsample_nearest_op(factor)
-    return upsample_bilinear_op(factor)
+    return upsample_linear_op(factor)
 
 
 # ---- rational scales: ↓Q crop(h * (↑P pad_edge(x))) ----------------------------------------------

@@ -1,8 +1,11 @@
 """Up-sampling layers as interpolation kernels after zero insertion, and the nearest+conv fusion.
 
 * nearest:  ``y = crop(box_k * (↑k x))``, ``box_k = (1 … 1)`` (``k`` ones)
-* bilinear: ``y = crop(tri_k * (↑k pad_edge(x)))``, the triangle of half-width ``k``; the edge
-  padding reproduces PyTorch's border clamping (``align_corners=False``) exactly.
+* linear (``upsample_linear``, half-pixel centres): ``y = crop(tri_k * (↑k pad_edge(x)))``,
+  the triangle of half-width ``k``; the edge padding reproduces PyTorch's border clamping
+  (``align_corners=False``) exactly.
+* ``upsample_nearest`` / ``upsample_bilinear``: PyTorch's functions of those names (by size
+  or scale factor; bilinear with ``align_corners=True``), through ``interpolate``.
 
 N-D kernels are outer products of the 1-D ones (the interpolations are separable).
 """
@@ -94,10 +97,13 @@ def upsample_nearest_op(
     return _layout.spatial_op(a, len(ks), last)
 
 
-def upsample_bilinear_op(
+def upsample_linear_op(
     factor: int | Sequence[int], ndim: int | None = None, *, data_format: str = "channels_first"
 ) -> Operator:
     """Linear interpolation ``crop(tri_k * (↑k pad_edge(x)))`` on the trailing axes.
+
+    The operator form of :func:`upsample_linear` (half-pixel centres, ``align_corners=False``;
+    not PyTorch's ``upsample_bilinear``, which aligns the corners).
 
     Equals ``torch.nn.functional.interpolate(mode="linear"/"bilinear"/"trilinear",
     align_corners=False, scale_factor=k)``, borders included: PyTorch clamps the source position
@@ -108,8 +114,8 @@ def upsample_bilinear_op(
       ndim: number of trailing spatial axes for an int factor (default 1).
       data_format: as for :func:`upsample_nearest_op`.
     """
-    last = _layout.channels_last("upsample_bilinear_op", data_format)
-    ks = _spatial("upsample_bilinear_op", factor, ndim)
+    last = _layout.channels_last("upsample_linear_op", data_format)
+    ks = _spatial("upsample_linear_op", factor, ndim)
     tris = [triangle(k) for k in ks]
     # y[j] = full[j + k - t0] where the full convolution runs over ↑k of the edge-padded input.
     cut = tuple((k - t0, k + t0 + len(w) - 1) for k, (w, t0) in zip(ks, tris))
@@ -137,40 +143,93 @@ def _input(op: str, x: Any) -> jax.Array:
     return x
 
 
-def upsample_nearest(
-    x: jax.typing.ArrayLike, factor: int | Sequence[int], *, data_format: str = "channels_first"
-) -> jax.Array:
-    """``torch.nn.functional.interpolate(x, scale_factor=k, mode="nearest")`` for integer ``k``.
+def _torch_upsample(op, x, size, scale_factor, mode, align, data_format):
+    from ._interp import _interpolate
 
-    ``y = crop(box_k * (↑k x))``: zero insertion, then a box of ``k`` ones fills the holes.
+    return _interpolate(op, x, size, scale_factor, mode, align, None, False, data_format)
+
+
+def upsample_nearest(
+    input: jax.typing.ArrayLike,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    *,
+    data_format: str = "channels_first",
+) -> jax.Array:
+    """``torch.nn.functional.upsample_nearest``: ``interpolate(input, size, scale_factor,
+    mode="nearest")``.
+
+    PyTorch's signature: the second positional argument is the output *size*
+    (``upsample_nearest(x, 2)`` gives 2 samples per axis); pass ``scale_factor=`` to multiply.
+    Integer factors run the algebra's ``crop(box_k * (↑k x))`` (:func:`upsample_nearest_op`).
 
     Args:
-      x: ``(N, C, *S)``, 1 to 3 (or more) spatial axes.
-      factor: positive int, or one per spatial axis.
+      input: ``(N, C, *S)`` (1 to 3 spatial axes); ``uint8`` and other integer inputs are
+        gathered, keeping their dtype, as PyTorch does for ``uint8``.
+      size: the output's spatial size (an int or one per axis).
+      scale_factor: a positive number or one per axis (exactly one of ``size``/``scale_factor``).
       data_format: ``"channels_first"`` or ``"channels_last"`` (``(N, *S, C)``).
 
     Returns:
-      ``(N, C, *(k·S))`` (``(N, *(k·S), C)`` channels-last).
+      ``(N, C, *S')`` in the input's dtype (``(N, *S', C)`` channels-last).
+
+    Raises:
+      ValueError: as :func:`interpolate` (the message names ``upsample_nearest``).
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
-      >>> ca.nn.upsample_nearest(jnp.array([[[1.0, 2.0]]]), 2).tolist()
+      >>> ca.nn.upsample_nearest(jnp.array([[[1.0, 2.0]]]), scale_factor=2).tolist()
       [[[1.0, 1.0, 2.0, 2.0]]]
     """
-    _layout.channels_last("upsample_nearest", data_format)
-    x = _input("upsample_nearest", x)
-    a = upsample_nearest_op(factor, x.ndim - 2, data_format=data_format)
-    return a(x).astype(x.dtype)  # bfloat16: see _keep
+    return _torch_upsample("upsample_nearest", input, size, scale_factor, "nearest", None,
+                           data_format)  # fmt: skip
 
 
 def upsample_bilinear(
+    input: jax.typing.ArrayLike,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    *,
+    data_format: str = "channels_first",
+) -> jax.Array:
+    """``torch.nn.functional.upsample_bilinear``: ``interpolate(input, size, scale_factor,
+    mode="bilinear", align_corners=True)``.
+
+    PyTorch's signature and values: corners aligned (output ``j`` samples the input at
+    ``j·(n - 1)/(n' - 1)``), the second positional argument is the output *size*. The
+    half-pixel (``align_corners=False``) integer-factor form is :func:`upsample_linear`.
+
+    Args:
+      input: ``(N, C, H, W)``.
+      size: the output's spatial size (an int or ``(H', W')``).
+      scale_factor: a positive number or one per axis (exactly one of ``size``/``scale_factor``).
+      data_format: ``"channels_first"`` or ``"channels_last"`` (``(N, H, W, C)``).
+
+    Returns:
+      ``(N, C, H', W')`` in the input's dtype (``(N, H', W', C)`` channels-last).
+
+    Raises:
+      ValueError: an input that is not 4-D, and as :func:`interpolate` (the message names
+        ``upsample_bilinear``).
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra as ca
+      >>> ca.nn.upsample_bilinear(jnp.array([[[[0.0, 3.0]]]]), scale_factor=2)[0, 0, 0].tolist()
+      [0.0, 1.0, 2.0, 3.0]
+    """
+    return _torch_upsample("upsample_bilinear", input, size, scale_factor, "bilinear", True,
+                           data_format)  # fmt: skip
+
+
+def upsample_linear(
     x: jax.typing.ArrayLike, factor: int | Sequence[int], *, data_format: str = "channels_first"
 ) -> jax.Array:
-    """Linear (1-D), bilinear (2-D) or trilinear (3-D) up-sampling by an integer factor.
+    """Linear (1-D), bilinear (2-D) or trilinear (3-D) up-sampling by an integer factor,
+    half-pixel centres.
 
     ``y = crop(tri_k * (↑k pad_edge(x)))``, exactly ``torch.nn.functional.interpolate(x,
     scale_factor=k, mode="linear"|"bilinear"|"trilinear", align_corners=False)``, borders
-    included.
+    included. (PyTorch's ``upsample_bilinear`` aligns the corners: :func:`upsample_bilinear`.)
 
     Args:
       x: ``(N, C, *S)``.
@@ -182,12 +241,12 @@ def upsample_bilinear(
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
-      >>> ca.nn.upsample_bilinear(jnp.array([[[0.0, 4.0]]]), 2).tolist()
+      >>> ca.nn.upsample_linear(jnp.array([[[0.0, 4.0]]]), 2).tolist()
       [[[0.0, 1.0, 3.0, 4.0]]]
     """
-    _layout.channels_last("upsample_bilinear", data_format)
-    x = _input("upsample_bilinear", x)
-    a = upsample_bilinear_op(factor, x.ndim - 2, data_format=data_format)
+    _layout.channels_last("upsample_linear", data_format)
+    x = _input("upsample_linear", x)
+    a = upsample_linear_op(factor, x.ndim - 2, data_format=data_format)
     return a(x).astype(x.dtype)  # bfloat16: see _keep
 
 
@@ -195,7 +254,7 @@ def bilinear_kernel(factor: int, channels: int, ndim: int = 2, dtype: Any = None
     """Weights that make a transposed convolution up-sample bilinearly (FCN initialisation).
 
     ``conv_transpose(x, bilinear_kernel(f, C), stride=f, padding=f // 2)`` gives ``f·n`` samples
-    per axis and equals :func:`upsample_bilinear` away from the borders (the transposed
+    per axis and equals :func:`upsample_linear` away from the borders (the transposed
     convolution sees zeros beyond the edge, the interpolation repeats the edge sample). The
     kernel has ``2f - f % 2`` taps per axis: the triangle ``1 - |t - c| / f`` centred at
     ``c = (size - 1) / 2``, on the diagonal channel pairs (channel ``i`` to channel ``i``).

@@ -160,7 +160,7 @@ def test_dot_product_tests():
             x2,
         ),
         (ca.nn.upsample_nearest_op((2, 3)), x2),
-        (ca.nn.upsample_bilinear_op((3, 2)), x2),
+        (ca.nn.upsample_linear_op((3, 2)), x2),
         (ca.nn.upsample_conv_fused(w, 2, padding=1, groups=2), x2),
     ]
     rng = np.random.default_rng(2)
@@ -227,7 +227,7 @@ def test_dtypes_are_explicit(rng):
             ca.nn.conv(x32, w32),
             ca.nn.conv(x32, w32.astype(np.float64)),  # promoted explicitly: no strict error
             ca.nn.conv_transpose(x32[:, :, :3], jnp.swapaxes(w32, 0, 1)[:2], stride=2),
-            ca.nn.upsample_bilinear(x32, 2),
+            ca.nn.upsample_linear(x32, 2),
             ca.nn.avg_pool(x32, 2),
             ca.nn.max_pool(x32, 2),
         )
@@ -291,7 +291,7 @@ def test_upsampling_matches_torch_interpolate(rng, nd, factor):
     ref_near = F.interpolate(t(x), size=out, mode="nearest").numpy()
     ref_lin = F.interpolate(t(x), size=out, mode=linear, align_corners=False).numpy()
     near, lin = fast_jit(
-        lambda x: (ca.nn.upsample_nearest(x, factor), ca.nn.upsample_bilinear(x, factor))
+        lambda x: (ca.nn.upsample_nearest(x, scale_factor=factor), ca.nn.upsample_linear(x, factor))
     )(x)
     close(near, ref_near)
     close(lin, ref_lin)
@@ -301,7 +301,7 @@ def test_bilinear_gradient_matches_torch(rng):
     x, ct = randn(rng, 1, 2, 4, 3), randn(rng, 1, 2, 12, 6)
     xt = t(x).requires_grad_()
     (F.interpolate(xt, scale_factor=(3, 2), mode="bilinear") * t(ct)).sum().backward()
-    got = fast_jit(jax.grad(lambda x: jnp.sum(ca.nn.upsample_bilinear(x, (3, 2)) * ct)))(x)
+    got = fast_jit(jax.grad(lambda x: jnp.sum(ca.nn.upsample_linear(x, (3, 2)) * ct)))(x)
     close(got, xt.grad.numpy())
 
 
@@ -327,7 +327,7 @@ def test_bilinear_kernel_transposed_conv_is_bilinear_inside(rng, nd, f):
     deconv, interp = fast_jit(
         lambda x: (
             ca.nn.conv_transpose(x, w, stride=f, padding=f // 2),
-            ca.nn.upsample_bilinear(x, f),
+            ca.nn.upsample_linear(x, f),
         )
     )(x)
     assert deconv.shape == interp.shape
@@ -353,7 +353,8 @@ def test_nearest_upsample_then_conv_is_one_transposed_conv(rng, nd, factor, k, p
 
     @fast_jit
     def both(x, w):
-        two_step = ca.nn.conv(ca.nn.upsample_nearest(x, factor), w, padding=padding, groups=groups)
+        up = ca.nn.upsample_nearest(x, scale_factor=factor)
+        two_step = ca.nn.conv(up, w, padding=padding, groups=groups)
         return two_step, ca.nn.upsample_conv_fused(w, factor, padding, groups)(x)
 
     two_step, fused = both(x, w)

@@ -113,9 +113,15 @@ BAD = [
      ["removes every output sample", "output size (-1,)"]),
     (lambda: ca.nn.conv(X1, W1, groups=2, padding_mode="mirror"), ValueError, ["padding_mode"]),
     (lambda: ca.nn.conv(X1.astype(np.int32), W1, groups=2), TypeError, ["input", "int32"]),
-    (lambda: ca.nn.upsample_nearest(X1, 1.5), ValueError, ["factor", "1.5"]),
-    (lambda: ca.nn.upsample_bilinear(X1, 0), ValueError, ["factor", ">= 1"]),
-    (lambda: ca.nn.upsample_nearest(X1[0, 0], 2), ValueError, ["(N, C, *S)", "(8,)"]),
+    (lambda: ca.nn.upsample_linear(X1, 1.5), TypeError, ["factor", "1.5"]),
+    (lambda: ca.nn.upsample_linear(X1, 0), ValueError, ["factor", ">= 1"]),
+    (lambda: ca.nn.upsample_nearest(X1[0, 0], 2), ValueError, ["upsample_nearest", "(8,)"]),
+    (lambda: ca.nn.upsample_bilinear(X1, 4), ValueError, ["upsample_bilinear", "2 spatial"]),
+    (lambda: ca.nn.upsample_nearest(X1, 2, 2), ValueError, ["upsample_nearest", "exactly one"]),
+    (lambda: ca.nn.interpolate(X1, 4, mode="linear", antialias=True), ValueError,
+     ["interpolate", "antialias", "bilinear and bicubic"]),
+    (lambda: ca.nn.interpolate(X1.astype(np.uint8), 4, mode="linear"), TypeError,
+     ["interpolate", "uint8", "nearest"]),
     (lambda: ca.nn.avg_pool(X1, 2, padding=2), ValueError,
      ["padding", "at most half", "padding=(2,)"]),
     (lambda: ca.nn.max_pool(X1, 3, dilation=2, padding=3), ValueError,
@@ -144,7 +150,7 @@ BEFORE_TRACING = [
     lambda x: ca.nn.conv_transpose(x, WT1, stride=2, padding="same", output_padding=1),
     lambda x: ca.nn.avg_pool(x, 2, padding=2),
     lambda x: ca.nn.max_pool(x, 3, dilation=2, padding=3),
-    lambda x: ca.nn.upsample_bilinear(x, 0),
+    lambda x: ca.nn.upsample_linear(x, 0),
 ]
 
 
