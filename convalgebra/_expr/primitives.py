@@ -91,6 +91,10 @@ class Filter(Operator):
         if self.dilation and any(r > 1 for r in self.dilation):
             q = f"up({_fmt_factors(self.dilation)})({q})"
         groups = f", groups={self.groups}" if self.groups != 1 else ""
+        if self.precision is not None:
+            groups += f", precision={_precision.describe(self.precision)}"
+        if self.preferred_element_type is not None:
+            groups += f", preferred_element_type={self.preferred_element_type}"
         return f"{self.op_name}({q}, {self.mode!r}{groups})"
 
     def _sym(self, x: str) -> str:

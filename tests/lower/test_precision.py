@@ -254,6 +254,7 @@ def test_precision_is_static_structure(rng):
     a, b = ca.corr(w, ndim=1), ca.corr(w, ndim=1, precision="default")
     c = ca.corr(w, ndim=1, preferred_element_type=jnp.float64)
     ts = [jax.tree_util.tree_structure(op) for op in (a, b, c)]
+    assert repr(b) == "corr(q(4, 3, 5), 'full', precision=default)", repr(b)
     assert ts[0] != ts[1] and ts[0] != ts[2] and ts[1] != ts[2]
     assert jax.tree_util.tree_structure(ca.corr(w, ndim=1, precision="DEFAULT")) == ts[1]
     traces = []
@@ -315,7 +316,8 @@ def test_unknown_values_fail_at_construction(fn, build, arg, value, choices):
 def test_narrow_preferred_type_fails_at_binding():
     """float16 cannot hold a float32 convolution (lax's rule), said when the input is known."""
     a = ca.conv(jnp.ones(3, jnp.float32), preferred_element_type=jnp.float16)
-    with pytest.raises(ValueError, match=r"^conv\(q\(3,\), 'full'\): preferred_element_type="):
+    label = r"conv\(q\(3,\), 'full', preferred_element_type=float16\)"
+    with pytest.raises(ValueError, match=rf"^{label}: preferred_element_type=float16 cannot"):
         a(jnp.ones(8, jnp.float32))
     with pytest.raises(ValueError, match="cannot hold a complex64"):
         ca.corr(jnp.ones(3, jnp.complex64), preferred_element_type=jnp.float64).on(
