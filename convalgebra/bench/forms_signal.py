@@ -1,4 +1,4 @@
-"""The ``signal`` benchmark: convalgebra.signal against SciPy, PyWavelets, jaxwt and jaxwavelets.
+"""The ``signal`` benchmark: convalgebra.signal against SciPy, PyWavelets, jaxwt, jaxwavelets, ptwt.
 
 Not a convolution-direction suite of ``cases.py`` (its cases have tuple outputs and non-JAX
 peers), so it runs on its own::
@@ -21,8 +21,9 @@ decomposition with respect to the signal *and* the four filters; JAX libraries o
 
 Every formulation is checked against the SciPy / PyWavelets result (relative L2 error at most
 1e-4) before timing; timings are medians of interleaved calls, each ending in
-``block_until_ready``, after a warm-up. jaxwt and jaxwavelets are timed where they import beside
-the project's jax (they are not dependencies; the notes say when they are missing).
+``block_until_ready``, after a warm-up. jaxwt, jaxwavelets (JAX) and ptwt (PyTorch, eager) are
+timed where they import (the ``bench`` extra installs them beside jax 0.10.2 and torch 2.13; the
+notes say when one is missing, and a mode a peer lacks is a "not run" row).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ import numpy as np
 import convalgebra.signal as cs
 
 AGREE = 1e-4
+#: peer libraries: a call they cannot make is a note ("not run"), other conventions a status
+PEERS = ("jax peer", "torch peer")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,9 +239,30 @@ def _peer(lib: str, mod: Any, two_d: bool, mode: str, level: int):
                 lambda v: mod.wavedec2(v, "db4", mode, level=level),
                 lambda c: mod.waverec2(c, "db4"),
             )
+    _torch_peer(forms, notes, x, two_d, mode, level)
         return (
             lambda v: mod.wavedec(v, "db4", mode, level=level),
             lambda c: mod.waverec(c, "db4"),
+def _torch_peer(forms: dict, notes: list[str], x: np.ndarray, two_d: bool, mode: str, level: int):
+    """ptwt (PyTorch, CPU): eager calls, forward and inverse; it has no periodization, smooth,
+    antisymmetric or antireflect mode (its call raises: the row says "not run")."""
+    pt = _optional("ptwt")
+    if isinstance(pt, str):
+        if pt not in notes:
+            notes.append(pt)
+        return
+    import torch
+
+    xt = torch.from_numpy(x)
+    dec, rec = (pt.wavedec2, pt.waverec2) if two_d else (pt.wavedec, pt.waverec)
+    forms["forward"].append(("ptwt", "torch peer", lambda: dec(xt, "db4", mode=mode, level=level)))
+    try:
+        c = dec(xt, "db4", mode=mode, level=level)
+        forms["inverse"].append(("ptwt", "torch peer", lambda: rec(c, "db4")))
+    except Exception as e:
+        notes.append(f"ptwt ({mode}): {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+
+
         )
     if two_d:
         return (
@@ -272,7 +296,7 @@ def run_case(case: SignalCase, repeat: int, directions: tuple[str, ...], notes: 
                 out = call()
                 if direction in refs:
                     row.rel_err = _rel_err(out, refs[direction])
-                    if not row.rel_err <= AGREE and family not in ("jax peer",):
+                    if not row.rel_err <= AGREE and family not in PEERS:
                         row.status = f"DISAGREES (rel err {row.rel_err:.1e})"
                     elif not row.rel_err <= AGREE:  # a peer with other conventions
                         row.status = f"differs from the reference (rel err {row.rel_err:.1e})"
@@ -280,7 +304,7 @@ def run_case(case: SignalCase, repeat: int, directions: tuple[str, ...], notes: 
             except Exception as e:
                 why = f"{type(e).__name__}: {str(e).splitlines()[0][:100]}"
                 # a peer that cannot express a case is a note; our own failure fails the run
-                row.status = f"not run: {why}" if family == "jax peer" else f"failed: {why}"
+                row.status = f"not run: {why}" if family in PEERS else f"failed: {why}"
         times = _interleaved(fns, repeat)
         for name, ts in times.items():
             r = meta[name]
