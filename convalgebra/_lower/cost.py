@@ -47,14 +47,19 @@ TUNING: dict[str, dict[str, Any]] = {
         "ynnpack_guard": True,
         # merged 2-D channel-mixing kernels ran 1.4-1.9x slower than the two convolutions
         "merged_2d_penalty": 2.0,
-        # rational resampling ↓Q (w ⋆) ↑P (_lower/resample.py, strategy "poly"): G chunked
-        # (rows, L) @ (L, P/G) products; rate: flops/s of the batched dot_general at full width
-        # (sqrt(L * P/G) >= full_width); per_sample: seconds per sample moved (windows,
-        # interleave). 160/147 on 1 x 441000: 2-3 ms (G 8) against 31 ms for one P-channel
-        # strided convolution and 40 ms for a gather of windows (float32, loaded 2-core CPU)
-        # max_windows: the windows read at most this x (input + output) samples (peak memory)
-        "rational": {"rate": 20e9, "full_width": 32.0, "per_sample": 1.0e-9, "max_chunks": 64,
-                     "max_windows": 1.2},  # fmt: skip
+        # recursive filters (signal/_iir.py): blocks of L samples, all blocks' responses from
+        # rest by one lax.scan over the L positions (or one Toeplitz product per block), the
+        # block states carried by lax.scan (a loop step per block) or lax.associative_scan
+        "recurrence": {
+            "scan_step": 2e-6,  # seconds per lax.scan step (loop overhead)
+            "lane": 0.3e-9,  # seconds per state element per sample (memory-bound updates)
+            # seconds per sample of the inner scan's two layout changes (time-major and back):
+            # a 16 x 2^20 float32 transpose ran 230 ms on the loaded 2-core CPU
+            "transpose": 14e-9,
+            "gemm_rate": 10e9,  # flops/s of the (rows, L) @ (L, L) Toeplitz product
+            "assoc_level": 20e-6,  # seconds per level of the associative scan
+            "blocks": {"scan": (64, 128, 256, 512, 1024, 2048, 4096), "toeplitz": (16, 32, 64)},
+        },
         # XLA:CPU's YNNPACK fusions ran the stride-2 2-D convolution 1.8x slower than XLA's own
         # (B8 C64 128² k3 NHWC: 173 vs 94 ms, stride 1: 365 vs 366 ms, jax 0.10.2)
         "compiler_options": {"xla_cpu_experimental_ynn_fusion_type": ""},
@@ -74,8 +79,14 @@ TUNING: dict[str, dict[str, Any]] = {
         },
         "ynnpack_guard": False,
         "merged_2d_penalty": 1.0,
-        "rational": {"rate": 5e11, "full_width": 32.0, "per_sample": 1e-11, "max_chunks": 64,
-                     "max_windows": 1.2},  # fmt: skip
+        "recurrence": {  # accelerators: loop steps are slow, wide products cheap
+            "scan_step": 10e-6,
+            "lane": 1e-12,
+            "transpose": 1e-11,
+            "gemm_rate": 1e13,
+            "assoc_level": 10e-6,
+            "blocks": {"scan": (256, 1024, 4096), "toeplitz": (16, 32, 64, 128, 256)},
+        },
         "compiler_options": {},
         # GPUs: DEFAULT runs float32 convolutions in TF32 (10 mantissa bits) on NVIDIA Ampere
         # and later; results stay float32-accurate (and equal to CPU's to rounding) unless the
@@ -226,14 +237,11 @@ def choose(costs: dict[str, float]) -> str:
 
 def costs_of(c: Conv, in_shape: Shape, out_shape: Shape, platform: str) -> dict[str, float]:
     """Every strategy that can run ``c`` in its dtype, with its estimated cost."""
-    out = {
+    return {
         s: node_cost(c, in_shape, out_shape, s, platform)
         for s in STRATEGIES
         if allowed(s, c.kernel.dtype, c.groups)
     }
-    from . import resample  # rational resamplers: the kept-work "poly" form (resample.py)
-
-    return out | resample.costs(c, in_shape, platform)
 
 
 def merge_cost(outer: Conv, inner: Conv, platform: str = "cpu") -> tuple[float, float]:

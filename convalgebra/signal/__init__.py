@@ -54,7 +54,23 @@ from ._swtn import swt2 as swt2
 from ._swtn import swtn as swtn
 from ._threshold import threshold as threshold
 from ._threshold import threshold_firm as threshold_firm
-from ._upfirdn import decimate as decimate
+from ._decimate import decimate as decimate
+from ._design import butter as butter
+from ._design import cheby1 as cheby1
+from ._design import freqz as freqz
+from ._design import iirfilter as iirfilter
+from ._design import sosfreqz as sosfreqz
+from ._design import tf2zpk as tf2zpk
+from ._design import zpk2sos as zpk2sos
+from ._design import zpk2tf as zpk2tf
+from ._iir import filtfilt as filtfilt
+from ._iir import lfilter as lfilter
+from ._iir import lfilter_op as lfilter_op
+from ._iir import lfilter_zi as lfilter_zi
+from ._iir import sosfilt as sosfilt
+from ._iir import sosfilt_op as sosfilt_op
+from ._iir import sosfilt_zi as sosfilt_zi
+from ._iir import sosfiltfilt as sosfiltfilt
 from ._upfirdn import firwin_lowpass as firwin_lowpass
 from ._upfirdn import resample_poly as resample_poly
 from ._upfirdn import resample_poly_op as resample_poly_op
@@ -74,7 +90,23 @@ __all__ = [
     "Wavelet",
     "analysis_op",
     "cascade",
+    "butter",
+    "cheby1",
     "decimate",
+    "filtfilt",
+    "freqz",
+    "iirfilter",
+    "lfilter",
+    "lfilter_op",
+    "lfilter_zi",
+    "sosfilt",
+    "sosfilt_op",
+    "sosfilt_zi",
+    "sosfiltfilt",
+    "sosfreqz",
+    "tf2zpk",
+    "zpk2sos",
+    "zpk2tf",
     "dwt",
     "dwt2",
     "dwt2_bank",
