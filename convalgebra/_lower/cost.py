@@ -60,6 +60,14 @@ TUNING: dict[str, dict[str, Any]] = {
             "assoc_level": 20e-6,  # seconds per level of the associative scan
             "blocks": {"scan": (64, 128, 256, 512, 1024, 2048, 4096), "toeplitz": (16, 32, 64)},
         },
+        # rational resampling ↓Q (w ⋆) ↑P (_lower/resample.py, strategy "poly"): G chunked
+        # (rows, L) @ (L, P/G) products; rate: flops/s of the batched dot_general at full width
+        # (sqrt(L * P/G) >= full_width); per_sample: seconds per sample moved (windows,
+        # interleave). 160/147 on 1 x 441000: 2-3 ms (G 8) against 31 ms for one P-channel
+        # strided convolution and 40 ms for a gather of windows (float32, loaded 2-core CPU)
+        # max_windows: the windows read at most this x (input + output) samples (peak memory)
+        "rational": {"rate": 20e9, "full_width": 32.0, "per_sample": 1.0e-9, "max_chunks": 64,
+                     "max_windows": 1.2},  # fmt: skip
         # XLA:CPU's YNNPACK fusions ran the stride-2 2-D convolution 1.8x slower than XLA's own
         # (B8 C64 128² k3 NHWC: 173 vs 94 ms, stride 1: 365 vs 366 ms, jax 0.10.2)
         "compiler_options": {"xla_cpu_experimental_ynn_fusion_type": ""},
@@ -87,6 +95,8 @@ TUNING: dict[str, dict[str, Any]] = {
             "assoc_level": 10e-6,
             "blocks": {"scan": (256, 1024, 4096), "toeplitz": (16, 32, 64, 128, 256)},
         },
+        "rational": {"rate": 5e11, "full_width": 32.0, "per_sample": 1e-11, "max_chunks": 64,
+                     "max_windows": 1.2},  # fmt: skip
         "compiler_options": {},
         # GPUs: DEFAULT runs float32 convolutions in TF32 (10 mantissa bits) on NVIDIA Ampere
         # and later; results stay float32-accurate (and equal to CPU's to rounding) unless the
@@ -237,11 +247,14 @@ def choose(costs: dict[str, float]) -> str:
 
 def costs_of(c: Conv, in_shape: Shape, out_shape: Shape, platform: str) -> dict[str, float]:
     """Every strategy that can run ``c`` in its dtype, with its estimated cost."""
-    return {
+    out = {
         s: node_cost(c, in_shape, out_shape, s, platform)
         for s in STRATEGIES
         if allowed(s, c.kernel.dtype, c.groups)
     }
+    from . import resample  # rational resamplers: the kept-work "poly" form (resample.py)
+
+    return out | resample.costs(c, in_shape, platform)
 
 
 def merge_cost(outer: Conv, inner: Conv, platform: str = "cpu") -> tuple[float, float]:
