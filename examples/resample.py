@@ -36,7 +36,7 @@ assert late_share(naive) > 0.5
 assert late_share(filtered) < 0.01  # the filter removed what would alias
 
 # 3/2: the same formula, up-sampling first; as an operator it prints, transposes and lowers
-up32 = cs.resample_poly_op(256, 3, 2)
+up32 = cs.resample_poly_op(3, 2, in_size=256)
 print("resample 3/2 as an operator:", up32.notation())
 y = up32(jnp.asarray(chirp[:256]))
 assert y.shape == (384,)

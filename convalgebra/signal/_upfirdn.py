@@ -81,17 +81,24 @@ def _core(
 
 
 def upfirdn_op(
-    h: jax.typing.ArrayLike, n: int, up: int = 1, down: int = 1, mode: str = "constant"
+    h: jax.typing.ArrayLike,
+    *,
+    in_size: int,
+    up: int = 1,
+    down: int = 1,
+    mode: str = "constant",
 ) -> ca.Operator:
-    """``upfirdn`` on the last axis of an ``(..., n)`` input, as an operator.
+    """``upfirdn`` on the last axis of an ``(..., in_size)`` input, as an operator.
 
     The expression is ``↓down crop(h * ↑up ext(x))``: the signal is extended in ``mode`` just
     enough for the filter, up-sampled, filtered (full convolution), cropped to SciPy's output
-    samples and down-sampled. ``(..., n) -> (..., ((n - 1) * up + len(h) - 1) // down + 1)``.
+    samples and down-sampled; the lowering computes only the kept samples (a rational
+    ``up/down`` runs the "poly" strategy, see ``docs/resampling.md``).
+    ``(..., n) -> (..., ((n - 1) * up + len(h) - 1) // down + 1)``.
 
     Args:
       h: 1-D filter, length ``K``.
-      n: the input length (the extension widths depend on it).
+      in_size: the input length ``n`` (keyword-only; the extension widths depend on it).
       up, down: positive int factors.
       mode: one of ``scipy.signal.upfirdn``'s modes; "constant" means zeros here (use
         :func:`upfirdn` for a non-zero ``cval``).
@@ -100,19 +107,23 @@ def upfirdn_op(
       The linear operator; ``ca.transpose``, ``ca.matrix`` and ``ca.explain`` accept it.
 
     Raises:
-      ValueError, TypeError: a bad factor, filter rank or mode.
+      ValueError, TypeError: a bad factor, filter rank, size or mode.
 
     Example:
       >>> import convalgebra.signal as cs
-      >>> cs.upfirdn_op([1.0, 1.0], 3, up=2).notation()
+      >>> cs.upfirdn_op([1.0, 1.0], in_size=3, up=2).notation()
       'crop[(0, 1)] (q * (↑2 x))'
     """
-    h = _filter1d("upfirdn", h)
-    up = _factor("upfirdn", "up", up)
-    down = _factor("upfirdn", "down", down)
+    return _upfirdn_op(h, in_size, up, down, mode, "upfirdn_op")
+
+
+def _upfirdn_op(h: Any, n: Any, up: Any, down: Any, mode: str, fn: str) -> ca.Operator:
+    h = _filter1d(fn, h)
+    up = _factor(fn, "up", up)
+    down = _factor(fn, "down", down)
     if mode not in SCIPY_MODES:
-        raise ValueError(f"upfirdn: unknown mode {mode!r}; choose one of {SCIPY_MODES}")
-    n = _factor("upfirdn", "the input length", n)
+        raise ValueError(f"{fn}: unknown mode {mode!r}; choose one of {SCIPY_MODES}")
+    n = _factor(fn, "in_size", n)
     if mode == "constant":
         return _core(h, n, 0, 0, up, down)
     before, after = _widths(n, h.shape[0], up, down)
@@ -128,11 +139,11 @@ def _move(fn: str, x: jax.Array, axis: int) -> tuple[jax.Array, int]:
 
 
 def _as_inexact(x: jax.Array, h: Any) -> jax.Array:
-    if not jnp.issubdtype(x.dtype, jnp.inexact):
-        x = x.astype(jnp.zeros((), float).dtype)
-    if jnp.iscomplexobj(h) and not jnp.issubdtype(x.dtype, jnp.complexfloating):
-        x = x.astype(jnp.result_type(x.dtype, jnp.complex64))
-    return x
+    """``x`` in NumPy's promotion of its and ``h``'s dtypes, at least float32 (SciPy's rule:
+    ``np.result_type(h, x, np.float32)``; JAX's canonical dtype when x64 is off)."""
+    hd = h.dtype if hasattr(h, "dtype") else np.asarray(h).dtype
+    dt = np.result_type(hd, x.dtype, np.float32)
+    return x.astype(jax.dtypes.canonicalize_dtype(dt))
 
 
 def upfirdn(
@@ -168,13 +179,20 @@ def upfirdn(
       >>> cs.upfirdn([1.0, 1.0], [1.0, 2.0, 3.0], up=2).tolist()
       [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]
     """
-    h = _filter1d("upfirdn", h)
+    return _upfirdn(h, x, up, down, axis, mode, cval, "upfirdn")
+
+
+def _upfirdn(
+    h: Any, x: Any, up: Any, down: Any, axis: int, mode: str, cval: Any, fn: str
+) -> jax.Array:
+    """:func:`upfirdn`; errors name ``fn``, the public function the user called."""
+    h = _filter1d(fn, h)
     x = jnp.asarray(x)
-    x, ax = _move("upfirdn", x, axis)
-    x = _as_inexact(x, h)
+    x, ax = _move(fn, x, axis)
+    x = _as_inexact(x, h)  # NumPy's promotion: a float64 filter is never rounded to float32
     hj = h.astype(x.dtype)  # NumPy stays NumPy: a constant under jit
     n = x.shape[-1]
-    y = run(upfirdn_op(hj, n, up, down, mode), x)
+    y = run(_upfirdn_op(hj, n, up, down, mode, fn), x)
     if mode == "constant" and cval != 0:
         # ext_c(x) = ext_0(x) + c 1_outside: the constant adds c times the response to the
         # indicator of the extension (a fixed vector, computed on the extended grid).
@@ -236,27 +254,6 @@ def firwin_lowpass(numtaps: int, cutoff: float, window: Any = "hamming") -> np.n
     return h / np.sum(h)
 
 
-def resample_filter(up: int, down: int, window: Any = ("kaiser", 5.0)) -> tuple[np.ndarray, int]:
-    """The filter ``resample_poly`` uses for ``up/down`` (already reduced) and its half length."""
-    if isinstance(window, (list, np.ndarray, jax.Array)):
-        h = np.asarray(window)
-        if h.ndim != 1:
-            raise ValueError(f"resample_poly: a window array must be 1-D, got shape {h.shape}")
-        return h * up, (h.size - 1) // 2
-    _window("resample_poly", window, 3)  # an unknown window is named by the public function
-    max_rate = max(up, down)
-    half_len = 10 * max_rate
-    return firwin_lowpass(2 * half_len + 1, 1.0 / max_rate, window) * up, half_len
-
-
-_BACKGROUND = {
-    "mean": jnp.mean,
-    "median": jnp.median,
-    "maximum": jnp.max,
-    "minimum": jnp.min,
-}
-
-
 def resample_poly(
     x: jax.typing.ArrayLike,
     up: int,
@@ -270,7 +267,13 @@ def resample_poly(
 
     ``y = crop(↓down (h * ↑up x))`` with a zero-phase low-pass ``h`` (cut-off ``1/max(up,
     down)``, Kaiser-windowed sinc of ``20 max(up, down) + 1`` taps, gain ``up``), designed here:
-    SciPy is not needed.
+    SciPy is not needed. Only the kept samples are computed: output ``t`` uses one phase of
+    ``h`` (about ``len(h) / up`` taps), and the transpose and gradient do the same.
+
+    Dtypes as SciPy's: the designed filter takes the dtype of floating data (float32 data stays
+    float32); a ``window`` array keeps its own, and the result is NumPy's promotion of both
+    (a float64 array with float32 data gives float64 when x64 is enabled). Integer data
+    becomes float64 (JAX's default float).
 
     Args:
       x: input; resampled along ``axis`` (length ``n``).
@@ -293,33 +296,75 @@ def resample_poly(
       >>> cs.resample_poly(jnp.ones(6), 3, 2).shape
       (9,)
     """
-    up = _factor("resample_poly", "up", up)
-    down = _factor("resample_poly", "down", down)
-    x = jnp.asarray(x)
-    if padtype not in SCIPY_MODES and padtype not in _BACKGROUND:
-        raise ValueError(
-            f"resample_poly: unknown padtype {padtype!r}; choose one of "
-            f"{SCIPY_MODES + tuple(_BACKGROUND)}"
-        )
-    if cval is not None and padtype != "constant":
-        raise ValueError(
-            f"resample_poly: cval is only used with padtype='constant', got {padtype!r}"
-        )
-    x, ax = _move("resample_poly", x, axis)
-    g = math.gcd(up, down)
-    up, down = up // g, down // g
-    if up == down == 1:
-        return jnp.moveaxis(_as_inexact(x, np.zeros(1)), -1, ax)
-    h, half_len = resample_filter(up, down, window)
-    x = _as_inexact(x, h)
-    n = x.shape[-1]
+    return _resample_poly(x, up, down, axis, window, padtype, cval, "resample_poly")
+
+
+def _design(fn: str, up: int, down: int, window: Any, x_dtype: Any) -> tuple[Any, int]:
+    """SciPy's filter for ``up/down`` (reduced) on data of ``x_dtype``, and its half length."""
+    if isinstance(window, (list, np.ndarray, jax.Array)):
+        h = window if isinstance(window, jax.Array) else np.asarray(window)
+        if h.ndim != 1:
+            raise ValueError(f"{fn}: a window array must be 1-D, got shape {h.shape}")
+        if h.size == 0:
+            raise ValueError(f"{fn}: the window array must not be empty")
+        return h * up, (h.size - 1) // 2
+    _window(fn, window, 3)  # an unknown window is named by the public function
+    max_rate = max(up, down)
+    half_len = 10 * max_rate
+    h = firwin_lowpass(2 * half_len + 1, 1.0 / max_rate, window)
+    if x_dtype is not None and jnp.issubdtype(x_dtype, jnp.inexact):
+        h = h.astype(x_dtype)  # SciPy: the designed filter matches floating data's dtype
+    return h * np.asarray(up, h.dtype), half_len
+
+
+def resample_filter(up: int, down: int, window: Any = ("kaiser", 5.0)) -> tuple[np.ndarray, int]:
+    """The float64 filter ``resample_poly`` uses for ``up/down`` (already reduced), half length."""
+    h, half = _design("resample_filter", up, down, window, None)
+    return np.asarray(h), half
+
+
+def _padded_filter(h: Any, n: int, up: int, down: int, half_len: int) -> tuple[Any, int, int]:
+    """SciPy's zero-padded filter (outputs centred), the first kept output and the count."""
     n_out = -(-n * up // down)
     pre = down - half_len % down
     keep_from = (half_len + pre) // down
     post = 0
-    while upfirdn_length(n, h.size + pre + post, up, down) < n_out + keep_from:
+    while upfirdn_length(n, h.shape[0] + pre + post, up, down) < n_out + keep_from:
         post += 1
-    h = np.concatenate([np.zeros(pre), h, np.zeros(post)])
+    pad = jnp.pad if isinstance(h, jax.Array) else np.pad
+    return pad(h, (pre, post)), keep_from, n_out
+
+
+_BACKGROUND = {
+    "mean": jnp.mean,
+    "median": jnp.median,
+    "maximum": jnp.max,
+    "minimum": jnp.min,
+}
+
+
+def _resample_poly(
+    x: Any, up: Any, down: Any, axis: int, window: Any, padtype: str, cval: Any, fn: str
+) -> jax.Array:
+    """:func:`resample_poly`; errors name ``fn``, the public function the user called."""
+    up = _factor(fn, "up", up)
+    down = _factor(fn, "down", down)
+    x = jnp.asarray(x)
+    if padtype not in SCIPY_MODES and padtype not in _BACKGROUND:
+        raise ValueError(
+            f"{fn}: unknown padtype {padtype!r}; choose one of {SCIPY_MODES + tuple(_BACKGROUND)}"
+        )
+    if cval is not None and padtype != "constant":
+        raise ValueError(f"{fn}: cval is only used with padtype='constant', got {padtype!r}")
+    x, ax = _move(fn, x, axis)
+    g = math.gcd(up, down)
+    up, down = up // g, down // g
+    if up == down == 1:
+        return jnp.moveaxis(_as_inexact(x, np.zeros(1, np.float32)), -1, ax)
+    h, half_len = _design(fn, up, down, window, x.dtype)
+    x = _as_inexact(x, h)
+    n = x.shape[-1]
+    h, keep_from, n_out = _padded_filter(h, n, up, down, half_len)
     background = None
     if padtype in _BACKGROUND:
         background = _BACKGROUND[padtype](x, axis=-1, keepdims=True)
@@ -327,7 +372,7 @@ def resample_poly(
         mode = "constant"
     else:
         mode = padtype
-    y = upfirdn(h, x, up, down, axis=-1, mode=mode, cval=0 if cval is None else cval)
+    y = _upfirdn(h, x, up, down, -1, mode, 0 if cval is None else cval, fn)
     y = y[..., keep_from : keep_from + n_out]
     if background is not None:
         y = y + background
@@ -335,26 +380,45 @@ def resample_poly(
 
 
 def resample_poly_op(
-    n: int, up: int, down: int, window: Any = ("kaiser", 5.0), mode: str = "constant"
+    up: int,
+    down: int,
+    *,
+    in_size: int,
+    window: Any = ("kaiser", 5.0),
+    mode: str = "constant",
+    dtype: Any = None,
 ) -> ca.Operator:
-    """:func:`resample_poly` on the last axis of ``(..., n)`` inputs, as a linear operator.
+    """:func:`resample_poly` on the last axis of ``(..., in_size)`` inputs, as a linear operator.
 
-    ``crop(↓down (h * ↑up ext(x)))``; ``mode`` is an ``upfirdn`` mode (zero-valued "constant").
+    ``crop(↓down (h * ↑up ext(x)))``; ``mode`` is an ``upfirdn`` mode (zero-valued
+    "constant"). The designed filter is float64 unless ``dtype`` names the data's float dtype
+    (SciPy designs it in the data's dtype).
+
+    Args:
+      up, down: positive int factors (reduced by their gcd).
+      in_size: the input length ``n`` (keyword-only).
+      window: as :func:`resample_poly`.
+      mode: an ``upfirdn`` mode.
+      dtype: the filter's dtype (default float64, or the window array's).
+
+    Returns:
+      The operator ``(..., n) -> (..., ceil(n * up / down))``.
+
+    Example:
+      >>> import jax.numpy as jnp, convalgebra.signal as cs
+      >>> cs.resample_poly_op(3, 2, in_size=6)(jnp.ones(6)).shape
+      (9,)
     """
-    up = _factor("resample_poly", "up", up)
-    down = _factor("resample_poly", "down", down)
+    fn = "resample_poly_op"
+    up = _factor(fn, "up", up)
+    down = _factor(fn, "down", down)
+    n = _factor(fn, "in_size", in_size)
     g = math.gcd(up, down)
     up, down = up // g, down // g
     if up == down == 1:
         return ca.identity()
-    h, half_len = resample_filter(up, down, window)
-    n_out = -(-n * up // down)
-    pre = down - half_len % down
-    keep_from = (half_len + pre) // down
-    post = 0
-    while upfirdn_length(n, h.size + pre + post, up, down) < n_out + keep_from:
-        post += 1
-    h = np.concatenate([np.zeros(pre), h, np.zeros(post)])
-    op = upfirdn_op(h, n, up, down, mode)
-    total = upfirdn_length(n, h.size, up, down)
+    h, half_len = _design(fn, up, down, window, dtype)
+    h, keep_from, n_out = _padded_filter(h, n, up, down, half_len)
+    op = _upfirdn_op(h, n, up, down, mode, fn)
+    total = upfirdn_length(n, h.shape[0], up, down)
     return ca.crop((keep_from, total - keep_from - n_out)) @ op

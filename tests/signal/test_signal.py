@@ -83,7 +83,7 @@ def test_upfirdn_cval_and_axis(rng):
 def test_upfirdn_operator_matrix_and_adjoint(rng):
     h = rng.standard_normal(5)
     for mode in ("constant", "symmetric", "smooth"):
-        op = cs.upfirdn_op(h, 6, up=3, down=2, mode=mode)
+        op = cs.upfirdn_op(h, in_size=6, up=3, down=2, mode=mode)
         dense = np.stack([scipy_signal.upfirdn(h, e, 3, 2, mode=mode) for e in np.eye(6)], axis=1)
         close(ca.matrix(op, jnp.zeros(6)), dense)
         assert ca.testing.check_adjoint(op, jnp.zeros((2, 6))) < 1e-13
@@ -91,9 +91,51 @@ def test_upfirdn_operator_matrix_and_adjoint(rng):
 
 def test_upfirdn_float32_keeps_dtype(rng):
     x = rng.standard_normal(50).astype(np.float32)
-    y = cs.upfirdn(np.ones(3), x, 2, 1)
+    y = cs.upfirdn(np.ones(3, np.float32), x, 2, 1)
     assert y.dtype == jnp.float32
     close(y, scipy_signal.upfirdn(np.ones(3), x.astype(float), 2, 1), rtol=1e-5)
+
+
+def test_upfirdn_resample_poly_dtypes_follow_scipy(rng):
+    # NumPy promotion, as SciPy: a float64 filter is never rounded to float32 data (x64 on)
+    x32 = rng.standard_normal(40).astype(np.float32)
+    h64 = rng.standard_normal(7)
+    ref = scipy_signal.upfirdn(h64, x32, 3, 2)
+    got = cs.upfirdn(h64, x32, 3, 2)
+    assert got.dtype == ref.dtype == np.float64
+    close(got, ref)
+    # resample_poly designs its filter in the data's dtype (float32 stays float32) ...
+    r32 = scipy_signal.resample_poly(x32, 5, 3)
+    g32 = cs.resample_poly(x32, 5, 3)
+    assert g32.dtype == r32.dtype == np.float32
+    close(g32, r32, rtol=1e-5)
+    # ... but a window array keeps its own dtype, and the result is the promotion
+    w = rng.standard_normal(9)
+    rw = scipy_signal.resample_poly(x32, 3, 2, window=w)
+    gw = cs.resample_poly(x32, 3, 2, window=w)
+    assert gw.dtype == rw.dtype == np.float64
+    close(gw, rw)
+    # integer data becomes float64; complex filters give complex results
+    xi = np.arange(12)
+    close(cs.upfirdn([1, 2], xi, 2, 3), scipy_signal.upfirdn([1, 2], xi, 2, 3))
+    hc = h64 + 1j * rng.standard_normal(7)
+    rc = scipy_signal.upfirdn(hc, x32, 2, 3)
+    gc = cs.upfirdn(hc, x32, 2, 3)
+    assert gc.dtype == rc.dtype == np.complex128
+    close(gc, rc)
+
+
+def test_resample_errors_name_the_public_function():
+    with pytest.raises(ValueError, match=r"^resample_poly: axis 2 is out of range"):
+        cs.resample_poly(np.ones((3, 4)), 3, 2, axis=2)
+    with pytest.raises(ValueError, match=r"^upfirdn: unknown mode"):
+        cs.upfirdn([1.0], np.ones(4), 2, 1, mode="nope")
+    with pytest.raises(TypeError, match=r"^upfirdn_op: in_size must be a positive int"):
+        cs.upfirdn_op([1.0], in_size=2.5, up=2)
+    with pytest.raises(ValueError, match=r"^resample_poly_op: up must be a positive int"):
+        cs.resample_poly_op(0, 2, in_size=8)
+    with pytest.raises(TypeError):  # in_size is keyword-only
+        cs.upfirdn_op([1.0], 8)  # pyright: ignore[reportCallIssue]
 
 
 # ---- resample_poly / decimate / filter design ------------------------------------------------
@@ -136,7 +178,7 @@ def test_resample_poly_window_array_cval_and_operator(rng):
         cs.resample_poly(x, 5, 3, window="hamming"),
         scipy_signal.resample_poly(x, 5, 3, window="hamming"),
     )
-    op = cs.resample_poly_op(30, 3, 2)
+    op = cs.resample_poly_op(3, 2, in_size=30)
     close(op(x), scipy_signal.resample_poly(x, 3, 2))
     assert ca.testing.check_adjoint(op, jnp.zeros(30)) < 1e-13
     assert n_convs(op, jnp.asarray(x))[1] == 0  # polyphase: no lhs_dilation in the forward
