@@ -15,7 +15,8 @@ gradients are checked against each other (relative L2 error ≤ 1e-4 in float32)
 
 Formulations: ``convalgebra`` (``ca.nn`` functions: strided and polyphase convolutions, the
 nearest+conv layer fused into one transposed convolution), ``convalgebra nnx`` /
-``convalgebra eqx`` (the same through ``convalgebra.nn.flax`` / ``.equinox`` modules),
+``convalgebra eqx`` (the ``flax.nnx`` / ``equinox`` models below with the modules swapped for
+``convalgebra.nn.flax`` / ``.equinox``, their drop-in subclasses, and ``UpsampleConv``),
 ``lax`` (hand-written ``conv_general_dilated``, ``lhs_dilation`` for the transposed layer),
 ``flax.nnx`` (``nnx.Conv`` / ``nnx.ConvTranspose``, channels-last, Flax's native layout),
 ``equinox`` (``eqx.nn.Conv2d`` / ``ConvTranspose2d`` under ``vmap``) and ``torch`` (eager,
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import importlib.util
 import os
 import statistics
@@ -143,71 +145,6 @@ def _lax(p: Problem):
     return jax.value_and_grad(loss), params, lambda g: g
 
 
-def _modules_model(p: Problem, fw: str):
-    """The U-Net built from ``convalgebra.nn.flax`` or ``convalgebra.nn.equinox`` modules."""
-    lib = ca.nn.flax if fw == "flax" else ca.nn.equinox
-    if fw == "flax":
-        from flax import nnx
-
-        extra: dict[str, Any] = {"rngs": nnx.Rngs(0)}
-    else:
-        extra = {"key": jax.random.key(0)}
-    extra["param_dtype"] = p.x.dtype
-    mods = {}
-    for name, (kind, ci, co, k, s, pad) in LAYERS.items():
-        if kind == "conv":
-            mods[name] = lib.Conv(ci, co, k, s, pad, **extra)
-        elif kind == "conv_transpose":
-            mods[name] = lib.ConvTranspose(ci, co, k, s, pad, **extra)
-        else:
-            mods[name] = lib.UpsampleConv(ci, co, k, s, pad, **extra)
-    return mods
-
-
-def _convalgebra_nnx(p: Problem):
-    from flax import nnx
-
-    class Net(nnx.Module):
-        def __init__(self):
-            self.layers = nnx.Dict(_modules_model(p, "flax"))
-            for name, (w, b) in p.params.items():
-                self.layers[name].weight[...] = jnp.asarray(w)
-                self.layers[name].bias[...] = jnp.asarray(b)
-
-        def __call__(self, x):
-            return unet(lambda n, h: self.layers[n](h), x, _cat1, jax.nn.relu)
-
-    graphdef, state = nnx.split(Net())
-
-    def loss(state, x, t):
-        return _mse(nnx.merge(graphdef, state)(x), t)
-
-    def to_torch(g):
-        def val(v):
-            return v[...] if isinstance(v, nnx.Variable) else v
-
-        return {n: (val(g["layers"][n]["weight"]), val(g["layers"][n]["bias"])) for n in LAYERS}
-
-    return jax.value_and_grad(loss), state, to_torch
-
-
-def _convalgebra_eqx(p: Problem):
-    import equinox as eqx
-
-    mods = _modules_model(p, "equinox")
-    for name, (w, b) in p.params.items():
-        mods[name] = eqx.tree_at(lambda m: (m.weight, m.bias), mods[name],
-                                 (jnp.asarray(w), jnp.asarray(b)))  # fmt: skip
-
-    def loss(mods, x, t):
-        return _mse(unet(lambda n, h: mods[n](h), x, _cat1, jax.nn.relu), t)
-
-    def to_torch(g):
-        return {n: (g[n].weight, g[n].bias) for n in LAYERS}
-
-    return _array_step(loss, mods, to_torch)
-
-
 def _array_step(loss, model, to_torch):
     """``jax.value_and_grad`` over the arrays of an Equinox model (the rest stays static)."""
     import equinox as eqx
@@ -220,8 +157,15 @@ def _array_step(loss, model, to_torch):
     return jax.value_and_grad(loss_arrays), arrays, to_torch
 
 
-def _flax_nnx(p: Problem):
+def _flax_nnx(p: Problem, algebra: bool = False):
+    """The U-Net in Flax NNX (channels-last); ``algebra``: the same model built from
+    ``convalgebra.nn.flax`` (drop-in subclasses of ``nnx.Conv``/``nnx.ConvTranspose``, and
+    ``UpsampleConv``: nearest x2 and the conv as one transposed convolution)."""
     from flax import nnx
+
+    lib: Any = nnx
+    if algebra:
+        from ..nn import flax as lib
 
     class Net(nnx.Module):
         def __init__(self):
@@ -230,24 +174,29 @@ def _flax_nnx(p: Problem):
             self.layers = nnx.Dict()
             for name, (kind, ci, co, k, s, pad) in LAYERS.items():
                 w, b = p.params[name]
+                pads = ((pad, pad), (pad, pad))
                 if kind == "conv_transpose":  # PyTorch's padding p is k - 1 - p on each side
                     q = k - 1 - pad
-                    m = nnx.ConvTranspose(
+                    m = lib.ConvTranspose(
                         ci, co, (k, k), (s, s), padding=((q, q), (q, q)),
                         transpose_kernel=True, param_dtype=dt, rngs=rngs,
                     )  # fmt: skip
                     m.kernel[...] = jnp.asarray(w.transpose(2, 3, 1, 0))  # (k, k, C_out, C_in)
+                elif kind == "upsample_conv" and algebra:
+                    m = lib.UpsampleConv(ci, co, (k, k), s, padding=pads, param_dtype=dt,
+                                         rngs=rngs)  # fmt: skip
+                    m.kernel[...] = jnp.asarray(w.transpose(2, 3, 1, 0))  # (k, k, C_in, C_out)
                 else:
                     st = 1 if kind == "upsample_conv" else s
-                    m = nnx.Conv(ci, co, (k, k), (st, st), padding=((pad, pad), (pad, pad)),
-                                 param_dtype=dt, rngs=rngs)  # fmt: skip
+                    m = lib.Conv(ci, co, (k, k), (st, st), padding=pads, param_dtype=dt,
+                                 rngs=rngs)  # fmt: skip
                     m.kernel[...] = jnp.asarray(w.transpose(2, 3, 1, 0))  # (k, k, C_in, C_out)
                 assert m.bias is not None  # use_bias defaults to True
                 m.bias[...] = jnp.asarray(b)
                 self.layers[name] = m
 
         def layer(self, name, h):
-            if LAYERS[name][0] == "upsample_conv":
+            if LAYERS[name][0] == "upsample_conv" and not algebra:
                 s = LAYERS[name][4]
                 h = jnp.repeat(jnp.repeat(h, s, axis=1), s, axis=2)
             return self.layers[name](h)
@@ -277,25 +226,35 @@ def _flax_nnx(p: Problem):
     return jax.value_and_grad(loss), state, to_torch
 
 
-def _equinox(p: Problem):
+def _equinox(p: Problem, algebra: bool = False):
+    """The U-Net in Equinox (unbatched channels-first under ``vmap``); ``algebra``: built from
+    ``convalgebra.nn.equinox`` (drop-in subclasses of ``eqx.nn.Conv2d``/``ConvTranspose2d``,
+    and ``UpsampleConv``)."""
     import equinox as eqx
+
+    lib: Any = eqx.nn
+    if algebra:
+        from ..nn import equinox as lib
 
     keys = iter(jax.random.split(jax.random.key(0), len(LAYERS)))
     mods = {}
     for name, (kind, ci, co, k, s, pad) in LAYERS.items():
         w, b = p.params[name]
         if kind == "conv_transpose":
-            m = eqx.nn.ConvTranspose2d(ci, co, k, stride=s, padding=pad, key=next(keys))
+            m = lib.ConvTranspose2d(ci, co, k, stride=s, padding=pad, key=next(keys))
             wq = np.flip(w.swapaxes(0, 1), (2, 3)).copy()  # Equinox correlates with its weight
+        elif kind == "upsample_conv" and algebra:
+            m = lib.UpsampleConv(2, ci, co, k, s, padding=pad, key=next(keys))
+            wq = w
         else:
             st = 1 if kind == "upsample_conv" else s
-            m = eqx.nn.Conv2d(ci, co, k, stride=st, padding=pad, key=next(keys))
+            m = lib.Conv2d(ci, co, k, stride=st, padding=pad, key=next(keys))
             wq = w
         mods[name] = eqx.tree_at(lambda m: (m.weight, m.bias), m,
                                  (jnp.asarray(wq), jnp.asarray(b)[:, None, None]))  # fmt: skip
 
     def layer(mods, name, h):  # h: (C, H, W), one sample (Equinox style)
-        if LAYERS[name][0] == "upsample_conv":
+        if LAYERS[name][0] == "upsample_conv" and not algebra:
             s = LAYERS[name][4]
             h = jnp.repeat(jnp.repeat(h, s, axis=1), s, axis=2)
         return mods[name](h)
@@ -323,8 +282,8 @@ def _equinox(p: Problem):
 
 JAX_FORMS: dict[str, tuple[Callable, str | None]] = {
     "convalgebra": (_convalgebra, None),
-    "convalgebra nnx": (_convalgebra_nnx, "flax"),
-    "convalgebra eqx": (_convalgebra_eqx, "equinox"),
+    "convalgebra nnx": (functools.partial(_flax_nnx, algebra=True), "flax"),
+    "convalgebra eqx": (functools.partial(_equinox, algebra=True), "equinox"),
     "lax": (_lax, None),
     "flax.nnx": (_flax_nnx, "flax"),
     "equinox": (_equinox, "equinox"),
@@ -332,16 +291,25 @@ JAX_FORMS: dict[str, tuple[Callable, str | None]] = {
 
 
 # ---- PyTorch ----------------------------------------------------------------------------------
+TORCH_DEVICE = ["cpu"]  # "cuda" with --torch-device cuda (benchmarks/gpu.sh)
+
+
 def _torch(p: Problem, threads: int | None):
     import torch
 
-    torch.set_num_threads(threads or len(os.sched_getaffinity(0)))
+    dev = torch.device(TORCH_DEVICE[0])
+    if dev.type == "cuda":  # true float32, as JAX's Precision.HIGHEST
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+    else:
+        torch.set_num_threads(threads or len(os.sched_getaffinity(0)))
     F = torch.nn.functional
-    params = {
-        n: (torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True))
-        for n, (w, b) in p.params.items()
-    }
-    x, t = torch.tensor(p.x), torch.tensor(p.target)
+
+    def tensor(a, grad=False):
+        return torch.tensor(a, device=dev, requires_grad=grad)
+
+    params = {n: (tensor(w, True), tensor(b, True)) for n, (w, b) in p.params.items()}
+    x, t = tensor(p.x), tensor(p.target)
 
     def layer(name, h):
         kind, *_, s, pad = LAYERS[name]
@@ -358,12 +326,14 @@ def _torch(p: Problem, threads: int | None):
         y = unet(layer, x, lambda a, b: torch.cat([a, b], 1), torch.relu)
         loss = torch.mean((y - t) ** 2)
         loss.backward()
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
         return loss
 
     def result():
         loss = step()
         grads = {
-            n: (w.grad.numpy(), b.grad.numpy())  # pyright: ignore[reportOptionalMemberAccess]  # set by backward()
+            n: (w.grad.cpu().numpy(), b.grad.cpu().numpy())  # pyright: ignore[reportOptionalMemberAccess]  # set by backward()
             for n, (w, b) in params.items()
         }
         return float(loss.detach()), grads
@@ -614,12 +584,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget", type=float, default=5.0, help="seconds of timing per formulation")
     ap.add_argument("--torch-threads", type=int, default=None)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--markdown", default=None, help="write the table as Markdown")
+    ap.add_argument(
+        "--torch-device", default="cpu", choices=("cpu", "cuda"), help="PyTorch's device"
+    )
     ap.add_argument("--layers", action="store_true", help="also time each layer alone")
     args = ap.parse_args(argv)
+    TORCH_DEVICE[0] = args.torch_device
     batch, size = (2, 32) if args.quick else (8, 128)
     rows = run(batch, size, args.repeat, args.budget, args.torch_threads)
-    print(f"U-Net training step, batch {batch}, {size}², float32, {jax.devices()[0].platform}")
+    title = (
+        f"U-Net training step, batch {batch}, {size}², float32, JAX on "
+        f"{jax.devices()[0].platform}, torch on {args.torch_device}"
+    )
+    print(title)
     print(table(rows))
+    if args.markdown:
+        with open(args.markdown, "w") as fh:
+            fh.write(f"{title}\n\n{table(rows)}\n")
     if args.layers:
         print("\nEach layer alone (forward + input, weight and bias gradients):")
         print(layer_table(layer_rows(batch, size, args.repeat, args.torch_threads)))
