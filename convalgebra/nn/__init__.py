@@ -4,21 +4,26 @@ Every function here is a composition of the core operators, and its docstring gi
 in the DSP notation (``⋆`` correlation, ``*`` convolution, ``↓s``/``↑s`` down/up-sampling):
 
 * ``conv``: ``↓s ((↑d w) ⋆ pad(x))``; ``conv_transpose``: its transpose ``crop((↑d w) * (↑s x))``
-* ``upsample_nearest``: ``box_k * (↑k x)``; ``upsample_bilinear``: ``tri_k * (↑k pad_edge(x))``
+* ``upsample_nearest`` / ``upsample_bilinear``: PyTorch's functions of those names (by size or
+  scale factor; bilinear aligns the corners); integer factors with half-pixel centres:
+  ``upsample_nearest_op`` ``box_k * (↑k x)``, ``upsample_linear`` ``tri_k * (↑k pad_edge(x))``
 * ``avg_pool``: ``(1/|k|) ↓s (1_k ⋆ pad(x))``; ``max_pool``: a non-linear down-sampler
   (``return_indices=True`` and its inverse ``max_unpool``); adaptive average / max pooling
-* ``interpolate``: every PyTorch mode, by size or (rational) scale factor;
-  ``interpolate_op``: rational scales ``p/q`` as ``↓Q crop(h * (↑P pad_edge(x)))``
+* ``interpolate``: every PyTorch mode, by size or (rational) scale factor, ``antialias``,
+  ``uint8`` images in the nearest modes; ``interpolate_op``: rational scales ``p/q`` as
+  ``↓Q crop(h * (↑P pad_edge(x)))``
 * ``overlap``: ``Aᵀ 1``, the write count behind checkerboard artifacts
 
 The ``*_op`` variants return the operator itself, to compose, transpose and inspect. Data is
 channels-first ``(N, C, *S)`` by default; every layer and operator form with a channel axis takes
 ``data_format="channels_last"`` (``(N, *S, C)``; weights keep PyTorch's layout).
 
-Layer objects with parameters (PyTorch's layouts and default initialisation) live in
-``convalgebra.nn.flax`` (Flax NNX) and ``convalgebra.nn.equinox`` (Equinox): ``Conv``,
-``ConvTranspose``, ``Upsample``, ``UpsampleConv``. They are imported on first use, so
-``import convalgebra`` imports neither framework.
+Modules native to their framework live in ``convalgebra.nn.flax`` (Flax NNX: ``Conv`` and
+``ConvTranspose`` are ``nnx.Conv``/``nnx.ConvTranspose`` with the algebra's forward pass,
+channels-last) and ``convalgebra.nn.equinox`` (Equinox: ``Conv``, ``Conv1d/2d/3d``,
+``ConvTranspose``, ``ConvTranspose1d/2d/3d``, unbatched channels-first), plus ``Upsample`` and
+``UpsampleConv`` in each. They are imported on first use (``ca.nn.flax``), so
+``import convalgebra`` imports neither framework; they are not in ``__all__``.
 """
 
 from ._conv import conv as conv
@@ -55,3 +60,32 @@ def __getattr__(name: str):
 
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "MaxPool",
+    "adaptive_avg_pool",
+    "adaptive_max_pool",
+    "avg_pool",
+    "avg_pool_op",
+    "bilinear_kernel",
+    "conv",
+    "conv_op",
+    "conv_transpose",
+    "conv_transpose_op",
+    "interpolate",
+    "interpolate_op",
+    "max_pool",
+    "max_pool_op",
+    "max_unpool",
+    "overlap",
+    "transpose_of_conv",
+    "triangle",
+    "upsample_bilinear",
+    "upsample_conv_fused",
+    "upsample_conv_kernel",
+    "upsample_linear",
+    "upsample_linear_op",
+    "upsample_nearest",
+    "upsample_nearest_op",
+]

@@ -409,26 +409,54 @@ def conv_transpose(
 
 def transpose_of_conv(
     w: jax.typing.ArrayLike,
-    in_size: Sequence[int],
     stride: int | Sequence[int] = 1,
     padding: int | str | Sequence[Any] = 0,
     output_padding: int | Sequence[int] = 0,
     groups: int = 1,
     dilation: int | Sequence[int] = 1,
-) -> tuple[Operator, tuple[int, ...]]:
-    """The forward convolution whose transpose is ``conv_transpose`` on inputs of ``in_size``.
+    *,
+    data_format: str = "channels_first",
+    precision: Any = None,
+    preferred_element_type: Any = None,
+) -> Operator:
+    """The forward convolution ``A`` whose transpose is :func:`conv_transpose` (same arguments).
 
-    Returns ``(A, out_size)``: ``A = ↓s ∘ (↑d w)⋆ ∘ pad`` with the signed pads of
-    ``conv_transpose`` (a negative pad crops), taking inputs of spatial size ``out_size``, so that
-    ``ca.transpose(A, x_like_of_out_size)`` equals ``conv_transpose_op(w, ...)``.
+    ``A = ↓s ∘ (↑d w)⋆ ∘ pad`` with the signed pads of ``conv_transpose`` (a negative pad crops):
+    ``ca.transpose(A, x_like)`` equals ``conv_transpose_op(w, stride, padding, output_padding,
+    groups, dilation)`` where ``x_like`` has the transposed convolution's *output* size
+    ``(n - 1)·s - 2·padding + d·(k - 1) + 1 + output_padding`` (``conv_transpose_op(w,
+    ...).out_struct(y_like)`` computes it). No input size is needed: the pads do not depend on
+    it.
+
+    Args:
+      w: weight ``(C_in, C_out/groups, *K)`` (PyTorch's ``ConvTranspose`` layout).
+      stride, padding, output_padding, groups, dilation, data_format, precision,
+        preferred_element_type: as for :func:`conv_transpose`.
+
+    Returns:
+      An operator ``(..., C_out, *S') -> (..., C_in, *S)`` (channels-last ``(..., *S', C_out)
+      -> (..., *S, C_in)``).
+
+    Raises:
+      ValueError: as :func:`conv_transpose_op`, naming ``transpose_of_conv``.
+
+    Example:
+      >>> import jax, jax.numpy as jnp, convalgebra as ca
+      >>> w = jnp.ones((1, 1, 3))
+      >>> a = ca.nn.transpose_of_conv(w, stride=2, padding=1)
+      >>> at = ca.transpose(a, jax.ShapeDtypeStruct((1, 7), jnp.float32))
+      >>> direct = ca.nn.conv_transpose_op(w, 2, 1)
+      >>> at(jnp.ones((1, 4))).tolist() == direct(jnp.ones((1, 4))).tolist()
+      True
     """
     op = "transpose_of_conv"
+    prec = _precision_kw(op, precision, preferred_element_type)
     w, nd = _weight(op, w)
+    last = _layout.channels_last(op, data_format)
     g = _groups(op, groups, input_channels=w.shape[0])
-    s, d, k_eff, pads = _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation)
-    n = _args.ints(op, "in_size", in_size, nd, 1)
-    out = _args.transpose_out(op, n, k_eff, s, pads)
-    return forward_op(grouped_kernel(w, g, nd), nd, s, pads, d), out
+    s, d, _, pads = _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation)
+    a = forward_op(grouped_kernel(w, g, nd), nd, s, pads, d, **prec)
+    return _layout.channel_op(a, nd, last)
 
 
 def overlap(
@@ -468,7 +496,9 @@ def overlap(
     n = _args.ints(op, "in_size", in_size, nd, 1)
     dtype = default_float()
     w = np.ones((1, 1, *k), dtype)
-    a, out = transpose_of_conv(w, n, stride, padding, output_padding, 1, dilation)
+    a = transpose_of_conv(w, stride, padding, output_padding, 1, dilation)
+    _, _, k_eff, pads = _transpose_geometry(op, w, nd, stride, padding, output_padding, dilation)
+    out = _args.transpose_out(op, n, k_eff, _args.ints(op, "stride", stride, nd, 1), pads)
     at = transpose(a, jax.ShapeDtypeStruct((1, *out), dtype))
     count = jax.jit(lambda ones: jnp.round(at(ones)[0]).astype(jnp.int32))  # one compile
     return count(np.ones((1, *n), dtype))

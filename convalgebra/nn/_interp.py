@@ -397,13 +397,13 @@ def _interpolate(op, x, size, scale_factor, mode, align_corners, recompute_scale
 
 
 def interpolate_op(
-    in_size: int | Sequence[int],
     size: int | Sequence[int] | None = None,
     scale_factor: float | Sequence[float] | None = None,
     mode: str = "nearest",
     align_corners: bool | None = None,
     recompute_scale_factor: bool | None = None,
     *,
+    in_size: int | Sequence[int],
     ndim: int | None = None,
     dtype: Any = None,
     data_format: str = "channels_first",
@@ -421,9 +421,9 @@ def interpolate_op(
     :func:`avg_pool_op`. The result is linear, so ``ca.transpose`` and ``ca.matrix`` apply.
 
     Args:
-      in_size: the input's spatial size (an int for 1-D, or one per axis).
       size, scale_factor, mode, align_corners, recompute_scale_factor: as for
-        :func:`interpolate`.
+        :func:`interpolate` (the same positions after the input).
+      in_size: keyword-only, the input's spatial size (an int for 1-D, or one per axis).
       ndim: the number of spatial axes for an int ``in_size`` (default 1).
       dtype: the input dtype whose index arithmetic ``nearest`` must match (PyTorch computes
         ``floor(j·scale)`` in float32 for float32 data); default: both float32 and float64.
@@ -441,7 +441,7 @@ def interpolate_op(
 
     Example:
       >>> import jax.numpy as jnp, convalgebra as ca
-      >>> A = ca.nn.interpolate_op(4, scale_factor=1.5, mode="linear")
+      >>> A = ca.nn.interpolate_op(scale_factor=1.5, mode="linear", in_size=4)
       >>> ca.notation(A)
       '↓4 (crop[(10, 15)] (q * (↑6 (pad[edge][(1, 1)] x))))'
       >>> A(jnp.array([0.0, 6.0, 12.0, 18.0])).tolist()

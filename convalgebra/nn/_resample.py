@@ -246,6 +246,7 @@ def upsample_linear(
     """
     _layout.channels_last("upsample_linear", data_format)
     x = _input("upsample_linear", x)
+    factor = _spatial("upsample_linear", factor, x.ndim - 2)  # errors name upsample_linear
     a = upsample_linear_op(factor, x.ndim - 2, data_format=data_format)
     return a(x).astype(x.dtype)  # bfloat16: see _keep
 
@@ -347,6 +348,8 @@ def upsample_conv_fused(
     groups: int = 1,
     *,
     data_format: str = "channels_first",
+    precision: Any = None,
+    preferred_element_type: Any = None,
 ) -> Operator:
     """Nearest ``↑f`` then ``conv(·, w, padding)``, fused into one transposed convolution.
 
@@ -364,6 +367,7 @@ def upsample_conv_fused(
       groups: the convolution's groups.
       data_format: ``"channels_first"`` or ``"channels_last"`` (``(..., *S, C_in) ->
         (..., *S', C_out)``); the weight layout is PyTorch's either way.
+      precision, preferred_element_type: as for :func:`convalgebra.nn.conv`.
 
     Returns:
       An operator ``(..., C_in, *S) -> (..., C_out, *S')``.
@@ -374,6 +378,7 @@ def upsample_conv_fused(
     k = tuple(w.shape[2:])
     fused_pads = tuple((kk - 1 - lo, kk - 1 - hi) for kk, (lo, hi) in zip(k, pads))
     a = conv_transpose_op(
-        upsample_conv_kernel(w, ks, groups), stride=ks, padding=fused_pads, groups=groups
-    )
+        upsample_conv_kernel(w, ks, groups), stride=ks, padding=fused_pads, groups=groups,
+        precision=precision, preferred_element_type=preferred_element_type,
+    )  # fmt: skip
     return _layout.channel_op(a, len(ks), last)

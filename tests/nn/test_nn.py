@@ -134,16 +134,22 @@ def test_transpose_of_conv_op_is_conv_transpose(rng, case):
 )
 def test_transpose_of_conv_gives_conv_transpose_op(rng, padding, output_padding):
     w = randn(rng, 4, 1, 3)  # groups=2: C_in 4 -> C_out 2
-    a, out = ca.nn.transpose_of_conv(w, (5,), 2, padding, output_padding, 2, 2)
+    a = ca.nn.transpose_of_conv(w, 2, padding, output_padding, 2, 2)
+    direct_op = ca.nn.conv_transpose_op(w, 2, padding, output_padding, 2, 2)
     x = randn(rng, 2, 4, 5)
+    y_like = direct_op.out_struct(jax.ShapeDtypeStruct(x.shape, np.float64))
 
     @fast_jit
     def both(x):
-        derived = ca.transpose(a, jax.ShapeDtypeStruct((2, 2, *out), np.float64))(x)
-        return derived, ca.nn.conv_transpose_op(w, 2, padding, output_padding, 2, 2)(x)
+        return ca.transpose(a, y_like)(x), direct_op(x)
 
     derived, direct = both(x)
     close(derived, direct)
+    # channels-last: the same operator on (N, *S, C)
+    last = ca.nn.transpose_of_conv(w, 2, padding, output_padding, 2, 2, data_format="channels_last")
+    y_last = jax.ShapeDtypeStruct((2, y_like.shape[2], 2), np.float64)
+    got = fast_jit(lambda x: ca.transpose(last, y_last)(x))(np.swapaxes(x, 1, 2))
+    close(np.swapaxes(np.asarray(got), 1, 2), direct)
 
 
 def test_dot_product_tests():
@@ -475,6 +481,7 @@ def test_max_pool_matches_torch_with_gradients():
 
 def test_max_pool_is_not_transposable():
     a = ca.nn.max_pool_op(2, ndim=1)
+    assert isinstance(a, ca.nn.MaxPool) and a.kernel == (2,)  # the public node class
     assert ca.notation(a) == "↓2 max2 x"
     with pytest.raises(ValueError, match="not linear"):
         ca.transpose(a, jax.ShapeDtypeStruct((1, 2, 6), np.float64))

@@ -230,7 +230,9 @@ def _op_pairs():
         "upsample_nearest_op": lambda f: nn.upsample_nearest_op(2, 2, data_format=f),
         "upsample_linear_op": lambda f: nn.upsample_linear_op((2, 3), data_format=f),
         "upsample_conv_fused": lambda f: nn.upsample_conv_fused(w, 2, 1, data_format=f),
-        "interpolate_op": lambda f: nn.interpolate_op((7, 6), None, 1.5, "nearest", data_format=f),
+        "interpolate_op": lambda f: nn.interpolate_op(
+            None, 1.5, "nearest", in_size=(7, 6), data_format=f
+        ),
     }
     return [
         (name, make("channels_first"), make("channels_last"), (2, 2, 7, 6))
@@ -308,7 +310,7 @@ def test_interpolate_op_matches_torch_and_its_matrix(in_size, kw, mode):
     gather), and ``ca.matrix`` of it and of its transpose are the Jacobian of ``interpolate``
     and its transpose."""
     rng = np.random.default_rng(len(in_size) * 10 + len(mode))
-    a = ca.nn.interpolate_op(in_size, mode=mode, **kw)
+    a = ca.nn.interpolate_op(mode=mode, **kw, in_size=in_size)
     assert "↓" in ca.notation(a) or "↑" in ca.notation(a)
     x = rng.standard_normal((2, 3, *in_size))
     xt = torch.tensor(x, requires_grad=True)
@@ -339,14 +341,14 @@ def test_interpolate_op_matches_torch_and_its_matrix(in_size, kw, mode):
 
 def test_interpolate_op_refuses_what_it_cannot_express():
     with pytest.raises(ValueError, match=r"interpolate_op: mode='area'.*not a rational resampler"):
-        ca.nn.interpolate_op(7, size=3, mode="area")
+        ca.nn.interpolate_op(size=3, mode="area", in_size=7)
     with pytest.raises(ValueError, match=r"interpolate_op: .*p, q <= 32"):
-        ca.nn.interpolate_op(5, size=37)  # p = 37
+        ca.nn.interpolate_op(size=37, in_size=5)  # p = 37
     with pytest.raises(ValueError, match="interpolate_op: give exactly one of size"):
-        ca.nn.interpolate_op(5)
+        ca.nn.interpolate_op(in_size=5)
     # area with divisible sizes is avg_pool; an integer factor the polyphase up-sampler
-    assert ca.notation(ca.nn.interpolate_op(8, size=4, mode="area")).startswith("0.5")
-    assert "↑2" in ca.notation(ca.nn.interpolate_op(4, scale_factor=2))
+    assert ca.notation(ca.nn.interpolate_op(size=4, mode="area", in_size=8)).startswith("0.5")
+    assert "↑2" in ca.notation(ca.nn.interpolate_op(scale_factor=2, in_size=4))
 
 
 # ---- bad data_format -----------------------------------------------------------------------------
@@ -365,7 +367,7 @@ _BAD = [
     ("adaptive_avg_pool", lambda f: ca.nn.adaptive_avg_pool(X3, 2, data_format=f)),
     ("adaptive_max_pool", lambda f: ca.nn.adaptive_max_pool(X3, 2, data_format=f)),
     ("interpolate", lambda f: ca.nn.interpolate(X3, 2, data_format=f)),
-    ("interpolate_op", lambda f: ca.nn.interpolate_op((4, 4), 2, data_format=f)),
+    ("interpolate_op", lambda f: ca.nn.interpolate_op(2, in_size=(4, 4), data_format=f)),
     ("upsample_nearest", lambda f: ca.nn.upsample_nearest(X3, 2, data_format=f)),
     ("upsample_bilinear", lambda f: ca.nn.upsample_bilinear(X3, 2, data_format=f)),
     ("upsample_linear_op", lambda f: ca.nn.upsample_linear_op(2, data_format=f)),
