@@ -71,7 +71,10 @@ from ._iir import sosfilt as sosfilt
 from ._iir import sosfilt_op as sosfilt_op
 from ._iir import sosfilt_zi as sosfilt_zi
 from ._iir import sosfiltfilt as sosfiltfilt
-from ._upfirdn import firwin_lowpass as firwin_lowpass
+from ._fir import firwin as firwin
+from ._fir import kaiser_atten as kaiser_atten
+from ._fir import kaiser_beta as kaiser_beta
+from ._fir import kaiserord as kaiserord
 from ._upfirdn import resample_poly as resample_poly
 from ._upfirdn import resample_poly_op as resample_poly_op
 from ._upfirdn import upfirdn as upfirdn
@@ -115,7 +118,10 @@ __all__ = [
     "dwt_max_level",
     "dwtn",
     "extend",
-    "firwin_lowpass",
+    "firwin",
+    "kaiser_atten",
+    "kaiser_beta",
+    "kaiserord",
     "idwt",
     "idwt2",
     "idwtn",

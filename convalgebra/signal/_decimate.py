@@ -10,8 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._design import cheby1, tf2zpk, zpk2sos, zpk2tf
+from ._fir import _firwin
 from ._iir import filtfilt, lfilter, sosfilt, sosfiltfilt
-from ._upfirdn import firwin_lowpass, resample_poly, upfirdn
+from ._upfirdn import resample_poly, upfirdn
 
 
 def _positive(name: str, v: Any) -> int:
@@ -97,7 +98,7 @@ def decimate(
     use_sos, b, a, sos = True, None, None, None
     if isinstance(ftype, str):
         if ftype == "fir":
-            b = firwin_lowpass((20 * q if n is None else n) + 1, 1.0 / q, "hamming")
+            b = _firwin("decimate", (20 * q if n is None else n) + 1, 1.0 / q, window="hamming")
             a = np.ones(1)
         elif ftype == "iir":
             sos = cheby1(8 if n is None else n, 0.05, 0.8 / q, output="sos")

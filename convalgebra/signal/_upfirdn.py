@@ -17,6 +17,7 @@ import numpy as np
 import convalgebra as ca
 
 from ._extend import SCIPY_MODES, extend
+from ._fir import _firwin, _window
 from ._run import run
 
 _SCIPY_TO_EXT = {
@@ -204,56 +205,6 @@ def _upfirdn(
     return jnp.moveaxis(y, -1, ax)
 
 
-_WINDOWS = {
-    "hamming": np.hamming,
-    "hann": np.hanning,
-    "hanning": np.hanning,
-    "blackman": np.blackman,
-    "bartlett": np.bartlett,
-    "boxcar": np.ones,
-    "rectangular": np.ones,
-    "ones": np.ones,
-}
-
-
-def _window(fn: str, window: Any, n: int) -> np.ndarray:
-    if isinstance(window, tuple) and len(window) == 2 and window[0] == "kaiser":
-        return np.kaiser(n, float(window[1]))
-    if isinstance(window, str) and window in _WINDOWS:
-        return _WINDOWS[window](n)
-    raise ValueError(
-        f"{fn}: unsupported window {window!r}; use ('kaiser', beta), one of "
-        f"{tuple(_WINDOWS)}, or give the FIR filter itself as an array"
-    )
-
-
-def firwin_lowpass(numtaps: int, cutoff: float, window: Any = "hamming") -> np.ndarray:
-    """A windowed-sinc low-pass FIR filter with unit gain at DC (``scipy.signal.firwin``'s values).
-
-    ``h[i] = w[i] · c · sinc(c (i - (numtaps - 1)/2))``, normalised so that ``sum(h) = 1``.
-
-    Args:
-      numtaps: the filter length.
-      cutoff: the cut-off frequency relative to Nyquist, ``0 < cutoff < 1``.
-      window: ``("kaiser", beta)`` or a NumPy window name ("hamming", "hann", "blackman",
-        "bartlett", "boxcar").
-
-    Returns:
-      The float64 filter, shape ``(numtaps,)``.
-
-    Example:
-      >>> import convalgebra.signal as cs
-      >>> float(round(cs.firwin_lowpass(5, 0.5).sum(), 12))
-      1.0
-    """
-    numtaps = _factor("firwin_lowpass", "numtaps", numtaps)
-    if not 0 < cutoff < 1:
-        raise ValueError(f"firwin_lowpass: cutoff must be in (0, 1) (x Nyquist), got {cutoff}")
-    m = np.arange(numtaps) - (numtaps - 1) / 2.0
-    h = cutoff * np.sinc(cutoff * m) * _window("firwin_lowpass", window, numtaps)
-    return h / np.sum(h)
-
-
 def resample_poly(
     x: jax.typing.ArrayLike,
     up: int,
@@ -311,7 +262,7 @@ def _design(fn: str, up: int, down: int, window: Any, x_dtype: Any) -> tuple[Any
     _window(fn, window, 3)  # an unknown window is named by the public function
     max_rate = max(up, down)
     half_len = 10 * max_rate
-    h = firwin_lowpass(2 * half_len + 1, 1.0 / max_rate, window)
+    h = _firwin(fn, 2 * half_len + 1, 1.0 / max_rate, window=window)
     if x_dtype is not None and jnp.issubdtype(x_dtype, jnp.inexact):
         h = h.astype(x_dtype)  # SciPy: the designed filter matches floating data's dtype
     return h * np.asarray(up, h.dtype), half_len

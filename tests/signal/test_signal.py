@@ -147,7 +147,7 @@ def test_resample_errors_name_the_public_function():
 )
 def test_firwin_matches_scipy(numtaps, cutoff, window):
     ref = scipy_signal.firwin(numtaps, cutoff, window=window)
-    np.testing.assert_allclose(cs.firwin_lowpass(numtaps, cutoff, window), ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cs.firwin(numtaps, cutoff, window=window), ref, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize(
