@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import jax
@@ -10,32 +11,36 @@ import numpy as np
 
 import convalgebra as ca
 
+from .._lower import structure as _s
 from . import _structure as st
 from ._solve import _check_reg, _complex_dtype, _real_dtype, _struct
 
 
 def norm(
-    A: ca.Operator, x_like: Any, *, method: str = "auto", iters: int = 100, key: int = 0
+    A: ca.Operator, x_like: Any, *, method: str = "auto", maxiter: int = 100, key: int = 0
 ) -> jax.Array:
     """The operator 2-norm ``‖A‖₂`` (largest singular value), e.g. for gradient step sizes.
 
-    Exact from the structure where ``solve`` has a closed form (``√c`` for ``AᴴA = cI`` or
-    ``AAᴴ = cI``; ``max |Ĥ|`` for circular convolutions; ``max √(mean over aliases |Ĥ|²)`` for
-    ``↓k ∘`` circular), otherwise by ``iters`` steps of power iteration on ``AᴴA`` from a
-    random start (an estimate from below that converges at the rate ``(σ₂/σ₁)²``).
+    Exact from the structure (read from the lowered IR, as :func:`solve` reads it) where
+    ``solve`` has a closed form: ``√c`` for ``AᴴA = cI`` or ``AAᴴ = cI``;
+    ``max √(Σᵢ |Ĥᵢ|²)`` for circular terms (the largest singular value of the per-frequency
+    matrix where channels mix); the largest eigenvalue of the ``K × K`` aliasing blocks for
+    ``↓k ∘`` circular terms (1 for a Parseval frame). Otherwise ``maxiter`` steps of power
+    iteration on ``AᴴA`` from a random start (an estimate from below that converges at the
+    rate ``(σ₂/σ₁)²``).
 
     Args:
       A: the operator.
       x_like: an array, ``jax.ShapeDtypeStruct`` or shape tuple: the input structure.
       method: ``"auto"`` (structure first) or ``"power"`` (always power iteration).
-      iters: power-iteration steps.
+      maxiter: power-iteration steps, >= 1.
       key: seed of the random start.
 
     Returns:
       A real scalar array.
 
     Raises:
-      ValueError: an unknown method or a non-positive ``iters``.
+      ValueError: an unknown method or ``maxiter < 1``.
 
     Example:
       >>> import jax, convalgebra as ca
@@ -47,37 +52,16 @@ def norm(
     A.out_struct(xs)
     if method not in ("auto", "power"):
         raise ValueError(f"norm: method must be 'auto' or 'power', got {method!r}")
-    if int(iters) < 1:
-        raise ValueError(f"norm: iters must be a positive int, got {iters!r}")
+    if isinstance(maxiter, bool) or not isinstance(maxiter, numbers.Integral) or maxiter < 1:
+        raise ValueError(f"norm: maxiter must be an int >= 1, got {maxiter!r}")
     rd = _real_dtype(xs.dtype)
     if method == "auto":
-        iso = st.isometry(A)
+        iso = st.isometry(A, xs)
         if iso is not None:
             return jnp.sqrt(jnp.asarray(iso[1]).astype(rd))
-        real_x = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
-        circ = st.circular(A)
-        if circ is not None and not circ.mixing and not (real_x and circ.complex_kernel):
-            nd = st.spatial_ndim(circ, xs)
-            h = st.impulse(A, xs, circ, nd).astype(_complex_dtype(xs.dtype))
-            return jnp.max(jnp.abs(jnp.fft.fftn(h, axes=tuple(range(-nd, 0))))).astype(rd)
-        alias, _ = st.aliasing(A, tuple(xs.shape))
-        if (
-            alias is not None
-            and not alias.circ.mixing
-            and not (real_x and alias.circ.complex_kernel)
-        ):
-            nd = len(alias.factors)
-            h = st.impulse(alias.inner, xs, alias.circ, nd).astype(_complex_dtype(xs.dtype))
-            for s in alias.scales:
-                h = h * jnp.asarray(s).astype(h.dtype)
-            P = jnp.abs(jnp.fft.fftn(h, axes=tuple(range(-nd, 0)))) ** 2
-            lead = P.shape[: P.ndim - nd]
-            split = lead + tuple(
-                v for k, n in zip(alias.factors, P.shape[-nd:]) for v in (k, n // k)
-            )
-            axes = tuple(len(lead) + 2 * i for i in range(nd))
-            S = jnp.sum(P.reshape(split), axis=axes) / int(np.prod(alias.factors))
-            return jnp.sqrt(jnp.max(S)).astype(rd)
+        p, _ = st.plan(A, None, xs)
+        if p is not None:
+            return _spectral_norm(p, xs).astype(rd)
     At = ca.adjoint(A, xs)
     v = ca.testing.random_like(xs, key)
     v = v / jnp.linalg.norm(v)
@@ -88,8 +72,43 @@ def norm(
         n = jnp.linalg.norm(w)
         return jnp.where(n > 0, w / jnp.where(n > 0, n, 1), w), n
 
-    _, s = jax.lax.fori_loop(0, int(iters), step, (v, jnp.zeros((), rd)))
+    _, s = jax.lax.fori_loop(0, int(maxiter), step, (v, jnp.zeros((), rd)))
     return jnp.sqrt(s).astype(rd)
+
+
+def _spectral_norm(p: st.Plan, xs: jax.ShapeDtypeStruct) -> jax.Array:
+    """``√λ_max(AᴴA)`` from the symbols."""
+    cd = _complex_dtype(xs.dtype)
+    shape = tuple(xs.shape)
+    real = not jnp.issubdtype(xs.dtype, jnp.complexfloating) and p.factors is None
+    ctx = _s.Ctx(shape, p.axes, real, cd)
+    terms = p.a.flat()
+    if p.mixing:
+        chan = p.chan
+        assert chan is not None
+        N: Any = 0
+        for t in terms:
+            s = t.build(ctx)
+            H = s.a if s.matrix else _s._to_matrix(s, chan, t.shape[chan]).a
+            N = N + jnp.einsum("ki...,kj...->ij...", jnp.conj(H), H)
+        N = jnp.moveaxis(N, (0, 1), (-2, -1))
+        return jnp.sqrt(jnp.max(jnp.linalg.eigvalsh(N)))
+    if p.factors is None:
+        P: Any = 0
+        for t in terms:
+            H = t.build(ctx).a
+            P = P + (H.real**2 + H.imag**2)
+        return jnp.sqrt(jnp.max(P))
+    K = int(np.prod(p.factors))
+    M: Any = 0
+    for t in terms:
+        H = jnp.broadcast_to(t.build(ctx).a, shape)
+        if t.decimated:
+            h = _s.group(H, p.factors)
+            M = M + jnp.conj(h)[..., :, None] * h[..., None, :] / K
+        else:
+            M = M + jnp.eye(K, dtype=cd) * _s.group(H.real**2 + H.imag**2, p.factors)[..., None, :]
+    return jnp.sqrt(jnp.max(jnp.linalg.eigvalsh(M)))
 
 
 def normal(
@@ -123,31 +142,41 @@ def normal(
     _check_reg("normal", reg)
     if L is not None:
         L.out_struct(xs)
-    iso = st.isometry(A)
+    iso = st.isometry(A, xs)
     if iso is not None and iso[0] == "iso" and L is None:
         return (iso[1] + reg) * ca.identity()
-    circ = st.circular(A)
-    lc = st.circular(L) if L is not None else st.Circular(None, None, False)
-    both = st._merge(circ, lc) if circ is not None and lc is not None else None
-    real_x = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
+    p, _ = st.plan(A, L, xs)
+    n = len(xs.shape)
+    nd = len(p.axes) if p is not None else 0
     if (
-        both is not None
-        and both.ndim is not None
-        and not both.mixing
-        and not (real_x and both.complex_kernel)
+        p is not None
+        and p.factors is None
+        and not p.mixing
+        and nd > 0
+        and p.axes == tuple(range(n - nd, n))
+        and (p.chan is None or p.chan == n - nd - 1)
     ):
-        nd = both.ndim
-        delta = st.impulse((), xs, both, nd)  # one impulse per channel, shape (C, *S) or (*S)
-        ds = jax.ShapeDtypeStruct(delta.shape, delta.dtype)
-        # the response of AᴴA + λLᴴL to the impulse: one full-period circular kernel
-        k = ca.adjoint(A, ds)(A(delta))
+        # the impulse response of AᴴA + λLᴴL over one period: ONE circular kernel
+        real = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
+        ctx = _s.Ctx(tuple(xs.shape), p.axes, real, _complex_dtype(xs.dtype))
         lam = jnp.asarray(reg).astype(_real_dtype(xs.dtype))
-        if L is not None:
-            p = ca.adjoint(L, ds)(L(delta))
-            k = k + lam.astype(p.dtype) * p
+        P: Any = 0
+        for t in p.a.flat():
+            H = t.build(ctx).a
+            P = P + (H.real**2 + H.imag**2)
+        if p.l is not None:
+            for t in p.l.flat():
+                G = t.build(ctx).a
+                P = P + lam * (G.real**2 + G.imag**2)
         elif not (isinstance(reg, (int, float)) and reg == 0):
-            k = k + lam.astype(delta.dtype) * delta
-        return ca.conv(k.astype(xs.dtype), "circular", ndim=nd)
+            P = P + lam
+        spatial = tuple(xs.shape[-nd:])
+        k = ctx.inv(P.astype(ctx.cdtype), tuple(xs.shape)[: n - nd] + spatial)
+        lead = k.shape[: k.ndim - nd]
+        keep = (xs.shape[p.chan],) if p.chan is not None and lead[p.chan] > 1 else ()
+        k = k.reshape(keep + spatial) if keep else k.reshape(spatial)
+        origin = tuple(-(m // 2) for m in spatial)  # the response starts at index 0
+        return ca.conv(k.astype(xs.dtype), "circular", ndim=nd, origin=origin)
     N = ca.adjoint(A, xs) @ A
     if L is not None:
         return N + reg * (ca.adjoint(L, xs) @ L)

@@ -1,8 +1,9 @@
-"""``solve``: regularised least squares ``min ‖A x − y‖² + λ‖L x‖²`` over convalgebra operators."""
+"""``solve``: regularised least squares ``min ‖A x − y‖² + λ‖L (x − z)‖²`` over operators."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 import warnings
@@ -14,29 +15,35 @@ import numpy as np
 
 import convalgebra as ca
 
+from .._lower import structure as _s
 from . import _structure as st
 
 METHODS = ("auto", "closed", "fourier", "aliasing", "adjoint", "cg", "lsmr", "gmres")
 CLOSED = ("adjoint", "fourier", "aliasing")
 
 
-@dataclasses.dataclass(frozen=True)
+@ca.node(data=("iterations", "residual", "converged"))
 class SolveInfo:
-    """What ``solve`` did: a pytree (arrays are leaves; ``method`` and ``reason`` are static).
+    """What :func:`solve` did: a pytree, as lineax's ``Solution`` (arrays are leaves,
+    ``method`` and ``reason`` static), so it passes through ``jit``, ``vmap`` and ``grad``.
 
     Attributes:
       method: the method used: ``"adjoint"`` (``AᴴA`` or ``AAᴴ`` a multiple of the identity),
-        ``"fourier"`` (circular: diagonal in Fourier), ``"aliasing"`` (``↓k ∘`` circular, the
-        Zhao et al. 2016 closed form), ``"cg"`` (``jax.scipy.sparse.linalg.cg`` on the normal
+        ``"fourier"`` (circular: diagonal, or block-diagonal for channel mixing, in Fourier),
+        ``"aliasing"`` (``↓k ∘`` circular terms: the ``K = prod(k)`` aliased frequencies of
+        each group coupled, Zhao et al. 2016), ``"cg"`` (conjugate gradients on the normal
         equations), ``"lsmr"`` or ``"gmres"`` (lineax).
       reason: why this method, in words.
-      iterations: solver steps (int32 array); 0 for closed forms, -1 where the solver does not
-        report it (``jax.scipy.sparse.linalg.cg`` does not).
+      iterations: solver steps (int32 array): 0 for closed forms, the CG steps taken, lineax's
+        ``num_steps``.
       residual: the relative residual of the normal equations,
-        ``‖Aᴴ(A x − y) + λ LᴴL x‖ / ‖Aᴴ y‖``, computed from the returned ``x``.
-      converged: ``residual <= 2·tol`` (iterative) or ``residual <= √eps`` (closed forms, where
-        a failure means the problem has no unique minimiser). Under ``jit`` this array is the
-        record; the warning is issued through ``jax.debug.callback``.
+        ``‖Aᴴ(A x − y) + λ LᴴL (x − z)‖ / ‖Aᴴ y + λ LᴴL z‖``, computed from the returned ``x``
+        for iterative methods and where ``residual=True`` was asked; ``-1`` where it was not
+        computed (closed forms by default: it costs ``A``, ``Aᴴ``, ``L`` and ``Lᴴ`` once more).
+      converged: iterative: ``residual <= 2·tol``; closed forms: every entry of ``x`` finite
+        (and ``residual <= √eps`` where computed: a failure means no unique minimiser).
+        Under ``jit`` this array is the record; the warning goes through
+        ``jax.debug.callback``.
     """
 
     method: str
@@ -45,12 +52,11 @@ class SolveInfo:
     residual: jax.Array
     converged: jax.Array
 
-
-jax.tree_util.register_dataclass(
-    SolveInfo,
-    data_fields=["iterations", "residual", "converged"],
-    meta_fields=["method", "reason"],
-)
+    def __repr__(self) -> str:
+        return (
+            f"SolveInfo(method={self.method!r}, iterations={self.iterations}, "
+            f"residual={self.residual}, converged={self.converged}, reason={self.reason!r})"
+        )
 
 
 # ---- argument canonicalisation ----------------------------------------------------------------
@@ -63,6 +69,11 @@ def _struct(name: str, x_like: Any) -> jax.ShapeDtypeStruct:
         f"{name}: x_like must be an array, a jax.ShapeDtypeStruct or a shape tuple, "
         f"got {type(x_like).__name__}"
     )
+
+
+def _concrete(*trees: Any) -> bool:
+    tracer = jax.core.Tracer  # pyright: ignore[reportAttributeAccessIssue]
+    return not any(isinstance(leaf, tracer) for leaf in jax.tree_util.tree_leaves(trees))
 
 
 def _check_reg(name: str, reg: Any) -> None:
@@ -78,12 +89,59 @@ def _check_reg(name: str, reg: Any) -> None:
         jnp.issubdtype(reg.dtype, jnp.floating) or jnp.issubdtype(reg.dtype, jnp.integer)
     ):
         raise ValueError(f"{name}: reg (λ) must be real, got dtype {reg.dtype}")
-    try:
-        v = float(reg)
-    except (jax.errors.ConcretizationTypeError, TypeError):
-        return  # traced: checked by the caller's own logic, cannot be inspected here
+    if not _concrete(reg):
+        return  # traced: a NaN λ gives a NaN x (never zeros)
+    v = float(reg)
     if not (v >= 0 and math.isfinite(v)):
         raise ValueError(f"{name}: reg (λ) must be finite and >= 0, got {v}")
+
+
+def _check_finite(name: str, what: str, tree: Any) -> None:
+    """Eagerly: every array leaf of ``tree`` finite, else a one-line ``ValueError``."""
+    for leaf in jax.tree_util.tree_leaves(tree):
+        if not hasattr(leaf, "dtype") or not _concrete(leaf):
+            continue
+        a = np.asarray(leaf)  # concrete: checked on the host, also while tracing
+        if not np.issubdtype(a.dtype, np.inexact):
+            continue
+        bad = int(a.size - np.count_nonzero(np.isfinite(a)))
+        if bad:
+            raise ValueError(
+                f"{name}: {what} holds {bad} non-finite value(s) (NaN or inf) out of "
+                f"{a.size}; a solver cannot give a meaningful x (under jit the result is NaN)"
+            )
+
+
+def _check_linear(name: str, which: str, op: ca.Operator, xs: jax.ShapeDtypeStruct) -> None:
+    """A user function (``ca.linear``) inside ``op`` must be linear: ``op(0) = 0`` and
+    ``op(a + 2b) = op(a) + 2 op(b)``, checked on random inputs when the IR holds one."""
+    if not st.has_opaque_linear(op, xs):
+        return
+    with jax.ensure_compile_time_eval():
+        if not _concrete(op):
+            return  # traced kernels: values unknown at trace time
+        dtype = xs.dtype
+        a = ca.testing.random_like(xs, 1)
+        b = ca.testing.random_like(xs, 2)
+        zero = jax.tree_util.tree_leaves(op(jnp.zeros(xs.shape, dtype)))
+        off = max(float(jnp.max(jnp.abs(z))) if z.size else 0.0 for z in zero)
+        if off != 0.0:
+            raise ValueError(
+                f"{name}: {which} is not linear: {which}(0) != 0 (max |{which}(0)| = {off:.3g}); "
+                "an affine ca.linear(fn) (e.g. x + c) has no least-squares normal equations"
+            )
+        lhs = jax.tree_util.tree_leaves(op(a + 2 * b))
+        rhs = [u + 2 * v for u, v in zip(jax.tree_util.tree_leaves(op(a)),
+                                         jax.tree_util.tree_leaves(op(b)))]  # fmt: skip
+        num = sum(float(jnp.linalg.norm(u - v)) for u, v in zip(lhs, rhs))
+        den = sum(float(jnp.linalg.norm(v)) for v in rhs) or 1.0
+        eps = float(jnp.finfo(dtype).eps)
+        if not num <= 1e3 * eps * den:
+            raise ValueError(
+                f"{name}: {which} is not linear: ‖{which}(a + 2b) − {which}(a) − 2·{which}(b)‖ / "
+                f"‖{which}(a) + 2·{which}(b)‖ = {num / den:.3g} on random inputs (a ca.linear(fn) "
+                "whose fn is not linear)"
+            )
 
 
 def _real_dtype(dtype: np.dtype) -> np.dtype:
@@ -109,19 +167,16 @@ class _Choice:
     reason: str
     iso: tuple[str, Any] | None = None
     l_iso: tuple[str, Any] | None = None
-    circ: st.Circular | None = None
-    l_circ: st.Circular | None = None
-    alias: st.Aliasing | None = None
+    plan: st.Plan | None = None
 
 
 def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStruct):
     """Every closed form that applies, with the reason; and why each other one does not."""
     found: list[_Choice] = []
     why_not: dict[str, str] = {}
-    real_x = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
 
-    iso = st.isometry(A)
-    l_iso = st.isometry(L) if L is not None else ("iso", 1.0)
+    iso = st.isometry(A, xs)
+    l_iso = st.isometry(L, xs) if L is not None else ("iso", 1.0)
     if iso is None:
         why_not["adjoint"] = f"AᴴA is not a known multiple of the identity for A = {A!r}"
     elif l_iso is None or l_iso[0] != "iso":
@@ -131,75 +186,42 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
         found.append(
             _Choice(
                 "adjoint",
-                f"{what} ({_show(A)}): x = Aᴴy / (c + λ·c_L), one application of Aᴴ",
+                f"{what} ({_show(A)}): x = z + Aᴴ(y − A z) / (c + λ·c_L), one application of Aᴴ",
                 iso=iso,
                 l_iso=l_iso,
             )
         )
 
-    circ = st.circular(A)
-    l_circ = st.circular(L) if L is not None else st.Circular(None, None, False)
-    if circ is None:
-        why_not["fourier"] = f"A is not circular: {st.missing_circular(A)}"
-    elif l_circ is None:
-        assert L is not None  # l_circ is only None for a given L
-        why_not["fourier"] = f"L is not circular: {st.missing_circular(L)}"
-    elif st._merge(circ, l_circ) is None:
-        why_not["fourier"] = "A and L act on different axes or channel counts"
-    elif real_x and (circ.complex_kernel or l_circ.complex_kernel):
-        why_not["fourier"] = "a complex kernel with a real x (the real-constrained problem)"
-    else:
-        both = st._merge(circ, l_circ)
-        assert both is not None  # checked above
-        nd = st.spatial_ndim(both, xs)
-        if both.mixing:
-            how = (
-                f"channel mixing: a {xs.shape[-nd - 1]}×{xs.shape[-nd - 1]} system per "
-                "frequency, (ĤᴴĤ + λĜᴴĜ) x̂ = Ĥᴴ ŷ"
-            )
-        else:
-            how = "x̂ = conj(Ĥ) ŷ / (|Ĥ|² + λ|Ĝ|²)"
+    p, why = st.plan(A, L, xs)
+    if p is None:
+        why_not["fourier"] = why_not["aliasing"] = why
+    elif p.factors is None:
+        why_not["aliasing"] = "no term is decimated (↓k ∘ circular)"
+        nt = len(p.a.flat())
+        how = (
+            f"a {xs.shape[p.chan]}×{xs.shape[p.chan]} system per frequency"
+            if p.mixing and p.chan is not None
+            else "x̂ = Σ conj(Ĥᵢ) ŷᵢ / (Σ |Ĥᵢ|² + λ Σ |Ĝⱼ|²)"
+        )
         found.append(
             _Choice(
                 "fourier",
-                f"circular convolution on {nd} axes is "
-                f"{'block-' if both.mixing else ''}diagonal in the DFT basis: {how}, one FFT pass",
-                circ=circ,
-                l_circ=l_circ,
+                f"{nt} circular term(s) on axes {p.axes}, read from the lowered IR: "
+                f"{'block-' if p.mixing else ''}diagonal in the DFT basis, {how}; transfer "
+                "functions from the kernels, one FFT pass",
+                plan=p,
             )
         )
-
-    alias, why = st.aliasing(A, tuple(xs.shape))
-    if alias is None:
-        why_not["aliasing"] = f"A is not ↓k ∘ circular: {why}"
-    elif L is not None and (
-        l_circ is None or st._merge(l_circ, st.Circular(len(alias.factors), None, False)) is None
-    ):
-        why_not["aliasing"] = (
-            f"L is not a circular convolution on the same {len(alias.factors)} axes: "
-            f"{st.missing_circular(L) or repr(L)}"
-        )
-    elif alias.circ.mixing or (L is not None and l_circ is not None and l_circ.mixing):
-        why_not["aliasing"] = "channel mixing before ↓k is not implemented in closed form"
-    elif real_x and (
-        alias.circ.complex_kernel
-        or (L is not None and l_circ is not None and l_circ.complex_kernel)
-    ):
-        why_not["aliasing"] = "a complex kernel with a real x (the real-constrained problem)"
     else:
-        K = int(np.prod(alias.factors))
-        how = (
-            "inverted by Sherman-Morrison-Woodbury (Zhao et al., IEEE TIP 2016)"
-            if L is None
-            else f"plus the diagonal λ|Ĝ|², solved as {K}×{K} systems per group"
-        )
+        why_not["fourier"] = f"a term is decimated by {p.factors} (not diagonal in Fourier)"
+        K = int(np.prod(p.factors))
         found.append(
             _Choice(
                 "aliasing",
-                f"↓{alias.factors} ∘ circular convolution: AᴴA couples the {K} aliased "
-                f"frequencies of each group by a rank-one term, {how}: one FFT pass",
-                alias=alias,
-                l_circ=l_circ if L is not None else None,
+                f"↓{p.factors} ∘ circular term(s) (Zhao et al., IEEE TIP 2016): AᴴA couples "
+                f"the {K} aliased frequencies of each group (Σ of rank-one terms, a Parseval "
+                f"frame gives I): {K}×{K} systems per group, one FFT pass",
+                plan=p,
             )
         )
     return found, why_not
@@ -220,12 +242,11 @@ def _choose(name, A, L, xs, method) -> _Choice:
         )
     if found:
         return found[0]
+    details = "; ".join(f"{k}: {v}" for k, v in why_not.items())
     if method == "closed":
-        details = "; ".join(f"{k}: {v}" for k, v in why_not.items())
         raise ValueError(
             f"{name}: method='closed' but no closed form applies to A = {_show(A)}: {details}"
         )
-    details = "; ".join(f"{k}: {v}" for k, v in why_not.items())
     return _Choice("cg", f"no closed form applies ({details}); CG on the normal equations")
 
 
@@ -243,135 +264,160 @@ def solve_method(
     """
     xs = _struct("solve_method", x_like)
     A.out_struct(xs)
+    if L is not None:
+        L.out_struct(xs)
     c = _choose("solve_method", A, L, xs, method)
     return c.method, c.reason
 
 
 # ---- closed forms ------------------------------------------------------------------------------
 def _finish(xf: jax.Array, xs: jax.ShapeDtypeStruct) -> jax.Array:
-    if not jnp.issubdtype(xs.dtype, jnp.complexfloating):
+    if not jnp.issubdtype(xs.dtype, jnp.complexfloating) and jnp.iscomplexobj(xf):
         xf = xf.real
     return xf.astype(xs.dtype)
 
 
-def _safe_div(num: jax.Array, den: jax.Array) -> jax.Array:
-    ok = den > 0
-    return jnp.where(ok, num / jnp.where(ok, den, 1).astype(num.dtype), 0)
+def _div(num: jax.Array, den: jax.Array) -> jax.Array:
+    """``num / den``, 0 where ``den == 0`` (the least-norm solution); NaN stays NaN."""
+    zero = den == 0
+    return jnp.where(zero, 0, num / jnp.where(zero, 1, den).astype(num.dtype))
 
 
-def _fourier_mixing(A, L, y, xs, lam, circ, nd, cd) -> jax.Array:
-    """Per frequency: (ĤᴴĤ + λĜᴴĜ) x̂ = Ĥᴴ ŷ, with Ĥ of shape (C_out, C_in)."""
-    axes = tuple(range(-nd, 0))
-
-    def symbol(op):  # (*S, C_out, C_in)
-        h = jnp.fft.fftn(st.impulse_matrix(op, xs, circ, nd).astype(cd), axes=axes)
-        return jnp.moveaxis(h, (0, 1), (-1, -2))
-
-    H = symbol(A)
-    N = jnp.einsum("...ki,...kj->...ij", jnp.conj(H), H)
-    cin = N.shape[-1]
-    if L is not None:
-        G = symbol(L)
-        N = N + lam.astype(cd) * jnp.einsum("...ki,...kj->...ij", jnp.conj(G), G)
-    else:
-        N = N + lam.astype(cd) * jnp.eye(cin, dtype=cd)
-    Y = jnp.moveaxis(jnp.fft.fftn(y.astype(cd), axes=axes), -nd - 1, -1)  # (..., *S, C_out)
-    rhs = jnp.einsum("...ki,...k->...i", jnp.conj(H), Y)
-    N = jnp.broadcast_to(N, rhs.shape[:-1] + N.shape[-2:])
-    X = jnp.linalg.solve(N, rhs[..., None])[..., 0]
-    X = jnp.moveaxis(X, -1, -nd - 1)
-    return _finish(jnp.fft.ifftn(X, axes=axes), xs)
+def _front(v: jax.Array, chan: int) -> jax.Array:
+    """The channel axis first, a size-1 axis left in its place (the symbols' layout)."""
+    return jnp.expand_dims(jnp.moveaxis(v, chan, 0), 1 + chan)
 
 
-def _fourier(c: _Choice, A, L, y, xs, lam) -> jax.Array:
-    circ = st._merge(c.circ, c.l_circ)
-    assert circ is not None  # _closed_options checked the merge
-    nd = st.spatial_ndim(circ, xs)
-    axes = tuple(range(-nd, 0))
+def _back(v: jax.Array, chan: int) -> jax.Array:
+    return jnp.moveaxis(jnp.squeeze(v, 1 + chan), 0, chan)
+
+
+def _fourier(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
+    real = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
     cd = _complex_dtype(xs.dtype)
-    if circ.mixing:
-        return _fourier_mixing(A, L, y, xs, lam, circ, nd, cd)
-    H = jnp.fft.fftn(st.impulse(A, xs, circ, nd).astype(cd), axes=axes)
-    den = (H.real**2 + H.imag**2).astype(_real_dtype(cd))
-    if L is not None:
-        G = jnp.fft.fftn(st.impulse(L, xs, circ, nd).astype(cd), axes=axes)
-        den = den + lam * (G.real**2 + G.imag**2)
+    ctx = _s.Ctx(tuple(xs.shape), p.axes, real, cd)
+    rd = _real_dtype(xs.dtype)
+    if p.mixing:
+        return _fourier_mixing(p, y_leaves, xs, lam, ctx)
+    P: Any = 0
+    R: Any = 0
+    for t, y in zip(p.a.flat(), y_leaves):
+        H = t.build(ctx).a
+        P = P + (H.real**2 + H.imag**2)
+        R = R + jnp.conj(H) * ctx.fwd(y.astype(rd if real else cd))
+    if p.l is not None:
+        PL: Any = 0
+        for t in p.l.flat():
+            G = t.build(ctx).a
+            PL = PL + (G.real**2 + G.imag**2)
+        P = P + lam.astype(rd) * PL
     else:
-        den = den + lam
-    Y = jnp.fft.fftn(y.astype(cd), axes=axes)
-    X = _safe_div(jnp.conj(H) * Y, den)
-    return _finish(jnp.fft.ifftn(X, axes=axes), xs)
+        P = P + lam.astype(rd)
+    return _finish(ctx.inv(_div(R, P), tuple(xs.shape)), xs)
 
 
-def _groups(a: jax.Array, factors: tuple[int, ...]) -> jax.Array:
-    """(..., N1, ..., Nd) -> (..., M1, ..., Md, K): the K aliases f = j·M + m of each group."""
-    nd = len(factors)
-    lead = a.shape[: a.ndim - nd]
-    Ms = tuple(n // k for n, k in zip(a.shape[-nd:], factors))
-    a = a.reshape(lead + tuple(v for k, m in zip(factors, Ms) for v in (k, m)))
-    nl = len(lead)
-    a = jnp.moveaxis(a, [nl + 2 * i for i in range(nd)], list(range(a.ndim - nd, a.ndim)))
-    return a.reshape((*lead, *Ms, int(np.prod(factors))))
+def _fourier_mixing(p: st.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
+    """Per frequency ``(Σ ĤᵢᴴĤᵢ + λ Σ ĜⱼᴴĜⱼ) x̂ = Σ Ĥᵢᴴ ŷᵢ`` with ``C_in × C_in`` matrices."""
+    chan = p.chan
+    assert chan is not None
+    cin = xs.shape[chan]
+    cd = ctx.cdtype
+
+    def mat(t):
+        s = t.build(ctx)
+        if s.matrix:
+            return s.a
+        return _s._to_matrix(s, chan, t.shape[chan]).a
+
+    N: Any = 0
+    R: Any = 0
+    for t, y in zip(p.a.flat(), y_leaves):
+        H = mat(t)
+        N = N + jnp.einsum("ki...,kj...->ij...", jnp.conj(H), H)
+        yf = ctx.fwd(y.astype(jnp.finfo(cd).dtype if ctx.real else cd))
+        R = R + jnp.einsum("ki...,k...->i...", jnp.conj(H), _front(yf, chan))
+    if p.l is not None:
+        for t in p.l.flat():
+            G = mat(t)
+            N = N + lam.astype(cd) * jnp.einsum("ki...,kj...->ij...", jnp.conj(G), G)
+    else:
+        eye = jnp.eye(cin, dtype=cd).reshape((cin, cin) + (1,) * (R.ndim - 1))
+        N = N + lam.astype(cd) * eye
+    # (C, C, *b) and (C, *b) -> batched solves over the broadcast frequency axes
+    b = jnp.broadcast_shapes(N.shape[2:], R.shape[1:])
+    Nm = jnp.moveaxis(jnp.broadcast_to(N, N.shape[:2] + b), (0, 1), (-2, -1))
+    Rm = jnp.moveaxis(jnp.broadcast_to(R, R.shape[:1] + b), 0, -1)
+    X = jnp.moveaxis(jnp.linalg.solve(Nm, Rm[..., None])[..., 0], -1, 0)
+    return _finish(ctx.inv(_back(X, chan), tuple(xs.shape)), xs)
 
 
-def _ungroup(a: jax.Array, factors: tuple[int, ...]) -> jax.Array:
-    """The inverse of :func:`_groups`."""
-    nd = len(factors)
-    lead, Ms = a.shape[: a.ndim - nd - 1], a.shape[a.ndim - nd - 1 : -1]
-    a = a.reshape((*lead, *Ms, *factors))
-    nl = len(lead)
-    a = jnp.moveaxis(a, list(range(a.ndim - nd, a.ndim)), [nl + 2 * i for i in range(nd)])
-    return a.reshape((*lead, *(k * m for k, m in zip(factors, Ms))))
+def _phase(ctx: _s.Ctx, t: _s.Term, H: jax.Array) -> jax.Array:
+    """``↓k,p`` keeps ``x[k·m + p]``: a circular shift by ``p`` first (a phase ramp)."""
+    if t.phases is None or not any(t.phases):
+        return H
+    for a, p in enumerate(t.phases):
+        if p:
+            n = ctx.shape[a]
+            f = jnp.arange(n, dtype=jnp.finfo(H.dtype).dtype)
+            f = f.reshape([n if i == a else 1 for i in range(len(ctx.shape))])
+            ang = (2 * np.pi * p / n) * f
+            H = H * jax.lax.complex(jnp.cos(ang), jnp.sin(ang)).astype(H.dtype)
+    return H
 
 
-def _aliasing_reg(al, H, G, Y, lam, cd) -> jax.Array:
-    """Per group: (λ diag|g|² + (1/K) conj(h) hᵀ) x = conj(h) ŷ, K×K systems."""
-    H, G = jnp.broadcast_arrays(H, G)
-    lead = jnp.broadcast_shapes(
-        H.shape[: H.ndim - len(al.factors)], Y.shape[: Y.ndim - len(al.factors)]
-    )
-    H = jnp.broadcast_to(H, lead + H.shape[H.ndim - len(al.factors) :])
-    G = jnp.broadcast_to(G, H.shape)
-    h, g = _groups(H, al.factors), _groups(G, al.factors)
-    K = h.shape[-1]
-    lamc = lam.astype(cd)
-    M = jnp.conj(h)[..., :, None] * h[..., None, :] / K
-    M = M + jnp.eye(K, dtype=cd) * (lamc * (jnp.conj(g) * g))[..., None, :]
-    rhs = jnp.conj(h) * jnp.broadcast_to(Y, lead + Y.shape[Y.ndim - len(al.factors) :])[..., None]
-    return _ungroup(jnp.linalg.solve(M, rhs[..., None])[..., 0], al.factors)
-
-
-def _aliasing(c: _Choice, A, L, y, xs, lam) -> jax.Array:
-    al = c.alias
-    assert al is not None
-    nd = len(al.factors)
-    axes = tuple(range(-nd, 0))
+def _aliasing(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
+    """Per group of ``K`` aliased frequencies: ``M x̂_g = r_g``, with ``M`` the sum of
+    ``conj(h)hᵀ/K`` over decimated terms and of ``diag|h|²`` over the others."""
+    factors = p.factors
+    assert factors is not None
     cd = _complex_dtype(xs.dtype)
-    h = st.impulse(al.inner, xs, al.circ, nd).astype(cd)
-    for s in al.scales:
-        h = h * jnp.asarray(s).astype(cd)
-    if any(al.phases):  # ↓k with phase p samples x[k·m + p]: a circular shift by -p first
-        h = jnp.roll(h, tuple(-p for p in al.phases), axis=axes)
-    H = jnp.fft.fftn(h, axes=axes)
-    if L is not None:
-        circ = st._merge(al.circ, c.l_circ)
-        assert circ is not None  # _closed_options checked the merge
-        G = jnp.fft.fftn(st.impulse(L, xs, circ, nd).astype(cd), axes=axes)
-        Y = jnp.fft.fftn(y.astype(cd), axes=axes)
-        return _finish(jnp.fft.ifftn(_aliasing_reg(al, H, G, Y, lam, cd), axes=axes), xs)
-    P = (H.real**2 + H.imag**2).astype(_real_dtype(cd))
-    # group the k^d aliases: frequency f = j·M + m on each axis -> (..., k1, M1, ..., kd, Md)
-    lead = P.shape[: P.ndim - nd]
-    Ms = tuple(n // k for n, k in zip(P.shape[-nd:], al.factors))
-    split = lead + tuple(v for k, m in zip(al.factors, Ms) for v in (k, m))
-    K = int(np.prod(al.factors))
-    alias_axes = tuple(len(lead) + 2 * i for i in range(nd))
-    S = jnp.sum(P.reshape(split), axis=alias_axes) / K  # (..., M1, ..., Md)
-    Y = jnp.fft.fftn(y.astype(cd), axes=axes)
-    Z = _safe_div(Y, S + lam)  # per group
-    Zt = jnp.tile(Z, (1,) * (Z.ndim - nd) + tuple(al.factors))  # f -> f mod M
-    X = jnp.conj(H) * Zt
-    return _finish(jnp.fft.ifftn(X, axes=axes), xs)
+    rd = _real_dtype(xs.dtype)
+    shape = tuple(xs.shape)
+    ctx = _s.Ctx(shape, p.axes, False, cd)
+    K = int(np.prod(factors))
+    lamc = lam.astype(rd)
+
+    def full(a):
+        return jnp.broadcast_to(a, jnp.broadcast_shapes(a.shape, shape))
+
+    dec_a = [(t, y) for t, y in zip(p.a.flat(), y_leaves) if t.decimated]
+    diag_a = [(t, y) for t, y in zip(p.a.flat(), y_leaves) if not t.decimated]
+    l_terms = p.l.flat() if p.l is not None else []
+    # the single-term, L = I form: x̂ = conj(h) ⊙ tile(ŷ / (Σ_aliases |h|²/K + λ))
+    if len(dec_a) == 1 and not diag_a and p.l is None:
+        t, y = dec_a[0]
+        H = full(_phase(ctx, t, t.build(ctx).a))
+        S = jnp.sum(_s.group(H.real**2 + H.imag**2, factors), axis=-1) / K
+        Z = _div(ctx.fwd(y.astype(cd)), S + lamc)
+        Zt = jnp.tile(Z, factors)
+        return _finish(ctx.inv(jnp.conj(H) * Zt, shape), xs)
+    M: Any = 0
+    D: Any = 0
+    r: Any = 0
+    eye = jnp.eye(K, dtype=cd)
+    for t, y in dec_a:
+        h = _s.group(full(_phase(ctx, t, t.build(ctx).a)), factors)
+        M = M + jnp.conj(h)[..., :, None] * h[..., None, :] / K
+        r = r + jnp.conj(h) * ctx.fwd(y.astype(cd))[..., None]
+    for t, y in diag_a:
+        H = full(t.build(ctx).a)
+        D = D + _s.group(H.real**2 + H.imag**2, factors)
+        r = r + _s.group(jnp.conj(H) * ctx.fwd(y.astype(cd)), factors)
+    if p.l is None:
+        D = D + lamc
+    for t in l_terms:
+        G = full(_phase(ctx, t, t.build(ctx).a))
+        if t.decimated:
+            g = _s.group(G, factors)
+            M = M + lamc.astype(cd) * jnp.conj(g)[..., :, None] * g[..., None, :] / K
+        else:
+            D = D + lamc * _s.group(G.real**2 + G.imag**2, factors)
+    if not isinstance(D, int):  # a diagonal part (undecimated terms, λI)
+        Dg = jnp.asarray(D).astype(cd)
+        M = M + (Dg * eye if Dg.ndim == 0 else eye * Dg[..., None, :])
+    r = jnp.broadcast_to(r, jnp.broadcast_shapes(r.shape, M.shape[:-1]))
+    X = jnp.linalg.solve(jnp.broadcast_to(M, r.shape + (K,)), r[..., None])[..., 0]
+    return _finish(ctx.inv(_s.ungroup(X, factors), shape), xs)
 
 
 def _adjoint(c: _Choice, A, y, xs, lam) -> jax.Array:
@@ -381,7 +427,7 @@ def _adjoint(c: _Choice, A, y, xs, lam) -> jax.Array:
     cL = jnp.asarray(c.l_iso[1]).astype(rd)
     x = ca.adjoint(A, xs)(y)
     den = cA + lam * cL
-    return _safe_div(x, den.astype(rd)).astype(xs.dtype)
+    return _div(x, den.astype(rd)).astype(xs.dtype)
 
 
 # ---- iterative ---------------------------------------------------------------------------------
@@ -396,10 +442,45 @@ def _lineax():
     return lx
 
 
+def _dot(a: jax.Array, b: jax.Array) -> jax.Array:
+    return jnp.real(jnp.vdot(a, b))
+
+
+def _cg(matvec, b: jax.Array, tol: float, maxiter: int) -> tuple[jax.Array, jax.Array]:
+    """Conjugate gradients on the Hermitian positive (semi-)definite ``matvec``, from 0,
+    until ``‖r‖ <= tol·‖b‖`` or ``maxiter`` steps; implicit gradients through
+    ``lax.custom_linear_solve`` (one more solve), the step count as its auxiliary output."""
+
+    def run(mv, rhs):
+        bb = _dot(rhs, rhs)
+        stop = (tol**2) * bb
+
+        def cond(c):
+            _, _r, _, g, k = c
+            return (g > stop) & (k < maxiter)
+
+        def body(c):
+            x, r, p, g, k = c
+            ap = mv(p)
+            alpha = g / _dot(p, ap)
+            x = x + alpha.astype(x.dtype) * p
+            r = r - alpha.astype(r.dtype) * ap
+            g2 = _dot(r, r)
+            p = r + (g2 / g).astype(r.dtype) * p
+            return x, r, p, g2, k + 1
+
+        init = (jnp.zeros_like(rhs), rhs, rhs, bb, jnp.asarray(0, jnp.int32))
+        x, _, _, _, k = jax.lax.while_loop(cond, body, init)
+        return x, k
+
+    x, k = jax.lax.custom_linear_solve(matvec, b, run, symmetric=True, has_aux=True)
+    return x, k
+
+
 def _iterative(method, A, L, y, xs, lam, tol, maxiter, normal_op, b):
     if method == "cg":
-        x, _ = jax.scipy.sparse.linalg.cg(normal_op, b, tol=tol, atol=0.0, maxiter=maxiter)
-        return x.astype(xs.dtype), jnp.asarray(-1, jnp.int32)
+        x, k = _cg(normal_op, b, tol, maxiter)
+        return x.astype(xs.dtype), jnp.asarray(k, jnp.int32)
     lx = _lineax()
     struct = jax.ShapeDtypeStruct(xs.shape, xs.dtype)
     if method == "gmres":
@@ -419,10 +500,14 @@ def _iterative(method, A, L, y, xs, lam, tol, maxiter, normal_op, b):
 
         def stacked(v):
             lv = Lop(v)
-            return (A(v), root.astype(lv.dtype) * lv)
+            return (A(v), jax.tree_util.tree_map(lambda a: root.astype(a.dtype) * a, lv))
 
         op = lx.FunctionLinearOperator(stacked, struct)
-        zero = jnp.zeros(Lop.out_struct(xs).shape, Lop.out_struct(xs).dtype)
+        lo = Lop.out_struct(xs)
+        zero = jax.tree_util.tree_map(
+            lambda s: jnp.zeros(s.shape, s.dtype), lo,
+            is_leaf=lambda n: isinstance(n, jax.ShapeDtypeStruct),
+        )  # fmt: skip
         try:
             sol = lx.linear_solve(
                 op, (y, zero), lx.LSMR(rtol=tol, atol=tol, max_steps=maxiter), throw=False
@@ -446,69 +531,173 @@ def _warn_host(converged, residual, method):
     if not np.all(np.asarray(converged)):
         warnings.warn(
             f"solve: method {method!r} did not converge (relative normal-equation residual "
-            f"{np.max(np.asarray(residual)):.3g}): the iteration budget is spent, or, for a "
-            "closed form, the problem has no unique minimiser; see info.converged",
+            f"{np.max(np.asarray(residual)):.3g}; -1: not computed): the iteration budget is "
+            "spent, the data or the operator is not finite, or, for a closed form, the problem "
+            "has no unique minimiser; see info.converged",
             RuntimeWarning,
             stacklevel=3,
         )
 
 
+def _tree_sub(a: Any, b: Any) -> Any:
+    return jax.tree_util.tree_map(lambda u, v: u - v.astype(u.dtype), a, b)
+
+
+def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
+    """The solve proper, traced (under the caller's jit or the cached one of :func:`solve`)."""
+    rd = _real_dtype(xs.dtype)
+    lam = jnp.asarray(reg).astype(rd)
+    if choice.method in CLOSED and choice.plan is None and choice.iso is None:
+        choice = _choose("solve", A, L, xs, choice.method)  # re-read inside this trace
+    if z is not None:  # ‖A x − y‖² + λ‖L(x − z)‖²: x = z + the solution for y − A z
+        y = _tree_sub(y, A(z))
+
+    At = ca.adjoint(A, xs)
+    Lt = ca.adjoint(L, xs) if L is not None else None
+    y_leaves = jax.tree_util.tree_leaves(y)
+
+    def normal_op(v):
+        r = At(A(v))
+        if L is not None:
+            assert Lt is not None
+            p = Lt(L(v))
+            return (r + lam.astype(p.dtype) * p).astype(xs.dtype)
+        return (r + lam.astype(v.dtype) * v).astype(xs.dtype)
+
+    zero_steps = jnp.asarray(0, jnp.int32)
+    iterative = choice.method not in CLOSED
+    b = At(y).astype(xs.dtype) if (iterative or residual) else None
+    if choice.method == "fourier":
+        assert choice.plan is not None
+        x, steps = _fourier(choice.plan, y_leaves, xs, lam), zero_steps
+    elif choice.method == "aliasing":
+        assert choice.plan is not None
+        x, steps = _aliasing(choice.plan, y_leaves, xs, lam), zero_steps
+    elif choice.method == "adjoint":
+        x, steps = _adjoint(choice, A, y, xs, lam), zero_steps
+    else:
+        assert b is not None
+        x, steps = _iterative(choice.method, A, L, y, xs, lam, tol, maxiter, normal_op, b)
+        # CG stops at once on a NaN right-hand side (NaN > tol is false): never return zeros
+        x = jnp.where(jnp.isfinite(jnp.linalg.norm(b)), x, jnp.nan).astype(xs.dtype)
+
+    if iterative or residual:
+        assert b is not None
+        bnorm = jnp.linalg.norm(b)
+        rnorm = jnp.linalg.norm(normal_op(x) - b)
+        res = jnp.where(bnorm > 0, rnorm / jnp.where(bnorm > 0, bnorm, 1), rnorm).astype(rd)
+    else:
+        res = jnp.asarray(-1.0, rd)
+    finite = jnp.all(jnp.isfinite(x))
+    if iterative:
+        converged = finite & (res <= 2 * tol)
+    elif residual:
+        # exact up to rounding (eps · cond); a singular system (no unique minimiser) is caught
+        converged = finite & (res <= float(np.sqrt(jnp.finfo(rd).eps)))
+    else:
+        converged = finite
+    if z is not None:
+        x = (x + z.astype(xs.dtype)).astype(xs.dtype)
+    info = SolveInfo(choice.method, choice.reason, steps, res, converged)
+    if warn:
+        try:
+            ok = bool(converged)
+        except (jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError):
+            jax.debug.callback(_warn_host, converged, res, choice.method)
+        else:
+            if not ok:
+                _warn_host(converged, res, choice.method)
+    return x, info
+
+
+@functools.partial(jax.jit, static_argnames=("xs", "choice", "tol", "maxiter", "residual", "warn"))
+def _solve_jit(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
+    return _solve(
+        A, L, y, reg, z, xs=xs, choice=choice, tol=tol, maxiter=maxiter, residual=residual,
+        warn=warn,
+    )  # fmt: skip
+
+
+def _hashable_choice(c: _Choice) -> _Choice:
+    """The choice as a jit static argument: the plan's builders close over kernels, so the
+    jitted call re-reads the structure inside its trace (same method, same reason)."""
+    return _Choice(c.method, c.reason)
+
+
 def solve(
     A: ca.Operator,
-    y: jax.typing.ArrayLike,
+    y: Any,
     x_like: Any,
     *,
     reg: jax.typing.ArrayLike = 0.0,
     L: ca.Operator | None = None,
+    z: jax.typing.ArrayLike | None = None,
     method: str = "auto",
     tol: float | None = None,
     maxiter: int | None = None,
+    residual: bool = False,
     warn: bool = True,
 ) -> tuple[jax.Array, SolveInfo]:
-    """Deconvolution: the minimiser of ``‖A x − y‖² + λ‖L x‖²`` (of least norm when not unique).
+    """Deconvolution: the minimiser of ``‖A x − y‖² + λ‖L (x − z)‖²`` (least norm if not unique).
 
-    ``method="auto"`` picks a closed form from the expression's structure when one applies, in
-    this order: ``"adjoint"`` (``AᴴA = cI`` or ``AAᴴ = cI``: ``↑k``, ``↓k``, zero pad, crop,
-    ``↓k ↑k``, scaled), ``"fourier"`` (circular convolutions, 1-3-D, one filter, one per
-    channel, or channel mixing (a ``C_in × C_in`` system per frequency), and ``L`` circular
-    or absent), ``"aliasing"`` (``↓k ∘`` circular, ``L`` absent;
-    Zhao et al., "Fast single image super-resolution using a new analytical solution for ℓ2–ℓ2
-    problems", IEEE TIP 25(8), 2016). Otherwise ``"cg"``: ``jax.scipy.sparse.linalg.cg`` on
-    ``(AᴴA + λLᴴL) x = Aᴴy``; it is built on ``lax.custom_linear_solve``, so gradients are
-    implicit (one more CG solve), not unrolled. ``"lsmr"`` (lineax LSMR on ``[A; √λ L]``) and
-    ``"gmres"`` (lineax GMRES on a square ``A + λI``) need the optional ``lineax``.
+    With ``z`` it is the proximal step of the quadratic data term that plug-and-play,
+    half-quadratic splitting and ADMM take (``L = I``: ``argmin ‖Ax − y‖² + λ‖x − z‖²``),
+    in closed form wherever ``solve`` has one (it solves for ``x − z`` with ``y − A z``).
 
-    Works under ``jax.jit`` (``x_like``, ``method``, ``tol``, ``maxiter`` static) and
-    ``jax.vmap`` (a batch of ``y``); differentiable with respect to ``y``, ``reg`` and the
-    kernels inside ``A`` and ``L``.
+    ``method="auto"`` reads the structure from the operator's lowered and rewritten IR (so
+    pinned, ``axis=``, transposed, ``branch``/``join``/``parallel``, ``nn`` and ``signal``
+    operators are all seen) and picks, in this order: ``"adjoint"`` (``AᴴA = cI`` or
+    ``AAᴴ = cI``: ``↑k``, ``↓k``, zero pad, crop, scaled), ``"fourier"`` (circular
+    convolutions and their products, sums, scalings, transposes and branches, any channels:
+    one filter, one per channel, or channel mixing as a ``C_in × C_in`` system per
+    frequency; ``L`` likewise, e.g. ``L = ca.branch(Dh, Dv)`` for ``‖Dh x‖² + ‖Dv x‖²``),
+    ``"aliasing"`` (``↓k ∘`` circular terms, several terms too, e.g. an orthogonal
+    periodization filter bank (a Parseval frame, ``AᴴA = I``); Zhao et al., "Fast single
+    image super-resolution using a new analytical solution for ℓ2–ℓ2 problems", IEEE TIP
+    25(8), 2016). Otherwise ``"cg"``: conjugate gradients on ``(AᴴA + λLᴴL) x = Aᴴy`` through
+    ``lax.custom_linear_solve``, so gradients are implicit (one more CG solve), not unrolled.
+    ``"lsmr"`` (lineax LSMR on ``[A; √λ L]``) and ``"gmres"`` (lineax GMRES on a square
+    ``A + λI``) need the optional ``lineax``.
+
+    Called outside a trace, ``solve`` compiles itself (one program per operator structure,
+    shapes and static arguments), so an eager call costs what a jitted one does. Works under
+    ``jax.jit`` and ``jax.vmap`` (a batch of ``y``); differentiable with respect to ``y``,
+    ``reg``, ``z`` and the kernels inside ``A`` and ``L``.
 
     Args:
-      A: the forward operator, taking arrays like ``x_like``.
+      A: the forward operator, taking arrays like ``x_like`` (several outputs: ``y`` a tuple).
       y: the data, of ``A``'s output shape and dtype for ``x_like``.
       x_like: an array, ``jax.ShapeDtypeStruct`` or shape tuple: the unknown's shape and dtype.
-      reg: λ >= 0, a scalar (a Python number or a 0-d array; a traced λ under ``jit`` cannot
-        be checked for its sign).
-      L: the regularisation operator (e.g. ``ca.corr([-1.0, 1.0], "circular")``), default ``I``.
+      reg: λ >= 0, a scalar (a Python number or a 0-d array; a traced λ cannot be checked:
+        a NaN λ then gives a NaN ``x``).
+      L: the regularisation operator (e.g. ``ca.corr([-1.0, 1.0], "circular")``), default
+        ``I``; several outputs stack penalties (``‖L x‖² = Σ ‖Lᵢ x‖²``).
+      z: the centre of the penalty (an array like ``x_like``), default 0.
       method: ``"auto"``, ``"closed"`` (any closed form, else ``ValueError``), one closed form
         by name (``"adjoint"``, ``"fourier"``, ``"aliasing"``), ``"cg"``, ``"lsmr"``,
         ``"gmres"``.
-      tol: relative tolerance of iterative methods (default 1e-5 for float32, 1e-10 for
+      tol: relative tolerance of iterative methods, > 0 (default 1e-5 for float32, 1e-10 for
         float64).
-      maxiter: iteration budget of iterative methods (default ``10 · size(x)``, at most 1000).
-      warn: warn (``RuntimeWarning``) when ``info.converged`` is false (an iterative method ran
-        out of iterations, or a closed form met a problem without a unique minimiser); under
-        ``jit`` and ``vmap`` through ``jax.debug.callback``.
+      maxiter: iteration budget of iterative methods, >= 1 (default ``10 · size(x)``, at
+        most 1000).
+      residual: compute ``info.residual`` for closed forms too (``A``, ``Aᴴ``, ``L`` and
+        ``Lᴴ`` once more); iterative methods always compute it.
+      warn: warn (``RuntimeWarning``) when ``info.converged`` is false; under ``jit`` and
+        ``vmap`` through ``jax.debug.callback``.
 
     Returns:
-      ``(x, info)``: ``x`` of ``x_like``'s shape and dtype and a :class:`SolveInfo`.
+      ``(x, info)``: ``x`` of ``x_like``'s shape and dtype and a :class:`SolveInfo` pytree.
 
     Raises:
-      ValueError: a negative, non-finite or non-scalar ``reg``; ``y`` whose shape or dtype is
-        not ``A``'s output for ``x_like``; ``method="closed"`` (or a named closed form) where
-        it does not apply (the message says which structure is missing); an unknown method.
+      ValueError: a negative, non-finite or non-scalar ``reg``; non-finite ``y``, ``z`` or
+        kernels (when not traced: under ``jit`` the result is NaN, never zeros); ``tol <= 0``
+        or ``maxiter < 1``; ``y`` whose shape or dtype is not ``A``'s output for ``x_like``;
+        an ``A`` or ``L`` holding a ``ca.linear(fn)`` that is affine or not linear;
+        ``method="closed"`` (or a named closed form) where it does not apply (the message
+        says which structure is missing); an unknown method.
 
     Example:
-      >>> import jax, jax.numpy as jnp, convalgebra as ca
+      >>> import jax.numpy as jnp, convalgebra as ca
       >>> from convalgebra.deconv import solve
       >>> A = ca.conv(jnp.array([1.0, 0.5]), "circular")
       >>> x = jnp.array([1.0, 2.0, 3.0, 4.0])
@@ -520,63 +709,52 @@ def solve(
     xs = _struct(name, x_like)
     if not isinstance(A, ca.Operator):
         raise TypeError(f"{name}: A must be a convalgebra Operator, got {type(A).__name__}")
+    if L is not None and not isinstance(L, ca.Operator):
+        raise TypeError(f"{name}: L must be a convalgebra Operator, got {type(L).__name__}")
     _check_reg(name, reg)
+    if tol is not None and not (isinstance(tol, numbers.Real) and tol > 0):
+        raise ValueError(f"{name}: tol must be a number > 0, got {tol!r}")
+    if maxiter is not None and (
+        isinstance(maxiter, bool) or not isinstance(maxiter, numbers.Integral) or maxiter < 1
+    ):
+        raise ValueError(f"{name}: maxiter must be an int >= 1, got {maxiter!r}")
     out = A.out_struct(xs)
-    y = jnp.asarray(y)
-    if tuple(y.shape) != tuple(out.shape) or np.dtype(y.dtype) != np.dtype(out.dtype):
+    y = jax.tree_util.tree_map(jnp.asarray, y)
+    got = jax.tree_util.tree_map(lambda a: (tuple(a.shape), np.dtype(a.dtype).name), y)
+    want = jax.tree_util.tree_map(
+        lambda a: (tuple(a.shape), np.dtype(a.dtype).name), out,
+        is_leaf=lambda n: isinstance(n, jax.ShapeDtypeStruct),
+    )  # fmt: skip
+    if jax.tree_util.tree_structure(y) != jax.tree_util.tree_structure(
+        out, is_leaf=lambda n: isinstance(n, jax.ShapeDtypeStruct)
+    ) or jax.tree_util.tree_leaves(got) != jax.tree_util.tree_leaves(want):
         raise ValueError(
             f"{name}: y must have the output shape and dtype of A for x_like "
-            f"{tuple(xs.shape)} {np.dtype(xs.dtype).name}: A = {A!r} gives "
-            f"{tuple(out.shape)} {np.dtype(out.dtype).name}, got y of "
-            f"{tuple(y.shape)} {np.dtype(y.dtype).name}"
+            f"{tuple(xs.shape)} {np.dtype(xs.dtype).name}: A = {A!r} gives {want}, got y of "
+            f"{got}"
         )
     if L is not None:
         L.out_struct(xs)  # raises if L does not take x
+    if z is not None:
+        z = jnp.asarray(z)
+        if tuple(z.shape) != tuple(xs.shape):
+            raise ValueError(
+                f"{name}: z must have x_like's shape {tuple(xs.shape)}, got {tuple(z.shape)}"
+            )
+        z = z.astype(xs.dtype)
+    _check_finite(name, "y", y)
+    _check_finite(name, "z", z)
+    _check_finite(name, "A (a kernel or scale)", A)
+    _check_finite(name, "L (a kernel or scale)", L)
+    _check_linear(name, "A", A, xs)
+    if L is not None:
+        _check_linear(name, "L", L, xs)
     choice = _choose(name, A, L, xs, method)
-    rd = _real_dtype(xs.dtype)
-    lam = jnp.asarray(reg).astype(rd)
-
-    At = ca.adjoint(A, xs)
-    Lt = ca.adjoint(L, xs) if L is not None else None
-
-    def normal_op(v):
-        r = At(A(v))
-        if L is not None:
-            assert Lt is not None
-            p = Lt(L(v))
-            return (r + lam.astype(p.dtype) * p).astype(xs.dtype)
-        return (r + lam.astype(v.dtype) * v).astype(xs.dtype)
-
-    b = At(y).astype(xs.dtype)
-    if choice.method == "fourier":
-        x, steps = _fourier(choice, A, L, y, xs, lam), jnp.asarray(0, jnp.int32)
-    elif choice.method == "aliasing":
-        x, steps = _aliasing(choice, A, L, y, xs, lam), jnp.asarray(0, jnp.int32)
-    elif choice.method == "adjoint":
-        x, steps = _adjoint(choice, A, y, xs, lam), jnp.asarray(0, jnp.int32)
-    else:
-        t = _default_tol(xs.dtype) if tol is None else float(tol)
-        size = int(np.prod(xs.shape))
-        it = min(10 * size, 1000) if maxiter is None else int(maxiter)
-        x, steps = _iterative(choice.method, A, L, y, xs, lam, t, it, normal_op, b)
-
-    bnorm = jnp.linalg.norm(b)
-    rnorm = jnp.linalg.norm(normal_op(x) - b)
-    residual = jnp.where(bnorm > 0, rnorm / jnp.where(bnorm > 0, bnorm, 1), rnorm).astype(rd)
-    if choice.method in CLOSED:
-        # exact up to rounding (eps · cond); a singular system (no unique minimiser) is caught
-        converged = jnp.isfinite(residual) & (residual <= float(np.sqrt(jnp.finfo(rd).eps)))
-    else:
-        t = _default_tol(xs.dtype) if tol is None else float(tol)
-        # the recursive CG residual can drift from the true one by rounding: 2x slack
-        converged = residual <= 2 * t
-    info = SolveInfo(choice.method, choice.reason, steps, residual, converged)
-    if warn:
-        try:
-            ok = bool(converged)
-        except (jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError):
-            jax.debug.callback(_warn_host, converged, residual, choice.method)
-        else:
-            if not ok:
-                _warn_host(converged, residual, choice.method)
-    return x, info
+    t = _default_tol(xs.dtype) if tol is None else float(tol)
+    size = int(np.prod(xs.shape))
+    it = min(10 * size, 1000) if maxiter is None else int(maxiter)
+    kw = dict(xs=xs, tol=t, maxiter=it, residual=bool(residual), warn=bool(warn))
+    if _concrete(A, L, y, reg, z):
+        # eager: one compiled program per structure (λ a traced scalar: no retrace per value)
+        return _solve_jit(A, L, y, jnp.asarray(reg), z, choice=_hashable_choice(choice), **kw)
+    return _solve(A, L, y, reg, z, choice=choice, **kw)

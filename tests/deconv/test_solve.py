@@ -416,21 +416,21 @@ def test_solve_method_and_reasons():
     assert solve_method(ca.down(2) @ ca.conv(q, "circular"), s)[0] == "aliasing"
     assert solve_method(ca.up(2), s)[0] == "adjoint"
     m, why = solve_method(ca.down(2) @ ca.conv(q, "same"), s)
-    assert m == "cg" and "'same', not 'circular'" in why
+    assert m == "cg" and "is not circular" in why
     # ↓3 on 8 samples: no whole periods
     m, why = solve_method(ca.down(3) @ ca.conv(q, "circular"), s)
-    assert m == "cg" and "multiples" in why
+    assert m == "cg" and "not a multiple of the factor 3" in why
 
 
 def test_method_closed_where_none_applies():
     x = jnp.zeros(8)
     A = ca.down(2) @ ca.conv(jnp.ones(3), "same")
-    with pytest.raises(ValueError, match=r"solve: method='closed'.*'same', not 'circular'"):
+    with pytest.raises(ValueError, match=r"solve: method='closed'.*is not circular"):
         solve(A, jnp.zeros(4), x, method="closed")
     with pytest.raises(ValueError, match=r"solve: method='fourier' does not apply"):
         solve(A, jnp.zeros(4), x, method="fourier")
     mixing = ca.down(2) @ ca.conv(jnp.ones((2, 2, 3)), "circular", ndim=1)
-    with pytest.raises(ValueError, match="aliasing: channel mixing before ↓k"):
+    with pytest.raises(ValueError, match="channel mixing before ↓k"):
         solve(mixing, jnp.zeros((2, 4)), jnp.zeros((2, 8)), method="closed")
 
 
@@ -467,10 +467,10 @@ def test_bad_y_and_method():
     A = ca.down(2) @ ca.conv(jnp.ones(3), "circular")
     x = jnp.zeros(8)
     with pytest.raises(
-        ValueError, match=r"solve: y must have the output shape.*\(4,\) float64.*\(5,\) float64"
+        ValueError, match=r"solve: y must have the output shape.*\(4,\), 'float64'.*\(5,\)"
     ):
         solve(A, jnp.zeros(5), x)
-    with pytest.raises(ValueError, match=r"solve: y must.*got y of \(4,\) float32"):
+    with pytest.raises(ValueError, match=r"solve: y must.*got y of \(\(4,\), 'float32'\)"):
         solve(A, jnp.zeros(4, jnp.float32), x)
     with pytest.raises(ValueError, match="solve: method must be one of"):
         solve(A, jnp.zeros(4), x, method="newton")
@@ -491,7 +491,7 @@ def test_norm(rng, make):
     x = jnp.zeros(8)
     want = np.linalg.norm(dense(A, x), 2)
     np.testing.assert_allclose(float(norm(A, x)), want, rtol=1e-6)
-    np.testing.assert_allclose(float(norm(A, x, method="power", iters=300)), want, rtol=1e-4)
+    np.testing.assert_allclose(float(norm(A, x, method="power", maxiter=300)), want, rtol=1e-4)
 
 
 @pytest.mark.parametrize("reg", [0.0, 0.4])
