@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 #: PyWavelets' signal-extension modes (``periodization`` is handled by the transforms).
 PYWT_MODES = (
     "zero",
@@ -56,9 +58,25 @@ _MODE_ALIASES = {
 }
 
 
+#: ``pywt.Modes.<name>`` values (ints in PyWavelets) -> names.
+_PYWT_MODE_INTS = {
+    0: "zero",
+    1: "symmetric",
+    2: "constant",
+    3: "smooth",
+    4: "periodic",
+    5: "periodization",
+    6: "reflect",
+    7: "antisymmetric",
+    8: "antireflect",
+}
+
+
 def _mode(fn: str, mode: Any) -> str:
     if isinstance(mode, str):
         mode = _MODE_ALIASES.get(mode, mode)
+    elif isinstance(mode, (int, np.integer)) and not isinstance(mode, bool):
+        mode = _PYWT_MODE_INTS.get(int(mode), mode)  # pywt.Modes.symmetric is the int 1
     if mode not in PYWT_MODES:
         raise ValueError(f"{fn}: unknown mode {mode!r}; choose one of {PYWT_MODES}")
     return mode

@@ -11,20 +11,22 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._dwt import _dwt_lowered, _idwt_last
-from ._modes import _mode
 from ._multilevel import _level
+from ._peraxis import modes_per_axis, wavelets_per_axis
 from ._wavelet import _inexact, _wav
 
 
-def _axes(fn: str, ndim: int, axes: Any) -> tuple[int, ...]:
+def _axes(fn: str, ndim: int, axes: Any, distinct: bool = True) -> tuple[int, ...]:
     axes = tuple(range(ndim)) if axes is None else tuple(np.atleast_1d(axes).tolist())
     if not axes:
         raise ValueError(f"{fn}: axes must not be empty")
     for a in axes:
         if not -ndim <= a < ndim:
-            raise ValueError(f"{fn}: axis {a} is out of range for data of {ndim} dimensions")
+            raise np.exceptions.AxisError(  # a ValueError (and IndexError), as PyWavelets'
+                f"{fn}: axis {a} is out of range for data of {ndim} dimensions"
+            )
     canon = tuple(a % ndim for a in axes)
-    if len(set(canon)) != len(canon):
+    if distinct and len(set(canon)) != len(canon):
         raise ValueError(f"{fn}: axes must be distinct, got {axes}")
     return canon
 
@@ -34,12 +36,12 @@ def dwtn(
 ) -> dict[str, jax.Array]:
     """One level of the N-D DWT, as ``pywt.dwtn``: keys like ``"ad"`` (approximation along the
     first axis, detail along the second)."""
-    w = _wav(wavelet, "dwtn")
-    mode = _mode("dwtn", mode)
     x = _inexact(jnp.asarray(data))
-    axes = _axes("dwtn", x.ndim, axes)
+    axes = _axes("dwtn", x.ndim, axes, distinct=False)  # a repeated axis: transformed again
+    ws = wavelets_per_axis("dwtn", wavelet, len(axes))
+    modes = modes_per_axis("dwtn", mode, len(axes))
     out = {"": x}
-    for ax in axes:
+    for ax, w, mode in zip(axes, ws, modes):
         nxt = {}
         for key, v in out.items():
             v = jnp.moveaxis(v, ax, -1)
@@ -59,8 +61,6 @@ def idwtn(
       ValueError: keys of different lengths or letters other than a/d, or coefficient arrays of
         different shapes.
     """
-    w = _wav(wavelet, "idwtn")
-    mode = _mode("idwtn", mode)
     given = {k: v for k, v in dict(coeffs).items() if v is not None}
     if not given:
         raise ValueError("idwtn: coeffs has no array (all None or empty)")
@@ -78,9 +78,12 @@ def idwtn(
         )
     nd = lens.pop()
     shape = shapes.pop()
-    axes = _axes("idwtn", len(shape), axes)
+    # PyWavelets: axes=None is the first len(key) axes; a repeated axis is inverted again
+    axes = _axes("idwtn", len(shape), tuple(range(nd)) if axes is None else axes, distinct=False)
     if len(axes) != nd:
         raise ValueError(f"idwtn: keys of length {nd} need {nd} axes, got axes {axes}")
+    ws = wavelets_per_axis("idwtn", wavelet, nd)
+    modes = modes_per_axis("idwtn", mode, nd)
     dt = jnp.result_type(*[v.dtype for v in arrs.values()])
     zero = jnp.zeros(shape, dt)
     cur = {
@@ -93,7 +96,7 @@ def idwtn(
         for key in {k[:i] for k in cur}:
             a = jnp.moveaxis(cur[key + "a"], ax, -1)
             d = jnp.moveaxis(cur[key + "d"], ax, -1)
-            nxt[key] = jnp.moveaxis(_idwt_last(a, d, w, mode), -1, ax)
+            nxt[key] = jnp.moveaxis(_idwt_last(a, d, ws[i], modes[i]), -1, ax)
         cur = nxt
     return cur[""]
 

@@ -12,32 +12,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._modes import PYWT_MODES, _mode
+from ._modes import _mode
 from ._wavelet import Wavelet, wavelet
-
-#: ``pywt.Modes.<name>`` is an int; these are its values (``pywt.Modes.symmetric == 1``).
-PYWT_MODE_INTS = {
-    0: "zero",
-    1: "symmetric",
-    2: "constant",
-    3: "smooth",
-    4: "periodic",
-    5: "periodization",
-    6: "reflect",
-    7: "antisymmetric",
-    8: "antireflect",
-}
 
 
 def mode_name(fn: str, mode: Any) -> str:
     """A mode by PyWavelets' name, alias (``'per'``, ``'sym'``, ...) or ``pywt.Modes`` int."""
-    if isinstance(mode, (int, np.integer)) and not isinstance(mode, bool):
-        if int(mode) not in PYWT_MODE_INTS:
-            raise ValueError(
-                f"{fn}: unknown mode {mode!r}; a pywt.Modes value is an int in 0..8, or give "
-                f"one of {PYWT_MODES}"
-            )
-        return PYWT_MODE_INTS[int(mode)]
     return _mode(fn, mode)
 
 

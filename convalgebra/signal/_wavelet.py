@@ -70,6 +70,11 @@ def wavelet(w: Any, fn: str = "wavelet") -> Wavelet:
                 "'convalgebra[signal]'); or pass the filters as arrays "
                 "(dec_lo, dec_hi, rec_lo, rec_hi)"
             ) from None
+        if w in pywt.wavelist(kind="continuous"):  # pyright: ignore[reportAttributeAccessIssue]
+            raise ValueError(
+                f"{fn}: {w!r} is a continuous wavelet; the discrete transforms need a discrete "
+                "wavelet of pywt.wavelist(kind='discrete'), e.g. 'db2', 'sym4', 'bior2.2'"
+            )
         try:
             w = pywt.Wavelet(w)  # pyright: ignore[reportAttributeAccessIssue]  # compiled, no stub
         except ValueError:
@@ -77,6 +82,11 @@ def wavelet(w: Any, fn: str = "wavelet") -> Wavelet:
                 f"{fn}: unknown wavelet {w!r}; choose a discrete wavelet of pywt.wavelist("
                 "kind='discrete'), e.g. 'db2', 'sym4', 'coif1', 'bior2.2', 'rbio3.1', 'haar'"
             ) from None
+    if type(w).__name__ == "ContinuousWavelet":
+        raise ValueError(
+            f"{fn}: {getattr(w, 'name', w)!r} is a continuous wavelet; the discrete transforms "
+            "need a discrete wavelet of pywt.wavelist(kind='discrete')"
+        )
     if hasattr(w, "filter_bank"):
         name = str(getattr(w, "name", "custom"))
         bank = w.filter_bank
