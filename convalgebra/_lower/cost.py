@@ -67,7 +67,7 @@ TUNING: dict[str, dict[str, Any]] = {
         # strided convolution and 40 ms for a gather of windows (float32, loaded 2-core CPU)
         # max_windows: the windows read at most this x (input + output) samples (peak memory)
         "rational": {"rate": 20e9, "full_width": 32.0, "per_sample": 1.0e-9, "max_chunks": 64,
-                     "max_windows": 1.2},  # fmt: skip
+                     "max_windows": 1.0},  # fmt: skip
         # XLA:CPU's YNNPACK fusions ran the stride-2 2-D convolution 1.8x slower than XLA's own
         # (B8 C64 128² k3 NHWC: 173 vs 94 ms, stride 1: 365 vs 366 ms, jax 0.10.2)
         "compiler_options": {"xla_cpu_experimental_ynn_fusion_type": ""},
@@ -96,7 +96,7 @@ TUNING: dict[str, dict[str, Any]] = {
             "blocks": {"scan": (256, 1024, 4096), "toeplitz": (16, 32, 64, 128, 256)},
         },
         "rational": {"rate": 5e11, "full_width": 32.0, "per_sample": 1e-11, "max_chunks": 64,
-                     "max_windows": 1.2},  # fmt: skip
+                     "max_windows": 1.0},  # fmt: skip
         "compiler_options": {},
         # GPUs: DEFAULT runs float32 convolutions in TF32 (10 mantissa bits) on NVIDIA Ampere
         # and later; results stay float32-accurate (and equal to CPU's to rounding) unless the

@@ -397,7 +397,7 @@ def test_filters_as_arrays_and_no_pywt(monkeypatch, rng):
         (
             lambda: cs.resample_poly(np.ones(4), 2, 1, window="nope"),
             ValueError,
-            r"resample_poly: unsupported window 'nope'",
+            r"resample_poly: window 'nope' is not supported",
         ),
         (
             lambda: cs.resample_poly(np.ones(4), 2, 1, padtype="foo"),
