@@ -13,7 +13,7 @@ import jax.numpy as jnp
 
 from ._multidim import wavedec2, waverec2
 from ._multilevel import wavedec, waverec
-from ._peraxis import inexact, modes_per_axis, unique_axes, wavelets_per_axis
+from ._peraxis import as_called, inexact, modes_per_axis, unique_axes, wavelets_per_axis
 from ._swt import iswt, swt, swt_max_level
 from ._swtn import iswt2, iswtn, swt2, swtn
 from ._wavedecn import wavedecn, waverecn
@@ -30,6 +30,7 @@ def _check_swt_mode(fn: str, mode: Any) -> None:
         )
 
 
+@as_called("mra")
 def mra(
     data: jax.typing.ArrayLike,
     wavelet: Any,
@@ -94,6 +95,7 @@ def imra(mra_coeffs: Any) -> jax.Array:
     return functools.reduce(lambda a, b: a + b, mra_coeffs)
 
 
+@as_called("mra2")
 def mra2(
     data: jax.typing.ArrayLike,
     wavelet: Any,
@@ -168,6 +170,7 @@ def imra2(mra_coeffs: Any) -> jax.Array:
     return rec
 
 
+@as_called("mran")
 def mran(
     data: jax.typing.ArrayLike,
     wavelet: Any,

@@ -22,7 +22,7 @@ import convalgebra as ca
 
 from ._dwt import extension, idwt
 from ._multidim import idwt2
-from ._peraxis import dwt_coeff_len, dwt_max_level, inexact, mode_name
+from ._peraxis import as_called, dwt_coeff_len, dwt_max_level, inexact, mode_name
 from ._run import run
 from ._wavelet import Wavelet, _real, wavelet
 
@@ -105,6 +105,7 @@ def wp_paths(maxlevel: int, ndim: int = 1) -> list[str]:
     return ["".join(p) for p in itertools.product(letters, repeat=maxlevel)]
 
 
+@as_called("wp_op")
 def wp_op(
     wavelet: Any,
     *,
@@ -177,6 +178,7 @@ def _decompose(
     return {p: jnp.moveaxis(c, last, canon) for p, c in zip(paths, leaves)}
 
 
+@as_called("wp_decompose")
 def wp_decompose(
     data: jax.typing.ArrayLike,
     wavelet: Any,
@@ -210,6 +212,7 @@ def wp_decompose(
     return _decompose("wp_decompose", data, wavelet, mode, maxlevel, (axis,))
 
 
+@as_called("wp_decompose2")
 def wp_decompose2(
     data: jax.typing.ArrayLike,
     wavelet: Any,
@@ -302,6 +305,7 @@ def _reconstruct(
     return out
 
 
+@as_called("wp_reconstruct")
 def wp_reconstruct(
     coeffs: dict[str, Any],
     wavelet: Any,
@@ -337,6 +341,7 @@ def wp_reconstruct(
     return _reconstruct("wp_reconstruct", coeffs, wavelet, mode, in_size, (axis,))
 
 
+@as_called("wp_reconstruct2")
 def wp_reconstruct2(
     coeffs: dict[str, Any],
     wavelet: Any,

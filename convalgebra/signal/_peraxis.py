@@ -4,8 +4,10 @@ coefficients of one level (``dwt_coeff_len``) and PyWavelets' ``Modes`` integers
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import jax
@@ -14,6 +16,20 @@ import numpy as np
 
 from ._modes import _mode
 from ._wavelet import Wavelet, wavelet
+
+
+@contextlib.contextmanager
+def as_called(fn: str) -> Iterator[None]:
+    """Errors raised by the transforms a public function calls name that function: a
+    ``ValueError``/``TypeError`` whose message starts with another function's ``"name: "`` is
+    raised again (same type) as ``"fn: ..."``. Usable as a decorator."""
+    try:
+        yield
+    except (ValueError, TypeError) as e:
+        head, sep, rest = str(e).partition(": ")
+        if sep and head != fn and head.isidentifier():
+            raise type(e)(f"{fn}: {rest}") from None
+        raise
 
 
 def mode_name(fn: str, mode: Any) -> str:

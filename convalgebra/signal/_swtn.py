@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._peraxis import inexact, is_orthogonal, unique_axes, wavelets_per_axis
+from ._peraxis import as_called, inexact, is_orthogonal, unique_axes, wavelets_per_axis
 from ._swt import iswt, swt
 from ._wavelet import Wavelet
 
@@ -37,6 +37,7 @@ def _check_norm(given: list[Any], ws: list[Wavelet]) -> None:
         )
 
 
+@as_called("swtn")
 def swtn(
     data: jax.typing.ArrayLike,
     wavelet: Any,
@@ -204,6 +205,7 @@ def _iswtn(fn: str, coeffs: Any, ws: list[Wavelet], axes_arg: Any, norm: bool) -
     return out
 
 
+@as_called("iswtn")
 def iswtn(coeffs: Any, wavelet: Any, axes: Any = None, norm: bool = False) -> jax.Array:
     """The inverse N-D stationary transform, as ``pywt.iswtn``.
 
@@ -238,6 +240,7 @@ def iswtn(coeffs: Any, wavelet: Any, axes: Any = None, norm: bool = False) -> ja
     return _iswtn("iswtn", coeffs, ws, axes, norm)
 
 
+@as_called("swt2")
 def swt2(
     data: jax.typing.ArrayLike,
     wavelet: Any,
@@ -283,6 +286,7 @@ def swt2(
     return [(d["aa"], (d["da"], d["ad"], d["dd"])) for d in c]
 
 
+@as_called("iswt2")
 def iswt2(coeffs: Any, wavelet: Any, norm: bool = False, axes: Any = (-2, -1)) -> jax.Array:
     """The inverse 2-D stationary transform, as ``pywt.iswt2``.
 

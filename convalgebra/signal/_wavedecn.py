@@ -11,7 +11,14 @@ import jax
 import jax.numpy as jnp
 
 from ._dwt import dwt, idwt
-from ._peraxis import check_level, inexact, modes_per_axis, unique_axes, wavelets_per_axis
+from ._peraxis import (
+    as_called,
+    check_level,
+    inexact,
+    modes_per_axis,
+    unique_axes,
+    wavelets_per_axis,
+)
 from ._wavelet import Wavelet
 
 
@@ -72,6 +79,7 @@ def _idwtn_axes(
     return zero if out is None else out
 
 
+@as_called("wavedecn")
 def wavedecn(
     data: jax.typing.ArrayLike,
     wavelet: Any,
@@ -118,6 +126,7 @@ def wavedecn(
     return [a, *out[::-1]]
 
 
+@as_called("waverecn")
 def waverecn(coeffs: Any, wavelet: Any, mode: Any = "symmetric", axes: Any = None) -> jax.Array:
     """Multilevel N-D reconstruction, as ``pywt.waverecn``.
 

@@ -99,6 +99,31 @@ def test_wavedecn_level_warning_and_errors():
         cs.wavedecn(np.ones((4, 4)), ("db1", "db2", "db3"), axes=(0, 1))
     with pytest.raises(ValueError, match="waverecn: every detail level must be a dict"):
         cs.waverecn([np.ones(2), np.ones(2)], "db1")
+    # an error raised by a transform called inside names the function the user called
+    with pytest.raises(ValueError, match="wavedecn: 'reflect' mode needs at least 2 samples"):
+        cs.wavedecn(np.ones((1, 4)), "db2", "reflect", level=1)
+    with pytest.raises(ValueError, match="mra: level 3 is too high"):
+        cs.mra(np.ones(6), "db2", level=3)
+
+
+def test_pywt_arguments():
+    """pywt.Modes values, continuous wavelets refused with that reason, per-axis wavelets and
+    modes and repeated axes in dwtn/idwtn, as PyWavelets."""
+    x = RNG.standard_normal((6, 8, 5))
+    for m in (pywt.Modes.periodization, pywt.Modes.symmetric, pywt.Modes.antireflect):
+        close(cs.dwt(x, "db2", m), pywt.dwt(x, "db2", m))
+    with pytest.raises(ValueError, match="dwt: 'morl' is a continuous wavelet"):
+        cs.dwt(x, "morl")
+    with pytest.raises(ValueError, match="wavedec: 'mexh' is a continuous wavelet"):
+        cs.wavedec(x, pywt.ContinuousWavelet("mexh"))
+    for axes, ws, ms in [((1, 1), "db2", "zero"), ((0, 2), ("db1", "sym3"), ("per", "smooth"))]:
+        ref = pywt.dwtn(x, ws, ms, axes=axes)
+        close(dict(sorted(cs.dwtn(x, ws, ms, axes=axes).items())), dict(sorted(ref.items())))
+        close(cs.idwtn(ref, ws, ms, axes=axes), pywt.idwtn(ref, ws, ms, axes=axes))
+    c = pywt.dwtn(x, "db2", axes=(0, 1))  # idwtn's axes=None: the first len(key) axes
+    close(cs.idwtn(c, "db2"), pywt.idwtn(c, "db2"))
+    with pytest.raises(np.exceptions.AxisError, match="dwtn: axis 3 is out of range"):
+        cs.dwtn(x, "db1", axes=(3,))
 
 
 # ---- swt2 / iswt2 / swtn / iswtn -----------------------------------------------------------

@@ -8,6 +8,8 @@ matrix built from the oracle's responses to unit vectors. Float32 to 1e-5 relati
 1e-12. About two minutes on a quiet 2-core machine (each example compiles its own program).
 """
 
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -23,7 +25,10 @@ st = hyp.strategies
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quick_compiles")]
 
 SETTINGS = hyp.settings(
-    max_examples=int(__import__("os").environ.get("CA_PROP_EXAMPLES", "20")), deadline=None, derandomize=True, suppress_health_check=list(hyp.HealthCheck)
+    max_examples=int(os.environ.get("CA_PROP_EXAMPLES", "20")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(hyp.HealthCheck),
 )
 WAVELETS = ("haar", "db2", "db4", "sym3", "coif1", "bior2.2", "rbio3.1", "dmey")
 TOL = {np.float32: 1e-5, np.float64: 1e-12}
@@ -126,8 +131,7 @@ def test_wavedec_property(wavelet, mode, n, level, axis, dtype, seed):
     gx = jax.jit(
         jax.grad(
             lambda x: sum(
-                jnp.sum(gi * c)
-                for gi, c in zip(gs, cs.wavedec(x, w, mode, level=level, axis=axis))
+                jnp.sum(gi * c) for gi, c in zip(gs, cs.wavedec(x, w, mode, level=level, axis=axis))
             )
         )
     )(x)
