@@ -113,11 +113,11 @@ def _data(fn: str, x: Any) -> jax.Array:
     return x
 
 
-def _cast(c: Any, dt: np.dtype) -> jax.Array:
-    """Coefficients in the compute dtype: real ones stay real (complex data then runs as two
-    real filters)."""
+def _cast(c: Any, dt: np.dtype, *others: Any) -> jax.Array:
+    """Coefficients in the compute dtype: real ones (with real ``others``) stay real, so complex
+    data runs as two real filters."""
     c = jnp.asarray(c)
-    if not jnp.iscomplexobj(c):
+    if not any(jnp.iscomplexobj(v) for v in (c, *others)):
         dt = np.dtype(jnp.finfo(dt).dtype)
     return c.astype(dt)
 
@@ -139,6 +139,9 @@ def _ss_tf(b: jax.Array, a: jax.Array):
     b = jnp.pad(b, (0, k - b.shape[0])) / a[0]
     a = jnp.pad(a, (0, k - a.shape[0])) / a[0]
     d = k - 1
+    if d == 0:  # a gain
+        empty = jnp.zeros((0,), b.dtype)
+        return jnp.zeros((0, 0), b.dtype), empty, empty, b[0]
     A = jnp.zeros((d, d), b.dtype).at[:, 0].set(-a[1:])
     if d > 1:
         A = A + jnp.eye(d, k=1, dtype=b.dtype)
@@ -428,7 +431,7 @@ class Recursive(ca.Operator):
             sys_ = system(sos=sos)
             zi = _zi_sos(sos).reshape(-1) if self.initial == "step" else None
         else:
-            b, a = _cast(self.b, dtype), _cast(self.a, dtype)
+            b, a = _cast(self.b, dtype, self.a), _cast(self.a, dtype, self.b)
             sys_ = system(b, a)
             zi = _zi_tf(b, a) if self.initial == "step" else None
         return sys_, zi
@@ -588,7 +591,7 @@ def sosfilt_zi(sos: jax.typing.ArrayLike) -> jax.Array:
 def _run_tf(b, a, x, zi, *, weak, axis):
     dt = _result_dtype(x.dtype, [b, a], weak)
     xm = jnp.moveaxis(x.astype(dt), axis, -1)
-    sys_ = system(_cast(b, dt), _cast(a, dt))
+    sys_ = system(_cast(b, dt, a), _cast(a, dt, b))
     if zi is None:
         y, _ = run_ss(xm, sys_)
         return jnp.moveaxis(y, -1, axis)
