@@ -78,6 +78,14 @@ def explicit_pads(op: str, padding: Any, nd: int) -> Pairs:
     return tuple(out)
 
 
+def _channels(op: str, got: int, want: int, shape: tuple[int, ...]) -> None:
+    if got != want:
+        raise ValueError(
+            f"{op}: the input has {got} channels, the layer expects {want}; got input shape "
+            f"{tuple(shape)}"
+        )
+
+
 def _non_negative(op: str, pads: Pairs, padding: Any) -> Pairs:
     if any(p < 0 for pr in pads for p in pr):
         raise ValueError(
@@ -109,6 +117,7 @@ def flax_conv(
             f"{op}: a {nd}-D convolution needs an input (*batch, *S, C) with {nd} spatial axes, "
             f"got shape {tuple(x.shape)}"
         )
+    _channels(op, x.shape[-1], kernel.shape[-2] * groups, x.shape)
     batch = x.shape[: x.ndim - nd - 1]
     x = x.reshape((-1, *x.shape[x.ndim - nd - 1 :]))
     k = tuple(kernel.shape[:nd])
@@ -216,6 +225,7 @@ def flax_conv_transpose(
             f"{op}: a {nd}-D transposed convolution needs an input (*batch, *S, C) with {nd} "
             f"spatial axes, got shape {tuple(x.shape)}"
         )
+    _channels(op, x.shape[-1], kernel.shape[-1 if transpose_kernel else -2], x.shape)
     batch = x.shape[: x.ndim - nd - 1]
     x = x.reshape((-1, *x.shape[x.ndim - nd - 1 :]))
     n = tuple(x.shape[1:-1])
@@ -294,6 +304,7 @@ def eqx_conv(
     it (a string or ``(lo, hi)`` pairs)."""
     nd = weight.ndim - 2
     x = _unbatched(op, x, nd)
+    _channels(op, x.shape[0], weight.shape[1] * groups, x.shape)
     k_eff = _args.effective(weight.shape[2:], dilation)
     pads = _non_negative(op, _eqx_pads(op, padding, x.shape[1:], k_eff, stride), padding)
     y = conv(x, weight, None, tuple(stride), pads, tuple(dilation), groups,
@@ -337,6 +348,7 @@ def eqx_conv_transpose(
     ``(C_out, C_in/groups, *K)`` is Equinox's correlation kernel on the zero-inserted input."""
     nd = weight.ndim - 2
     x = _unbatched(op, x, nd)
+    _channels(op, x.shape[0], weight.shape[1] * groups, x.shape)
     k, g = tuple(weight.shape[2:]), groups
     signed = eqx_transpose_pads(k, stride, dilation, padding, output_padding)
     c_out, c_in_g = weight.shape[:2]

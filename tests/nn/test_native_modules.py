@@ -68,6 +68,7 @@ FLAX_CONV = [
     dict(input_dilation=2, padding=((1, 2), (0, 1))),
     dict(input_dilation=(1, 3), padding=1, strides=2),
     dict(use_bias=False, padding="SAME_LOWER", strides=2),
+    dict(precision="highest", kernel_dilation=(1, 2)),
 ]
 FLAX_CONV_T = [
     dict(),
@@ -77,6 +78,7 @@ FLAX_CONV_T = [
     dict(strides=2, padding="CIRCULAR", transpose_kernel=True),
     dict(strides=(2, 3), padding=((3, 0), (1, 5))),
     dict(strides=2, padding=1, transpose_kernel=True, use_bias=False),
+    dict(strides=2, precision=jax.lax.Precision.HIGHEST),
 ]
 
 
@@ -192,6 +194,8 @@ def test_flax_refusals_name_the_module():
         )
     with pytest.raises(ValueError, match=r"^UpsampleConv: the fusion needs"):
         cnn.UpsampleConv(2, 4, 3, padding=3, rngs=nnx.Rngs(0))
+    with pytest.raises(ValueError, match=r"^ConvTranspose: the input has 3 channels, .* 2"):
+        cnn.ConvTranspose(2, 4, 3, rngs=nnx.Rngs(0))(jnp.ones((1, 8, 3), jnp.float32))
 
 
 @needs_flax
@@ -379,5 +383,7 @@ def test_equinox_upsample_modules_and_refusals():
         cnn.Upsample(scale_factor=2)(jnp.ones((2, 4, 8, 8)))
     with pytest.raises(ValueError, match=r"^Conv: negative padding"):
         cnn.Conv(1, 1, 1, 3, padding=-1, key=key)(jnp.ones((1, 8)))
+    with pytest.raises(ValueError, match=r"^Conv2d: the input has 3 channels, .* 4"):
+        cnn.Conv2d(4, 6, 3, key=key)(jnp.ones((3, 8, 8)))
     with pytest.raises(ValueError, match=r"^UpsampleConv: the fusion needs"):
         cnn.UpsampleConv(2, 4, 6, 3, padding="SAME", key=key)
