@@ -13,6 +13,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from numpy.exceptions import AxisError
 
 from ._modes import _mode
 from ._wavelet import Wavelet, wavelet
@@ -98,7 +99,7 @@ def unique_axes(fn: str, ndim: int, axes: Any) -> tuple[int, ...]:
         raise ValueError(f"{fn}: axes must not be empty")
     for a in axes:
         if not -ndim <= a < ndim:
-            raise ValueError(f"{fn}: axis {a} is out of range for data of {ndim} dimensions")
+            raise AxisError(f"{fn}: axis {a} is out of range for data of {ndim} dimensions")
     canon = tuple(a % ndim for a in axes)
     if len(set(canon)) != len(canon):
         raise ValueError(f"{fn}: the axes must be unique, got {axes}")
