@@ -50,7 +50,7 @@ print(
 assert snr(denoised) > snr(noisy) + 5
 
 # in periodization mode the orthogonal inverse is the derived transpose of the analysis bank
-bank = cs.dwt_bank(db2, n, "periodization")
+bank = cs.dwt_op(db2, "periodization", in_size=n)
 print("one level as one operator:", bank.notation())
 a, d = bank(jnp.asarray(noisy))
 back = ca.transpose(bank, jnp.asarray(noisy))((a, d))

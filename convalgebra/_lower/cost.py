@@ -47,6 +47,14 @@ TUNING: dict[str, dict[str, Any]] = {
         "ynnpack_guard": True,
         # merged 2-D channel-mixing kernels ran 1.4-1.9x slower than the two convolutions
         "merged_2d_penalty": 2.0,
+        # two-channel banks (wavelets, _lower/multirate.py): "polyphase" (the extension
+        # materialised from slices, taps read from the two phases) or "lowered" (Extend, then
+        # the strided 1 -> 2 channel convolution). 8 x 512^2 db4 level 4 (wavedec2): polyphase
+        # 88 ms in both modes; lowered 63 ms symmetric but 524 ms periodization (XLA re-fuses the
+        # wrap-around extension into the strided per-tap dot_generals of the next level).
+        # eager_max: samples below which eager calls run bucketed cached programs (no compile
+        # per new length; a compile costs ~0.1-0.3 s, the bucketed call ~0.1 ms + 2x the work)
+        "multirate": {"1d": "polyphase", "nd": "polyphase", "eager_max": 1 << 16},
         # recursive filters (signal/_iir.py): blocks of L samples, all blocks' responses from
         # rest by one lax.scan over the L positions (or one Toeplitz product per block), the
         # block states carried by lax.scan (a loop step per block) or lax.associative_scan
@@ -87,6 +95,7 @@ TUNING: dict[str, dict[str, Any]] = {
         },
         "ynnpack_guard": False,
         "merged_2d_penalty": 1.0,
+        "multirate": {"1d": "polyphase", "nd": "polyphase", "eager_max": 1 << 16},
         "recurrence": {  # accelerators: loop steps are slow, wide products cheap
             "scan_step": 10e-6,
             "lane": 1e-12,

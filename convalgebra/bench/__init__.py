@@ -13,15 +13,30 @@ rows). New formulations of the built-in cases are registered with :func:`registe
 :func:`register_algebra` (a new way of running convalgebra expressions, for every kind).
 """
 
+__all__ = [
+    "DIRECTIONS",
+    "KINDS",
+    "SUITES",
+    "Case",
+    "NotApplicable",
+    "Timing",
+    "all_cases",
+    "compare",
+    "main",
+    "register",
+    "register_algebra",
+    "table",
+]
+
+from ._compare import Timing as Timing
+from ._compare import compare as compare
+from ._compare import table as table
 from .cases import DIRECTIONS as DIRECTIONS
 from .cases import KINDS as KINDS
 from .cases import SUITES as SUITES
 from .cases import Case as Case
 from .cases import all_cases as all_cases
 from .cli import main as main
-from ._compare import Timing as Timing
-from ._compare import compare as compare
-from ._compare import table as table
 from .registry import NotApplicable as NotApplicable
 from .registry import register as register
 

@@ -389,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"forms_signal: unknown direction(s) {sorted(bad)}", file=sys.stderr)
         return 2
     cases = [c for c in (QUICK if args.quick else CASES) if args.filter in c.name]
-    if not cases:
+    from . import forms_iir  # the recursive-filter rows (sosfilt, sosfiltfilt)
+
+    if not cases and not forms_iir.cases(args.quick, args.filter):
         print(f"forms_signal: no case matches --filter {args.filter!r}", file=sys.stderr)
         return 2
     notes: list[str] = []
@@ -397,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     for case in cases:
         print(f"{case.name}: {case.describe()}", file=sys.stderr)
         rows.extend(run_case(case, args.repeat, directions, notes))
+    if not getattr(args, "all_modes", False):
+        rows.extend(forms_iir.run(args.quick, args.repeat, args.filter, directions, notes))
     print(f"machine: {jax.devices()[0].device_kind}, jax {jax.__version__}")
     print(report(rows))
     for n in dict.fromkeys(notes):

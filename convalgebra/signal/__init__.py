@@ -13,7 +13,7 @@ from ._dwt import synthesis_op as synthesis_op
 from ._dwt import synthesis_ops as synthesis_ops
 from ._extend import MODES as EXTEND_MODES
 from ._extend import Extend as Extend
-from ._extend import extend as extend
+from ._extend import extend_op as extend_op
 from ._modes import PYWT_MODES as PYWT_MODES
 from ._modes import SCIPY_MODES as SCIPY_MODES
 from ._mra import imra as imra
@@ -23,11 +23,11 @@ from ._mra import mra as mra
 from ._mra import mra2 as mra2
 from ._mra import mran as mran
 from ._multi import cascade as cascade
-from ._multi import dwt2_bank as dwt2_bank
-from ._multi import dwt_bank as dwt_bank
+from ._multi import dwt2_op as dwt2_op
+from ._multi import dwt_op as dwt_op
 from ._multi import nest as nest
 from ._multi import on_low as on_low
-from ._multi import wavedec_bank as wavedec_bank
+from ._multi import wavedec_op as wavedec_op
 from ._multidim import dwt2 as dwt2
 from ._multidim import dwtn as dwtn
 from ._multidim import idwt2 as idwt2
@@ -112,12 +112,12 @@ __all__ = [
     "zpk2tf",
     "dwt",
     "dwt2",
-    "dwt2_bank",
-    "dwt_bank",
+    "dwt2_op",
     "dwt_coeff_len",
     "dwt_max_level",
+    "dwt_op",
     "dwtn",
-    "extend",
+    "extend_op",
     "firwin",
     "kaiser_atten",
     "kaiser_beta",
@@ -152,7 +152,7 @@ __all__ = [
     "upfirdn_op",
     "wavedec",
     "wavedec2",
-    "wavedec_bank",
+    "wavedec_op",
     "wavedecn",
     "wavelet",
     "waverec",

@@ -198,15 +198,19 @@ def _wrap(s: str) -> str:
     return f"({s})" if " " in s else s
 
 
-def extend(widths: tuple[int, int], mode: str) -> ca.Operator:
+def extend_op(widths: tuple[int, int], mode: str) -> ca.Operator:
     """The extension operator; zero mode is ``ca.pad`` (which the lowering folds into convs)."""
     before, after = (int(w) for w in widths)
     if before < 0 or after < 0:
-        raise ValueError(f"extend: widths must be >= 0, got {widths}")
+        raise ValueError(f"extend_op: widths must be >= 0, got {widths}")
     if mode not in MODES:
-        raise ValueError(f"extend: unknown mode {mode!r}; choose one of {MODES}")
+        raise ValueError(f"extend_op: unknown mode {mode!r}; choose one of {MODES}")
     if before == 0 and after == 0:
         return ca.identity()
     if mode == "zero":
         return ca.pad((before, after))
     return Extend(before, after, mode)
+
+
+#: the library's own name for :func:`extend_op` (the boundary extension of the transforms)
+extend = extend_op

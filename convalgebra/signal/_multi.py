@@ -15,16 +15,19 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 import convalgebra as ca
 
 from ._dwt import extension
 from ._modes import _mode
 from ._multilevel import _level
-from ._wavelet import _real, dwt_length, wavelet
+from ._wavelet import _real, _size, _wav, dwt_length
 
 
-def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> ca.Operator:
+def dwt_op(
+    wavelet: Any, mode: str = "symmetric", *, in_size: int, dtype: Any = float
+) -> ca.Operator:
     """One level of the DWT on ``(..., n)`` inputs as ONE two-output operator, ``x -> (a, d)``.
 
     ``ca.branch(↓2 (h̃ ⋆ ·), ↓2 (g̃ ⋆ ·)) @ ext``, with ``h̃``, ``g̃`` the reversed
@@ -36,25 +39,26 @@ def dwt_bank(wav: Any, n: int, mode: str = "symmetric", dtype: Any = float) -> c
       >>> import jax.numpy as jnp, convalgebra as ca, convalgebra.signal as cs
       >>> s = 0.5**0.5
       >>> haar = cs.Wavelet("haar", *(jnp.array(f) for f in ([s, s], [-s, s], [s, s], [s, -s])))
-      >>> bank = cs.dwt_bank(haar, 4, "periodization")
+      >>> bank = cs.dwt_op(haar, "periodization", in_size=4)
       >>> a, d = bank(jnp.array([1.0, 1.0, 2.0, 0.0]))
       >>> [round(float(v), 6) for v in a]
       [1.414214, 1.414214]
       >>> [round(float(v), 6) for v in ca.transpose(bank, jnp.zeros(4))((a, d))]
       [1.0, 1.0, 2.0, 0.0]
     """
-    w = wavelet(wav, "dwt_bank")
-    mode = _mode("dwt_bank", mode)
+    w = _wav(wavelet, "dwt_op")
+    mode = _mode("dwt_op", mode)
+    n = _size("dwt_op", in_size)
     rd = _real(dtype)
     lo, hi = (jnp.asarray(f[::-1]).astype(rd) for f in (w.dec_lo, w.dec_hi))
     filters = ca.branch(
         ca.down(2) @ ca.corr(lo, "valid", name="h̃"), ca.down(2) @ ca.corr(hi, "valid", name="g̃")
     )
-    return filters @ extension("dwt_bank", w.dec_len, n, mode)
+    return filters @ extension("dwt_op", w.dec_len, n, mode)
 
 
-def dwt2_bank(
-    wav: Any, shape: tuple[int, int], mode: str = "symmetric", dtype: Any = float
+def dwt2_op(
+    wavelet: Any, mode: str = "symmetric", *, in_size: tuple[int, int], dtype: Any = float
 ) -> ca.Operator:
     """One level of the 2-D DWT on ``(..., n0, n1)`` inputs as ONE four-output operator.
 
@@ -63,14 +67,15 @@ def dwt2_bank(
     ``↓(2,2) ((f ⊗ g) ⋆ ·)`` after the extension of both axes. The lowering runs the four as one
     strided 2-D convolution with four output channels; the transpose is the derived synthesis.
     """
-    w = wavelet(wav, "dwt2_bank")
-    mode = _mode("dwt2_bank", mode)
-    if len(shape) != 2:
-        raise ValueError(f"dwt2_bank: shape must be (n0, n1), got {shape!r}")
+    w = _wav(wavelet, "dwt2_op")
+    mode = _mode("dwt2_op", mode)
+    if isinstance(in_size, (int, np.integer)) or len(tuple(in_size)) != 2:
+        raise ValueError(f"dwt2_op: in_size must be (n0, n1), got {in_size!r}")
+    shape = tuple(_size("dwt2_op", n) for n in in_size)
     rd = _real(dtype)
     lo, hi = (jnp.asarray(f[::-1]).astype(rd) for f in (w.dec_lo, w.dec_hi))
-    ext = ca.on_axes(extension("dwt2_bank", w.dec_len, shape[0], mode), -2) @ extension(
-        "dwt2_bank", w.dec_len, shape[1], mode
+    ext = ca.on_axes(extension("dwt2_op", w.dec_len, shape[0], mode), -2) @ extension(
+        "dwt2_op", w.dec_len, shape[1], mode
     )
     names = {"a": lo, "d": hi}
     parts = [
@@ -101,28 +106,34 @@ def cascade(banks: Sequence[ca.Operator]) -> ca.Operator:
     return out
 
 
-def wavedec_bank(
-    wav: Any, n: int, mode: str = "symmetric", level: int | None = None, dtype: Any = float
+def wavedec_op(
+    wavelet: Any,
+    mode: str = "symmetric",
+    level: int | None = None,
+    *,
+    in_size: int,
+    dtype: Any = float,
 ) -> ca.Operator:
-    """``wavedec`` on ``(..., n)`` inputs as ONE operator: :func:`dwt_bank` cascaded ``level``
+    """``wavedec`` on ``(..., n)`` inputs as ONE operator: :func:`dwt_op` cascaded ``level``
     times on the low branch (``level=None``: PyWavelets' maximum, its warning above it).
 
     Example:
       >>> import jax, jax.numpy as jnp, convalgebra as ca, convalgebra.signal as cs
       >>> s = 0.5**0.5
       >>> haar = cs.Wavelet("haar", *(jnp.array(f) for f in ([s, s], [-s, s], [s, s], [s, -s])))
-      >>> op = cs.wavedec_bank(haar, 8, "periodization", level=2)
+      >>> op = cs.wavedec_op(haar, "periodization", level=2, in_size=8)
       >>> [c.shape for c in jax.tree.leaves(op(jnp.arange(8.0)))]
       [(2,), (2,), (4,)]
     """
-    w = wavelet(wav, "wavedec_bank")
-    mode = _mode("wavedec_bank", mode)
-    level = _level("wavedec_bank", n, w.dec_len, level)
+    w = _wav(wavelet, "wavedec_op")
+    mode = _mode("wavedec_op", mode)
+    n = _size("wavedec_op", in_size)
+    level = _level("wavedec_op", n, w.dec_len, level)
     if level == 0:
         return ca.identity()
     banks = []
     for _ in range(level):
-        banks.append(dwt_bank(w, n, mode, dtype))
+        banks.append(dwt_op(w, mode, in_size=n, dtype=dtype))
         n = dwt_length(n, w.dec_len, mode)
     return cascade(banks)
 

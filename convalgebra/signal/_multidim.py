@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._dwt import _dwt_lowered, _idwt_last
+from ._dwt import _dwt_axis, _idwt_last
 from ._multilevel import _level
 from ._peraxis import modes_per_axis, wavelets_per_axis
 from ._wavelet import _inexact, _wav
@@ -45,7 +45,7 @@ def dwtn(
         nxt = {}
         for key, v in out.items():
             v = jnp.moveaxis(v, ax, -1)
-            a, d = _dwt_lowered(v, w, mode)
+            a, d = _dwt_axis(v, w, mode, len(axes))
             nxt[key + "a"] = jnp.moveaxis(a, -1, ax)
             nxt[key + "d"] = jnp.moveaxis(d, -1, ax)
         out = nxt

@@ -116,6 +116,13 @@ def wavelet(w: Any, fn: str = "wavelet") -> Wavelet:
 _wav = wavelet
 
 
+def _size(fn: str, n: Any) -> int:
+    """``in_size=`` of one axis: a positive int."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{fn}: in_size must be a positive int (the input length), got {n!r}")
+    return int(n)
+
+
 def _real(dtype: Any) -> np.dtype:
     # float64 only where x64 is enabled (the default dtype of the session otherwise)
     return np.dtype(jax.dtypes.canonicalize_dtype(np.finfo(np.dtype(dtype)).dtype))

@@ -186,3 +186,37 @@ def test_select_rejects_unknown_suites():
     with pytest.raises(ValueError, match="unknown suite"):
         bench_cases.select(["nope"])
     assert {c.suite for c in bench_cases.select(["all"])} == set(bench_cases.SUITES)
+
+
+def test_registering_formulations():
+    """register / register_algebra add rows; a NotApplicable builder's row is skipped."""
+    from convalgebra import bench
+
+    registry.load_all()
+    with pytest.raises(ValueError, match="family must be one of"):
+        bench.register("strided", "bad", family="nope")
+
+    @bench.register("strided", "test: not applicable", family="reference")
+    def _(case, direction):
+        raise bench.NotApplicable("cannot express it")
+
+    bench.register_algebra("convalgebra test", apply=lambda A, x: A(x))
+    added = ("test: not applicable", "convalgebra test")
+    try:
+        for kind in bench_cases.KINDS:
+            assert any(e.name == "convalgebra test" for e in registry.entries(kind))
+        case = next(c for c in bench_cases.all_cases(quick=True) if c.name == "s1d_k9_s2")
+        entries = [e for e in registry.entries("strided") if e.name in (*added, "lax stride")]
+        rows = timing.run_group(
+            case,
+            "forward",
+            entries,
+            bench_cases.make_inputs(case),
+            timing.Config(repeat=1, budget=0.01),
+        )
+        assert {r.name for r in rows} == {"lax stride", "convalgebra test"}
+        assert all(r.status == "ok" and r.rel_err <= timing.TOLERANCE for r in rows)
+    finally:
+        for kind in bench_cases.KINDS:
+            kept = [e for e in registry._REGISTRY[kind] if e.name not in added]
+            registry._REGISTRY[kind][:] = kept

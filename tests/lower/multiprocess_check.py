@@ -9,7 +9,7 @@ under ``jax.jit`` on globally sharded inputs; process 0 gathers the results
 (``process_allgather``) and saves them. The test compares the two files.
 
 The cases: a strided layer (``ca.nn.conv``, stride 2), its derived transpose
-(``ca.transpose`` of ``ca.nn.conv_op``), a filter-bank cascade (``ca.signal.wavedec_bank``, two
+(``ca.transpose`` of ``ca.nn.conv_op``), a filter-bank cascade (``ca.signal.wavedec_op``, two
 levels of db2) and its derived transpose, and the kernel gradient of the strided layer (a sum
 over the sharded batch: an all-reduce across the two processes).
 """
@@ -54,7 +54,7 @@ def cases(d: dict[str, np.ndarray]):
     batch-sharded (else replicated)."""
     conv = ca.nn.conv_op(jnp.asarray(d["w"]), stride=2, padding=1)
     conv_t = ca.transpose(conv, jax.ShapeDtypeStruct(d["x"].shape, jnp.float32))
-    bank = cs.wavedec_bank("db2", 64, "periodization", level=2)
+    bank = cs.wavedec_op("db2", "periodization", level=2, in_size=64)
     bank_t = ca.transpose(bank, jax.ShapeDtypeStruct(d["s"].shape, jnp.float32))
 
     def layer(x, w):

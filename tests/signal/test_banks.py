@@ -47,7 +47,7 @@ def hlo_convs(fn, *args):
 @pytest.mark.parametrize("wav", ["haar", "sym4"])
 def test_idwt_is_the_derived_transpose_for_orthogonal_periodization(rng, wav):
     x = jnp.asarray(rng.standard_normal((3, 24)))
-    bank = cs.dwt_bank(wav, 24, "periodization")
+    bank = cs.dwt_op(wav, "periodization", in_size=24)
     a, d = bank(x)
     leaves_close((a, d), pywt.dwt(np.asarray(x), wav, "periodization"))
     synth = ca.transpose(bank, x)
@@ -62,7 +62,7 @@ def test_biorthogonal_synthesis_is_transpose_of_dual_analysis(rng):
     x = jnp.zeros((2, 20))
     for mode in ("periodization", "zero"):  # zero mode, even length: idwt is the transpose too
         c = pywt.dwt(rng.standard_normal((2, 20)), w, mode)
-        synth = ca.transpose(cs.dwt_bank(dual, 20, mode), x)
+        synth = ca.transpose(cs.dwt_op(dual, mode, in_size=20), x)
         close(synth(tuple(map(jnp.asarray, c))), pywt.idwt(*c, w, mode))
 
 
@@ -77,7 +77,7 @@ def test_biorthogonal_synthesis_is_transpose_of_dual_analysis(rng):
 )  # fmt: skip
 def test_every_bank_dot_tests_and_is_pywavelets_matrix(mode, wav):
     n = 9
-    bank = cs.dwt_bank(wav, n, mode)
+    bank = cs.dwt_op(wav, mode, in_size=n)
     for method in ("linear_transpose", "vjp"):
         assert ca.testing.check_adjoint(bank, jnp.zeros((2, n)), method=method) < 1e-13
     a_cols, d_cols = zip(*(pywt.dwt(e, wav, mode) for e in np.eye(n)))
@@ -88,7 +88,7 @@ def test_every_bank_dot_tests_and_is_pywavelets_matrix(mode, wav):
 
 @pytest.mark.parametrize("mode", ["symmetric", "periodization"])
 def test_one_strided_conv_per_level_forward_and_transpose(rng, mode):
-    bank = cs.dwt_bank("db2", 64, mode)
+    bank = cs.dwt_op("db2", mode, in_size=64)
     x = jnp.asarray(rng.standard_normal((2, 64)))
     pinned = ca.lower(bank, strategy="lax")
     assert hlo_convs(pinned, x) == (1, 0)  # both filters: one strided convolution
@@ -100,7 +100,7 @@ def test_one_strided_conv_per_level_forward_and_transpose(rng, mode):
 
 
 def test_notation():
-    bank = cs.dwt_bank("db2", 16, "symmetric")
+    bank = cs.dwt_op("db2", "symmetric", in_size=16)
     assert bank.notation() == (
         "(↓2 (h̃ ⋆[valid] (ext[symmetric; 2,3] x)), ↓2 (g̃ ⋆[valid] (ext[symmetric; 2,3] x)))"
     )
@@ -109,7 +109,7 @@ def test_notation():
 @pytest.mark.parametrize("wav,mode,level", [("db2", "periodization", 3), ("sym3", "symmetric", 2)])
 def test_cascade_is_wavedec_and_its_transpose(rng, wav, mode, level):
     x = jnp.asarray(rng.standard_normal((2, 32)))
-    casc = cs.wavedec_bank(wav, 32, mode, level=level)
+    casc = cs.wavedec_op(wav, mode, level=level, in_size=32)
     coeffs = casc(x)
     want = pywt.wavedec(np.asarray(x), wav, mode, level=level)
     leaves_close(coeffs, want)
@@ -123,7 +123,7 @@ def test_cascade_is_wavedec_and_its_transpose(rng, wav, mode, level):
 
 
 def test_cascade_lowers_to_one_conv_per_level(rng):
-    casc = ca.lower(cs.wavedec_bank("db2", 64, "periodization", level=3), strategy="lax")
+    casc = ca.lower(cs.wavedec_op("db2", "periodization", level=3, in_size=64), strategy="lax")
     x = jnp.asarray(rng.standard_normal((2, 64)))
     assert hlo_convs(casc, x) == (3, 0)
     syn = ca.lower(ca.transpose(casc, x), strategy="lax")
@@ -131,30 +131,30 @@ def test_cascade_lowers_to_one_conv_per_level(rng):
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="dwt_bank: unknown mode 'nope'"):
-        cs.dwt_bank("db2", 16, "nope")
+    with pytest.raises(ValueError, match="dwt_op: unknown mode 'nope'"):
+        cs.dwt_op("db2", "nope", in_size=16)
     with pytest.raises(ValueError, match="'reflect' mode needs at least 2 samples"):
-        cs.dwt_bank("db2", 1, "reflect")
-    casc = cs.wavedec_bank("db2", 32, "periodization", level=2)
+        cs.dwt_op("db2", "reflect", in_size=1)
+    casc = cs.wavedec_op("db2", "periodization", level=2, in_size=32)
     with pytest.raises(ValueError, match=r"nest: .* has 3 outputs, got 2 coefficient arrays"):
         cs.nest(casc, jnp.zeros(32), [jnp.zeros(8), jnp.zeros(8)])
     with pytest.raises(ValueError, match="cascade: needs at least one bank"):
         cs.cascade([])
     with pytest.warns(UserWarning, match="Level value of 9 is too high"):
-        cs.wavedec_bank("db2", 32, "periodization", level=9)
+        cs.wavedec_op("db2", "periodization", level=9, in_size=32)
 
 
 @pytest.mark.parametrize("mode", ["symmetric", "periodization", "antireflect"])
-def test_dwt2_bank_is_pywavelets_four_outputs_one_conv(rng, mode):
+def test_dwt2_op_is_pywavelets_four_outputs_one_conv(rng, mode):
     x = jnp.asarray(rng.standard_normal((2, 9, 12)))
-    bank = cs.dwt2_bank("db2", (9, 12), mode)
+    bank = cs.dwt2_op("db2", mode, in_size=(9, 12))
     ca_, (ch, cv, cd) = pywt.dwt2(np.asarray(x), "db2", mode)
     leaves_close(bank(x), (ca_, ch, cv, cd))
     assert ca.testing.check_adjoint(bank, x) < 1e-13
     assert hlo_convs(ca.lower(bank, strategy="lax"), x) == (1, 0)  # four filters, one conv
     if mode == "periodization":  # orthogonal: the derived transpose is idwt2 (even lengths)
         y = jnp.asarray(rng.standard_normal((2, 8, 12)))
-        b8 = cs.dwt2_bank("db2", (8, 12), mode)
+        b8 = cs.dwt2_op("db2", mode, in_size=(8, 12))
         c = b8(y)
         close(ca.transpose(b8, y)(c), pywt.idwt2((c[0], c[1:]), "db2", mode))
         close(ca.transpose(b8, y)(c), y)
