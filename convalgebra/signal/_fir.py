@@ -1,15 +1,16 @@
 """FIR design by the window method: ``firwin`` and the Kaiser helpers, as ``scipy.signal``'s.
 
 NumPy only (SciPy is not needed at run time). The windows are SciPy's ``get_window`` windows,
-written here from their definitions: every window name and alias SciPy accepts except
-``dpss``, in the tuple form ``(name, *params)``, a float as a Kaiser ``beta``, and the
-``_symmetric``/``_periodic`` suffixes. ``firwin`` uses symmetric windows (``fftbins=False``).
+written here from their definitions: every window name and alias SciPy accepts, in the tuple
+form ``(name, *params)``, a float as a Kaiser ``beta``, and the ``_symmetric``/``_periodic``
+suffixes. ``firwin`` uses symmetric windows (``fftbins=False``), as SciPy's does.
 """
 
 from __future__ import annotations
 
 import math
 import operator
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -113,6 +114,13 @@ def _exponential(m: int, center: Any = None, tau: float = 1.0) -> np.ndarray:
 
 
 def _chebwin(m: int, at: float) -> np.ndarray:
+    if np.abs(at) < 45:
+        warnings.warn(
+            "chebwin: this window is not suitable for spectral analysis with an attenuation "
+            f"below about 45 dB (got {at}); consider another window",
+            UserWarning,
+            stacklevel=4,
+        )
     order = m - 1.0
     beta = np.cosh(np.arccosh(10 ** (abs(at) / 20.0)) / order)
     x = beta * np.cos(np.pi * np.arange(m) / m)
@@ -160,6 +168,86 @@ def _kbd(m: int, beta: float) -> np.ndarray:
     return np.concatenate([half, half[::-1]])
 
 
+def _top_eigenvalue(d: np.ndarray, e: np.ndarray) -> float:
+    """The largest eigenvalue of the symmetric tridiagonal ``(d, e)``: Sturm-count bisection."""
+    lo = float(np.min(d - np.abs(np.r_[0.0, e]) - np.abs(np.r_[e, 0.0])))
+    hi = float(np.max(d + np.abs(np.r_[0.0, e]) + np.abs(np.r_[e, 0.0])))
+    e2 = (e * e).tolist()
+    dl = d.tolist()
+    n = len(dl)
+    tiny = np.finfo(float).tiny
+    while True:
+        mid = 0.5 * (lo + hi)
+        if not lo < mid < hi:
+            return hi
+        below, q = 0, dl[0] - mid
+        if q < 0:
+            below += 1
+        for i in range(1, n):
+            q = dl[i] - mid - e2[i - 1] / (q if q != 0 else tiny)
+            if q < 0:
+                below += 1
+        if below == n:  # every eigenvalue is below mid
+            hi = mid
+        else:
+            lo = mid
+
+
+def _tridiagonal_solve(
+    sub: np.ndarray, d: np.ndarray, sup: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Solve a tridiagonal system by Gaussian elimination with partial pivoting."""
+    n = len(d)
+    lo, dd, up = sub.tolist(), d.tolist(), sup.tolist()
+    up2 = [0.0] * max(n - 2, 0)
+    swap = [False] * max(n - 1, 0)
+    x = b.tolist()
+    eps = np.finfo(float).eps * max(1.0, float(np.max(np.abs(d))))
+    for i in range(n - 1):
+        if abs(dd[i]) >= abs(lo[i]):
+            f = lo[i] / (dd[i] if dd[i] != 0 else eps)
+            lo[i] = f
+            dd[i + 1] -= f * up[i]
+        else:
+            f = dd[i] / lo[i]
+            dd[i], lo[i] = lo[i], f
+            nxt = dd[i + 1]
+            dd[i + 1] = up[i] - f * nxt
+            up[i] = nxt
+            if i < n - 2:
+                up2[i] = up[i + 1]
+                up[i + 1] = -f * up[i + 1]
+            swap[i] = True
+        if swap[i]:
+            x[i], x[i + 1] = x[i + 1], x[i] - lo[i] * x[i + 1]
+        else:
+            x[i + 1] -= lo[i] * x[i]
+    for i in range(n - 1, -1, -1):
+        v = x[i]
+        if i + 1 < n:
+            v -= up[i] * x[i + 1]
+        if i + 2 < n:
+            v -= up2[i] * x[i + 2]
+        x[i] = v / (dd[i] if dd[i] != 0 else eps)
+    return np.asarray(x)
+
+
+def _dpss(m: int, nw: float) -> np.ndarray:
+    """The first Slepian sequence (SciPy's ``dpss(m, nw)``: max 1, the "approximate" norm)."""
+    t = np.arange(m, dtype=np.float64)
+    diag = ((m - 1 - 2 * t) / 2.0) ** 2 * np.cos(2 * np.pi * nw / m)
+    off = t[1:] * (m - t[1:]) / 2.0
+    lam = _top_eigenvalue(diag, off)
+    v = np.ones(m)
+    for _ in range(3):  # inverse iteration at the (accurate) eigenvalue
+        v = _tridiagonal_solve(off, diag - lam, off, v)
+        v = v / np.linalg.norm(v)
+    if v.sum() < 0:
+        v = -v
+    v = v / v.max()
+    return v * (m**2 / float(m**2 + nw)) if m % 2 == 0 else v
+
+
 # name -> (function of (m, *params), fewest params, most params)
 _WINDOW_FUNCS: dict[str, tuple[Callable[..., np.ndarray], int, int]] = {
     "barthann": (_barthann, 0, 0),
@@ -170,6 +258,7 @@ _WINDOW_FUNCS: dict[str, tuple[Callable[..., np.ndarray], int, int]] = {
     "boxcar": (np.ones, 0, 0),
     "chebwin": (_chebwin, 1, 1),
     "cosine": (_cosine, 0, 0),
+    "dpss": (_dpss, 1, 1),
     "exponential": (_exponential, 0, 2),
     "flattop": (
         lambda m: _cosine_sum(m, [0.21557895, 0.41663158, 0.277263158, 0.083578947, 0.006947368]),
@@ -248,6 +337,7 @@ def _unsupported(fn: str, name: Any) -> ValueError:
 
 def _get_window(fn: str, window: Any, n: int, fftbins: bool = False) -> np.ndarray:
     """SciPy's ``get_window(window, n, fftbins=fftbins)`` in float64; errors name ``fn``."""
+    params: tuple[Any, ...]
     if not isinstance(window, (str, tuple)):
         if isinstance(window, (bool, np.bool_)):
             raise _unsupported(fn, window)
@@ -288,6 +378,10 @@ def _get_window(fn: str, window: Any, n: int, fftbins: bool = False) -> np.ndarr
             raise ValueError(f"{fn}: window 'kaiser_bessel_derived' is only defined symmetric")
         if n % 2:
             raise ValueError(f"{fn}: window 'kaiser_bessel_derived' needs an even length, got {n}")
+    if base == "dpss" and not 0 < float(params[0]) < n / 2.0:
+        raise ValueError(
+            f"{fn}: window 'dpss' needs 0 < NW < numtaps/2 = {n / 2.0:g}, got {params[0]}"
+        )
     if base == "exponential" and sym and params and params[0] is not None:
         raise ValueError(f"{fn}: window 'exponential' takes no center when symmetric")
     if n <= 1:
@@ -522,7 +616,7 @@ def firwin(
         "tukey", "exponential", ``("kaiser", beta)``, ``("gaussian", std)``, ``("tukey",
         alpha)``, ``("general_hamming", alpha)``, ``("general_gaussian", p, sig)``,
         ``("general_cosine", a)``, ``("chebwin", at)``, ``("kaiser_bessel_derived", beta)``,
-        SciPy's aliases and the ``_periodic``/``_symmetric`` suffixes. Not ``dpss``.
+        ``("dpss", NW)``, SciPy's aliases and the ``_periodic``/``_symmetric`` suffixes.
       pass_zero: True or "lowpass"/"bandstop" (DC in the pass band), False or
         "highpass"/"bandpass"; "lowpass"/"highpass" need one cutoff, "bandpass"/"bandstop"
         at least two.
@@ -538,9 +632,11 @@ def firwin(
         a window that is not supported.
 
     Example:
-      >>> import convalgebra.signal as cs
-      >>> h = cs.firwin(31, [0.2, 0.4], pass_zero=False)
-      >>> h.shape, bool(abs(h.sum()) < 1e-3)
+      >>> import numpy as np, convalgebra.signal as cs
+      >>> h = cs.firwin(31, [0.2, 0.4], pass_zero=False)  # a band-pass, linear phase
+      >>> h.shape, bool(np.allclose(h, h[::-1]))
       ((31,), True)
+      >>> round(float(cs.firwin(30, 1000, fs=8000, window="hann").sum()), 12)  # unit DC gain
+      1.0
     """
     return _firwin("firwin", numtaps, cutoff, width, window, pass_zero, scale, fs)

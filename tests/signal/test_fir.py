@@ -75,6 +75,20 @@ def test_kbd_window_matches_get_window():
         np.testing.assert_allclose(_get_window("firwin", ("kbd", beta), n), ref, atol=1e-12)
 
 
+def test_dpss_window_matches_get_window():
+    """The first Slepian sequence (a tridiagonal eigenvector): SciPy's LAPACK vs ours."""
+    for n, nw, fftbins in itertools.product([2, 3, 8, 17, 64, 257], [0.4, 1.0, 2.5], [False, True]):
+        if nw < n / 2:
+            ref = scipy_signal.get_window(("dpss", nw), n, fftbins=fftbins)
+            got = _get_window("firwin", ("dpss", nw), n, fftbins)
+            np.testing.assert_allclose(got, ref, rtol=0, atol=1e-11, err_msg=f"{n} {nw}")
+
+
+def test_chebwin_warns_as_scipy():
+    with pytest.warns(UserWarning, match="45 dB"):
+        cs.firwin(31, 0.5, window=("chebwin", 30))
+
+
 @pytest.mark.parametrize("window", ["hamming", ("kaiser", 6.0), "flattop", ("tukey", 0.4), 5.0])
 @pytest.mark.parametrize(
     "cutoff,pass_zero",
@@ -200,7 +214,9 @@ BAD = [
     (dict(numtaps=51, cutoff=0.5, fs=0.0), "fs must be positive"),
     (dict(numtaps=51, cutoff=0.5, width=float("nan")), "width must be finite"),  # SciPy: boxcar
     (dict(numtaps=2, cutoff=0.5, window=("tukey", 0.4)), "cannot scale"),  # SciPy: a NaN filter
-    (dict(numtaps=51, cutoff=0.5, window="dpss"), "window 'dpss' is not supported; choose one"),
+    (dict(numtaps=51, cutoff=0.5, window="dpss"), "window 'dpss' needs parameters"),
+    (dict(numtaps=51, cutoff=0.5, window=("dpss", 30)), "needs 0 < NW < numtaps/2"),
+    (dict(numtaps=51, cutoff=0.5, window="welch"), "window 'welch' is not supported; choose one"),
     (dict(numtaps=51, cutoff=0.5, window="hanning"), "window 'hanning' is not supported"),
     (dict(numtaps=51, cutoff=0.5, window="nope"), "window 'nope' is not supported"),
     (dict(numtaps=51, cutoff=0.5, window=("kaiser",)), "window 'kaiser' needs parameters"),
