@@ -129,7 +129,7 @@ def _result_dtype(x_dtype: Any, coefs: list[Any], weak: bool) -> np.dtype:
     out = xd
     for c in coefs:
         out = kernel_dtype(out, np.dtype(c.dtype), weak)
-    return out
+    return np.dtype(jax.dtypes.canonicalize_dtype(out))  # float64 is float32 without x64
 
 
 # ---- state-space forms -----------------------------------------------------------------------
@@ -236,14 +236,17 @@ def system(b: Any = None, a: Any = None, sos: Any = None):
 
 
 def _powers(A: jax.Array, n: int) -> jax.Array:
-    """``A^0, ..., A^(n-1)`` stacked, ``(n, d, d)``, by doubling."""
+    """``A^0, ..., A^(n-1)`` stacked, ``(n, d, d)``, one product at a time: rounding errors then
+    grow as the recursion's own do (repeated squaring amplified them by ``|A^(n/2)|``, which made
+    a float32 block carry of a low-cut-off 4th-order ``b/a`` diverge)."""
     d = A.shape[0]
-    P = jnp.eye(d, dtype=A.dtype)[None]
-    cur = A
-    while P.shape[0] < n:
-        P = jnp.concatenate([P, jnp.einsum("ij,kjl->kil", cur, P)])
-        cur = cur @ cur
-    return P[:n]
+    eye = jnp.eye(d, dtype=A.dtype)
+
+    def step(p, _):
+        return A @ p, p
+
+    _, P = jax.lax.scan(step, eye, None, length=n)
+    return P
 
 
 def _sequential(x, sys_, s0):
