@@ -17,7 +17,7 @@ import numpy as np
 import convalgebra as ca
 
 from ._extend import SCIPY_MODES, extend
-from ._fir import _firwin, _window
+from ._fir import _firwin
 from ._run import run
 
 _SCIPY_TO_EXT = {
@@ -259,7 +259,6 @@ def _design(fn: str, up: int, down: int, window: Any, x_dtype: Any) -> tuple[Any
         if h.size == 0:
             raise ValueError(f"{fn}: the window array must not be empty")
         return h * up, (h.size - 1) // 2
-    _window(fn, window, 3)  # an unknown window is named by the public function
     max_rate = max(up, down)
     half_len = 10 * max_rate
     h = _firwin(fn, 2 * half_len + 1, 1.0 / max_rate, window=window)

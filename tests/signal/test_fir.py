@@ -178,7 +178,7 @@ def test_decimate_and_resample_poly_use_scipys_firwin(rng):
     np.testing.assert_allclose(
         cs.decimate(x, 3, ftype="fir"), scipy_signal.decimate(x, 3, ftype="fir"), **close
     )
-    for window in (("kaiser", 5.0), "flattop", ("tukey", 0.3)):
+    for window in (("kaiser", 5.0), "flattop", ("tukey", 0.3), ("dpss", 2.0)):
         np.testing.assert_allclose(
             cs.resample_poly(x, 3, 2, window=window),
             scipy_signal.resample_poly(x, 3, 2, window=window),
