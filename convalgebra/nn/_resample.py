@@ -24,7 +24,7 @@ from .._expr import primitives as _ops
 from .._expr.node import Operator
 from . import _args, _layout
 from ._build import as_array, chain, default_float
-from ._conv import conv_transpose_op
+from ._conv import _precision_kw, conv_transpose_op
 
 
 def _spatial(op: str, factor: Any, ndim: int | None) -> tuple[int, ...]:
@@ -373,6 +373,7 @@ def upsample_conv_fused(
       An operator ``(..., C_in, *S) -> (..., C_out, *S')``.
     """
     op = "upsample_conv_fused"
+    _precision_kw(op, precision, preferred_element_type)  # errors name upsample_conv_fused
     last = _layout.channels_last(op, data_format)
     w, _, ks, pads = _fused_geometry(op, w, factor, padding)
     k = tuple(w.shape[2:])

@@ -46,6 +46,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 
 from . import _args, _modules, _native
+from ._conv import _precision_kw
 from ._resample import upsample_conv_fused
 
 __all__ = ["Conv", "ConvTranspose", "Upsample", "UpsampleConv"]
@@ -55,6 +56,8 @@ _BIAS_INIT = nnx.initializers.zeros_init()
 
 
 def _check_hooks(op: str, kwargs: dict[str, Any]) -> None:
+    """Construction-time checks: the precision arguments, and no custom convolution function."""
+    _precision_kw(op, kwargs.get("precision"), kwargs.get("preferred_element_type"))
     fn = kwargs.get("conv_general_dilated", lax.conv_general_dilated)
     if fn is not lax.conv_general_dilated:
         raise ValueError(
@@ -147,6 +150,10 @@ class ConvTranspose(nnx.ConvTranspose):
       (1, 10, 10, 4)
     """
 
+    def __init__(self, *args: Any, **kwargs: Any):
+        _check_hooks("ConvTranspose", kwargs)
+        super().__init__(*args, **kwargs)
+
     def __call__(self, inputs: jax.Array) -> jax.Array:
         """The transposed convolution of channels-last ``inputs`` ``(*batch, *S, C_in)``."""
         x, kernel, bias = _params(self, inputs)
@@ -156,6 +163,9 @@ class ConvTranspose(nnx.ConvTranspose):
             precision=self.precision, preferred_element_type=self.preferred_element_type,
             op="ConvTranspose",
         )  # fmt: skip
+
+
+ConvTranspose.__init__.__signature__ = inspect.signature(nnx.ConvTranspose.__init__)  # type: ignore[attr-defined]
 
 
 class Upsample(nnx.Module):
@@ -240,6 +250,7 @@ class UpsampleConv(nnx.Conv):
         preferred_element_type: Any = None,
         rngs: nnx.Rngs,
     ):
+        _precision_kw("UpsampleConv", precision, preferred_element_type)
         extra = {} if promote_dtype is None else {"promote_dtype": promote_dtype}
         super().__init__(
             in_features, out_features, kernel_size, 1, padding=padding,

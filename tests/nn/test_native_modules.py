@@ -182,6 +182,11 @@ def test_flax_refusals_name_the_module():
 
     from convalgebra.nn import flax as cnn
 
+    with pytest.raises(ValueError, match=r"^ConvTranspose: .*precision"):
+        cnn.ConvTranspose(2, 4, 3, precision="sloppy", rngs=nnx.Rngs(0))
+    assert inspect.signature(cnn.ConvTranspose.__init__) == inspect.signature(
+        nnx.ConvTranspose.__init__
+    )
     with pytest.raises(ValueError, match=r"^Conv: conv_general_dilated="):
         cnn.Conv(2, 4, 3, conv_general_dilated=lambda *a, **k: None, rngs=nnx.Rngs(0))
     with pytest.raises(ValueError, match=r"^Conv: negative padding .*-1"):
