@@ -67,10 +67,11 @@ def threshold(
     if not jnp.issubdtype(x.dtype, jnp.inexact):
         x = x.astype(jnp.zeros((), float).dtype)
         mag = mag.astype(x.dtype)
-    safe = jnp.where(mag == 0, 1, mag)  # the factor is 0 (clipped) where |x| < value anyway
-    ratio = value / safe if mode == "soft" else (value / safe) ** 2
-    out = x * jnp.maximum(1 - ratio, 0).astype(x.dtype)
-    out = jnp.where(mag == 0, jnp.zeros((), x.dtype), out)
+    safe = jnp.where(mag == 0, 1, mag)
+    unit = x / safe.astype(x.dtype)  # the sign (real) or phase (complex): exact for real data
+    shrink = jnp.asarray(value if mode == "soft" else value**2 / safe).astype(x.dtype)
+    out = x - shrink * unit  # x (1 - value/|x|), exactly rounded for real x
+    out = jnp.where((mag == 0) | small, jnp.zeros((), x.dtype), out)
     if isinstance(substitute, (int, float)) and substitute == 0:
         return out
     return jnp.where(small, substitute, out)
@@ -114,6 +115,8 @@ def threshold_firm(data: jax.typing.ArrayLike, value_low: Any, value_high: Any) 
     if vdiff == 0:  # hard thresholding at value_high (PyWavelets divides by zero there)
         mid = jnp.zeros_like(x)
     else:
-        mid = x * jnp.maximum(value_high * (1 - value_low / safe) / vdiff, 0).astype(x.dtype)
-    mid = jnp.where(mag == 0, jnp.zeros((), x.dtype), mid)
+        unit = x / safe.astype(x.dtype)
+        low = jnp.asarray(value_low).astype(x.dtype)
+        mid = (x - low * unit) * jnp.asarray(value_high / vdiff).astype(x.dtype)
+    mid = jnp.where((mag == 0) | (mag <= value_low), jnp.zeros((), x.dtype), mid)
     return jnp.where(mag > value_high, x, mid)
