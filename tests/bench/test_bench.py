@@ -220,3 +220,16 @@ def test_registering_formulations():
         for kind in bench_cases.KINDS:
             kept = [e for e in registry._REGISTRY[kind] if e.name not in added]
             registry._REGISTRY[kind][:] = kept
+
+
+def test_gpu_script_refuses_ci_and_bad_usage(tmp_path):
+    """benchmarks/gpu.sh never runs in CI and says how to call it (no install, no run)."""
+    script = os.path.join(ROOT, "benchmarks", "gpu.sh")
+    env = dict(os.environ, CI="true")
+    r = subprocess.run(["bash", script, str(tmp_path)], env=env, capture_output=True, text=True)
+    assert r.returncode == 2 and "refusing to run in CI" in r.stderr
+    assert not any(tmp_path.iterdir())
+    env.pop("CI")
+    for args in ([], ["--quick"], [str(tmp_path), "--platform", "tpu"], [str(tmp_path), "-x"]):
+        r = subprocess.run(["bash", script, *args], env=env, capture_output=True, text=True)
+        assert r.returncode == 2 and ("usage" in r.stderr or "gpu or cpu" in r.stderr), args
