@@ -156,7 +156,7 @@ def run_case(case: SolveCase, repeat: int) -> list[Result]:
     A, y, xs = problem(case)
     lam = case.lam
 
-    closed, c_closed = _compile(lambda A, y: solve(A, y, xs, reg=lam), A, y)
+    closed, c_closed = _compile(lambda A, y: solve(A, y, xs, reg=lam, residual=True), A, y)
     closed_x, c_closed_x = _compile(lambda A, y: solve(A, y, xs, reg=lam)[0], A, y)
     x_c, info_c = closed(A, y)
     target = max(float(info_c.residual), TOL_FLOOR)
@@ -166,15 +166,15 @@ def run_case(case: SolveCase, repeat: int) -> list[Result]:
     n_to = int(k)
 
     cg_to, c_cg = _compile(
-        lambda A, y: solve(A, y, xs, reg=lam, method="cg", tol=0.0, maxiter=n_to, warn=False),
+        lambda A, y: solve(A, y, xs, reg=lam, method="cg", tol=1e-30, maxiter=n_to, warn=False),
         A,
         y,
     )
     x_cg, info_cg = cg_to(A, y)
     cg_it, c_cgit = _compile(
-        lambda A, y: solve(A, y, xs, reg=lam, method="cg", tol=0.0, maxiter=case.iters, warn=False)[
-            0
-        ],
+        lambda A, y: solve(
+            A, y, xs, reg=lam, method="cg", tol=1e-30, maxiter=case.iters, warn=False
+        )[0],
         A,
         y,
     )
@@ -240,6 +240,118 @@ def run_case(case: SolveCase, repeat: int) -> list[Result]:
     return out
 
 
+# ---- deblurring: the Fourier closed form against a hand-written rfftn Tikhonov ---------------
+DEBLUR = (512, 2048)
+DEBLUR_QUICK = (64,)
+
+
+def _centred_tf(psf: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """The real-FFT transfer function of a centred PSF (what a user writes by hand)."""
+    k0, k1 = psf.shape
+    pad = jnp.pad(psf, ((0, shape[0] - k0), (0, shape[1] - k1)))
+    return jnp.fft.rfft2(jnp.roll(pad, (-(k0 // 2), -(k1 // 2)), (0, 1)))
+
+
+def hand_tikhonov(psf: jax.Array, y: jax.Array, lam: float) -> jax.Array:
+    """``argmin ‖h * x − y‖² + λ‖x‖²`` by ``rfft2`` (the transfer function from the kernel)."""
+    H = _centred_tf(psf, y.shape)
+    X = jnp.conj(H) * jnp.fft.rfft2(y) / (H.real**2 + H.imag**2 + lam)
+    return jnp.fft.irfft2(X, s=y.shape)
+
+
+def run_deblur(n: int, repeat: int) -> list[Result]:
+    """One interleaved run at ``n × n``: ca.solve (jitted, eager), the hand rfft2 form,
+    skimage's ``restoration.wiener`` (where installed), and the derived transpose of a
+    circular convolution against ``ca.corr(h, "circular")``."""
+    psf = jnp.asarray(_gaussian(9, 2))
+    A = ca.conv(psf, "circular")
+    kx, kn = jax.random.split(jax.random.key(1))
+    x = jax.random.uniform(kx, (n, n), jnp.float32)
+    y = A(x) + 0.01 * jax.random.normal(kn, (n, n), jnp.float32)
+    xs = jax.ShapeDtypeStruct(x.shape, x.dtype)
+    lam = 1e-2
+    ca_x, c_ca = _compile(lambda A, y: solve(A, y, xs, reg=lam)[0], A, y)
+    ca_info, c_info = _compile(lambda A, y: solve(A, y, xs, reg=lam), A, y)
+    hand, c_hand = _compile(lambda psf, y: hand_tikhonov(psf, y, lam), psf, y)
+    T = ca.transpose(A, xs)
+    C = ca.corr(psf, "circular")
+    tr, c_tr = _compile(lambda T, y: T(y), T, y)
+    co, c_co = _compile(lambda C, y: C(y), C, y)
+    t0 = time.perf_counter()
+    solve(A, y, xs, reg=lam)  # the eager call compiles itself once
+    c_eager = time.perf_counter() - t0
+    fns: dict[str, Callable[[], Any]] = {
+        "hand rfft2 Tikhonov": lambda: hand(psf, y),
+        "ca.solve jit (x)": lambda: ca_x(A, y),
+        "ca.solve jit (x, info)": lambda: ca_info(A, y),
+        "ca.solve eager": lambda: solve(A, y, xs, reg=lam),
+        "transpose(conv circular)": lambda: tr(T, y),
+        "corr circular": lambda: co(C, y),
+    }
+    compiles = {
+        "hand rfft2 Tikhonov": c_hand,
+        "ca.solve jit (x)": c_ca,
+        "ca.solve jit (x, info)": c_info,
+        "ca.solve eager": c_eager,
+        "transpose(conv circular)": c_tr,
+        "corr circular": c_co,
+    }
+    ref = np.asarray(hand(psf, y))
+    sols = {"ca.solve jit (x)": ca_x(A, y), "ca.solve eager": solve(A, y, xs, reg=lam)[0]}
+    note = ""
+    try:
+        from skimage import restoration
+
+        yn, pn = np.asarray(y, np.float64), np.asarray(psf, np.float64)
+        delta = np.ones((1, 1))  # reg = I: the Tikhonov problem above
+
+        def sk():
+            return restoration.wiener(yn, pn, balance=lam, reg=delta, clip=False)
+
+        fns["skimage wiener (float64)"] = sk
+        compiles["skimage wiener (float64)"] = 0.0
+        sols["skimage wiener (float64)"] = sk()
+    except ImportError:
+        note = "scikit-image not installed: its wiener row was not timed"
+    med = _interleaved(fns, repeat)
+    name = f"blur_{n}"
+    out = []
+    for k in fns:
+        err = None
+        if k in sols:
+            err = float(np.linalg.norm(np.asarray(sols[k]) - ref) / np.linalg.norm(ref))
+        out.append(Result(name, k, med[k], compiles[k], 0, None, err))
+    out[0].note = note
+    return out
+
+
+def report_deblur(results: list[Result]) -> str:
+    lines = [f"{'case':<10} {'formulation':<26} {'median ms':>10} {'compile s':>9} {'rel err':>8}"]
+    for r in results:
+        err = "" if r.rel_err is None else f"{r.rel_err:.1e}"
+        lines.append(
+            f"{r.case:<10} {r.formulation:<26} {r.median_ms:10.2f} {r.compile_s:9.2f} {err:>8}"
+        )
+    by = {(r.case, r.formulation): r.median_ms for r in results}
+    for case in dict.fromkeys(r.case for r in results):
+        hand = by[(case, "hand rfft2 Tikhonov")]
+        jx = by[(case, "ca.solve jit (x)")]
+        ji = by[(case, "ca.solve jit (x, info)")]
+        ea = by[(case, "ca.solve eager")]
+        tr = by[(case, "transpose(conv circular)")]
+        co = by[(case, "corr circular")]
+        line = (
+            f"{case}: closed form / hand rfft2 = {jx / hand:.2f}x (with info {ji / hand:.2f}x); "
+            f"eager / jit = {ea / ji:.2f}x; derived transpose / corr circular = {tr / co:.2f}x"
+        )
+        sk = by.get((case, "skimage wiener (float64)"))
+        if sk is not None:
+            line += f"; skimage wiener / closed form = {sk / jx:.1f}x"
+        lines.append(line)
+    lines += sorted({r.note for r in results if r.note})
+    return "\n".join(lines)
+
+
 def report(results: list[Result]) -> str:
     lines = [
         f"{'case':<8} {'formulation':<24} {'median ms':>10} {'compile s':>9} {'iters':>6} "
@@ -274,22 +386,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="small sizes, seconds")
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--json", default=None)
+    p.add_argument("--deblur-only", action="store_true", help="only the deblurring rows")
     args = p.parse_args(argv)
     results: list[Result] = []
+    deblur: list[Result] = []
     x64 = jax.config.jax_enable_x64  # pyright: ignore[reportAttributeAccessIssue]  # set at runtime
     jax.config.update("jax_enable_x64", False)  # float32 throughout, as the main harness
     try:
-        for case in QUICK if args.quick else CASES:
+        for n in DEBLUR_QUICK if args.quick else DEBLUR:
+            print(f"blur_{n}: circular 9x9 Gaussian, {n}x{n}, λ=1e-2", file=sys.stderr)
+            deblur.extend(run_deblur(n, args.repeat))
+        for case in () if args.deblur_only else (QUICK if args.quick else CASES):
             print(f"{case.name}: {case.describe()}", file=sys.stderr)
             results.extend(run_case(case, args.repeat))
     finally:
         jax.config.update("jax_enable_x64", x64)
     print(f"machine: {jax.devices()[0].device_kind}, jax {jax.__version__}")
-    print(report(results))
+    print(report_deblur(deblur))
+    if results:
+        print(report(results))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump([dataclasses.asdict(r) for r in results], f, indent=1)
-    bad = [r for r in results if r.rel_err is not None and not r.rel_err <= AGREE]
+            json.dump([dataclasses.asdict(r) for r in deblur + results], f, indent=1)
+    bad = [r for r in deblur + results if r.rel_err is not None and not r.rel_err <= AGREE]
     for r in bad:
         print(f"DISAGREES: {r.case} {r.formulation}: rel err {r.rel_err:.2e}")
     return 1 if bad else 0

@@ -610,12 +610,50 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
     return x, info
 
 
-@functools.partial(jax.jit, static_argnames=("xs", "choice", "tol", "maxiter", "residual", "warn"))
-def _solve_jit(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
-    return _solve(
+def _bad_counts(*trees: Any) -> jax.Array:
+    """The number of non-finite entries of each tree's inexact array leaves."""
+
+    def bad(tree):
+        out = jnp.zeros((), jnp.int32)
+        for leaf in jax.tree_util.tree_leaves(tree):
+            if hasattr(leaf, "dtype") and jnp.issubdtype(leaf.dtype, jnp.inexact):
+                out = out + jnp.sum(~jnp.isfinite(leaf)).astype(jnp.int32)
+        return out
+
+    return jnp.stack([bad(t) for t in trees])
+
+
+@functools.partial(jax.jit, static_argnames=("xs", "choice", "tol", "maxiter", "residual"))
+def _solve_jit(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual):
+    x, info = _solve(
         A, L, y, reg, z, xs=xs, choice=choice, tol=tol, maxiter=maxiter, residual=residual,
-        warn=warn,
+        warn=False,
     )  # fmt: skip
+    return x, info, _bad_counts(y, z, A, L)
+
+
+_CHOICES: dict[Any, _Choice] = {}
+
+
+def _cached_choice(name, A, L, xs, method) -> _Choice:
+    """The method (and the linearity check of user functions) per operator STRUCTURE: the
+    treedefs hold every static field, the kernels do not change the choice."""
+    try:
+        key = (jax.tree_util.tree_structure(A), jax.tree_util.tree_structure(L), xs, method)
+        hash(key)
+    except TypeError:  # an unhashable static field: no cache
+        key = None
+    if key is not None and key in _CHOICES:
+        return _CHOICES[key]
+    _check_linear(name, "A", A, xs)
+    if L is not None:
+        _check_linear(name, "L", L, xs)
+    choice = _hashable_choice(_choose(name, A, L, xs, method))
+    if key is not None:
+        if len(_CHOICES) > 256:
+            _CHOICES.clear()
+        _CHOICES[key] = choice
+    return choice
 
 
 def _hashable_choice(c: _Choice) -> _Choice:
@@ -742,6 +780,31 @@ def solve(
                 f"{name}: z must have x_like's shape {tuple(xs.shape)}, got {tuple(z.shape)}"
             )
         z = z.astype(xs.dtype)
+    t = _default_tol(xs.dtype) if tol is None else float(tol)
+    size = int(np.prod(xs.shape))
+    it = min(10 * size, 1000) if maxiter is None else int(maxiter)
+    if _concrete(A, L, y, reg, z):
+        # eager: one compiled program per structure (λ a traced scalar: no retrace per value);
+        # the non-finite counts come back with the result, checked before it is returned
+        choice = _cached_choice(name, A, L, xs, method)
+        x, info, bad = _solve_jit(
+            A, L, y, jnp.asarray(reg), z, xs=xs, choice=choice, tol=t, maxiter=it,
+            residual=bool(residual),
+        )  # fmt: skip
+        counts = np.asarray(bad)
+        if counts.any():
+            what = ("y", "z", "A (a kernel or scale)", "L (a kernel or scale)")
+            i = int(np.flatnonzero(counts)[0])
+            tree = (y, z, A, L)[i]
+            total = sum(int(np.size(a)) for a in jax.tree_util.tree_leaves(tree))
+            raise ValueError(
+                f"{name}: {what[i]} holds {int(counts[i])} non-finite value(s) (NaN or inf) "
+                f"out of {total}; a solver cannot give a meaningful x (under jit the result "
+                "is NaN)"
+            )
+        if warn and not bool(np.all(np.asarray(info.converged))):
+            _warn_host(info.converged, info.residual, info.method)
+        return x, info
     _check_finite(name, "y", y)
     _check_finite(name, "z", z)
     _check_finite(name, "A (a kernel or scale)", A)
@@ -750,11 +813,5 @@ def solve(
     if L is not None:
         _check_linear(name, "L", L, xs)
     choice = _choose(name, A, L, xs, method)
-    t = _default_tol(xs.dtype) if tol is None else float(tol)
-    size = int(np.prod(xs.shape))
-    it = min(10 * size, 1000) if maxiter is None else int(maxiter)
     kw = dict(xs=xs, tol=t, maxiter=it, residual=bool(residual), warn=bool(warn))
-    if _concrete(A, L, y, reg, z):
-        # eager: one compiled program per structure (λ a traced scalar: no retrace per value)
-        return _solve_jit(A, L, y, jnp.asarray(reg), z, choice=_hashable_choice(choice), **kw)
     return _solve(A, L, y, reg, z, choice=choice, **kw)
