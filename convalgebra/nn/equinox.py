@@ -39,6 +39,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 import jax
 import jax.numpy as jnp
+from jax import lax
 
 from . import _args, _modules, _native
 from ._resample import upsample_conv_fused
@@ -205,7 +206,8 @@ class UpsampleConv(eqx.nn.Conv):
     Args:
       num_spatial_dims, in_channels, out_channels, kernel_size: the convolution's.
       scale_factor: positive int, or one per spatial axis (default 2).
-      padding: the convolution's (an int, ints or pairs; at most ``kernel_size - 1`` per side).
+      padding: the convolution's (an int, ints, pairs, ``'SAME'``, ``'SAME_LOWER'`` or
+        ``'VALID'``; at most ``kernel_size - 1`` per side).
       groups, use_bias, dtype, key: as ``eqx.nn.Conv``.
 
     Example:
@@ -216,6 +218,7 @@ class UpsampleConv(eqx.nn.Conv):
     """
 
     scale_factor: tuple[int, ...] = eqx.field(static=True)
+    fused_padding: tuple[tuple[int, int], ...] = eqx.field(static=True)
 
     def __init__(
         self,
@@ -238,20 +241,22 @@ class UpsampleConv(eqx.nn.Conv):
             f = int(f)
         self.scale_factor = _args.ints("UpsampleConv", "scale_factor", f, num_spatial_dims, 1)
         k = self.kernel_size
-        if isinstance(self.padding, str) or any(
-            min(p) < 0 or max(p) > kk - 1 for p, kk in zip(self.padding, k)
-        ):
+        pads = self.padding
+        if isinstance(pads, str):  # stride 1: the pads do not depend on the input size
+            pads = tuple(tuple(p) for p in lax.padtype_to_pads(k, k, (1,) * len(k), pads))
+        if any(min(p) < 0 or max(p) > kk - 1 for p, kk in zip(pads, k)):
             raise ValueError(
-                f"UpsampleConv: the fusion needs explicit padding with 0 <= padding <= "
-                f"kernel_size - 1 on each side, got padding={padding!r} for kernel_size={k}"
+                f"UpsampleConv: the fusion needs 0 <= padding <= kernel_size - 1 on each side, "
+                f"got padding={padding!r} for kernel_size={k}"
             )
+        self.fused_padding = tuple((int(a), int(b)) for a, b in pads)
 
     def __call__(self, x: jax.Array, *, key: jax.Array | None = None) -> jax.Array:
         """``(C_in, *S) -> (C_out, *(f·S'))``; ``key`` is ignored."""
         nd = self.num_spatial_dims
         x = _native._unbatched("UpsampleConv", x, nd)
         dt = jnp.result_type(x.dtype, self.weight.dtype)
-        a = upsample_conv_fused(self.weight.astype(dt), self.scale_factor, self.padding,
+        a = upsample_conv_fused(self.weight.astype(dt), self.scale_factor, self.fused_padding,
                                 self.groups)  # fmt: skip
         y = a(x.astype(dt))
         return y if self.bias is None else y + self.bias

@@ -391,4 +391,7 @@ def test_equinox_upsample_modules_and_refusals():
     with pytest.raises(ValueError, match=r"^Conv2d: the input has 3 channels, .* 4"):
         cnn.Conv2d(4, 6, 3, key=key)(jnp.ones((3, 8, 8)))
     with pytest.raises(ValueError, match=r"^UpsampleConv: the fusion needs"):
-        cnn.UpsampleConv(2, 4, 6, 3, padding="SAME", key=key)
+        cnn.UpsampleConv(2, 4, 6, 3, padding=3, key=key)
+    same = cnn.UpsampleConv(2, 4, 6, 4, padding="SAME", key=key)  # even kernel: (1, 2) pads
+    conv = eqx.nn.Conv(2, 4, 6, 4, padding="SAME", key=key)
+    np.testing.assert_allclose(same(x), conv(up), rtol=RTOL, atol=ATOL)
