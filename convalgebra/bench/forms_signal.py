@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -57,30 +58,61 @@ class SignalCase:
     up: int = 1
     down: int = 1
     taps: int = 0
+    dtype: str = "float32"  # resampling rows also run in float64 (under jax.enable_x64)
 
     def describe(self) -> str:
         if self.op in ("upfirdn", "resample"):
-            return f"{self.op} {self.up}/{self.down} x{self.shape}" + (
+            return f"{self.op} {self.up}/{self.down} x{self.shape} {self.dtype}" + (
                 f" h{self.taps}" if self.taps else ""
             )
         return f"{self.op} db4 {self.mode} level {self.level} x{self.shape}"
 
 
+#: audio rates (10 s at 44.1 kHz): 44.1 -> 48 kHz, 44.1 -> 16 kHz, 16 -> 44.1 kHz
+RESAMPLE_AUDIO = tuple(
+    SignalCase(
+        f"resample_{p}/{q}_{b}x441000{'_f64' if dt == 'float64' else ''}",
+        "resample",
+        (b, 441000) if b > 1 else (441000,),
+        up=p,
+        down=q,
+        dtype=dt,
+    )
+    for p, q in ((160, 147), (160, 441), (441, 160))
+    for b in (1, 16)
+    for dt in ("float32", "float64")
+)
 CASES = (
     SignalCase("upfirdn_1x2^20", "upfirdn", (1 << 20,), up=3, down=2, taps=64),
     SignalCase("resample_1x2^20", "resample", (1 << 20,), up=3, down=2),
     SignalCase("resample_16x2^16", "resample", (16, 1 << 16), up=3, down=2),
+    *RESAMPLE_AUDIO,
     SignalCase("wavedec_16x2^20_sym", "wavedec", (16, 1 << 20), "symmetric", 5),
     SignalCase("wavedec_16x2^20_per", "wavedec", (16, 1 << 20), "periodization", 5),
     SignalCase("wavedec2_8x1024^2", "wavedec2", (8, 1024, 1024), "symmetric", 3),
+    SignalCase("wavedec2_8x1024^2_per", "wavedec2", (8, 1024, 1024), "periodization", 3),
+)
+#: ``--all-modes``: the wavelet rows in each of PyWavelets' modes (forward and inverse).
+MODE_CASES = tuple(
+    SignalCase(f"{op}_{tag}_{mode[:5]}", op, shape, mode, level)
+    for op, tag, shape, level in (
+        ("wavedec", "16x2^20", (16, 1 << 20), 5),
+        ("wavedec2", "8x1024^2", (8, 1024, 1024), 3),
+    )
+    for mode in cs.PYWT_MODES
 )
 QUICK = (
     SignalCase("upfirdn_1x2^16", "upfirdn", (1 << 16,), up=3, down=2, taps=64),
     SignalCase("resample_1x2^16", "resample", (1 << 16,), up=3, down=2),
     SignalCase("resample_16x2^12", "resample", (16, 1 << 12), up=3, down=2),
+    SignalCase("resample_160/147_1x44100", "resample", (44100,), up=160, down=147),
+    SignalCase(
+        "resample_160/147_1x44100_f64", "resample", (44100,), up=160, down=147, dtype="float64"
+    ),
     SignalCase("wavedec_16x2^14_sym", "wavedec", (16, 1 << 14), "symmetric", 5),
     SignalCase("wavedec_16x2^14_per", "wavedec", (16, 1 << 14), "periodization", 5),
     SignalCase("wavedec2_8x128^2", "wavedec2", (8, 128, 128), "symmetric", 3),
+    SignalCase("wavedec2_8x128^2_per", "wavedec2", (8, 128, 128), "periodization", 3),
 )
 
 
@@ -96,6 +128,7 @@ class Row:
     ratio_to_best: float | None = None
     rel_err: float | None = None
     n_repeats: int = 0
+    peak_x: float | None = None  # XLA's peak memory / (input + output bytes): JAX rows
     status: str = "ok"
 
 
@@ -118,6 +151,22 @@ def _jit(fn: Callable, *args) -> tuple[Callable, float]:
     return (lambda: compiled(*args)), time.perf_counter() - t0
 
 
+def _peak(fn: Callable, *args) -> float | None:
+    """XLA's memory analysis of ``fn``'s program: (arguments + output + temporaries) divided by
+    the bytes of its inputs and output."""
+    try:
+        m = jax.jit(fn).lower(*args).compile().memory_analysis()
+        if m is None:
+            return None
+        out = jax.eval_shape(fn, *args)
+        io = sum(a.nbytes for a in jax.tree.leaves(args) if hasattr(a, "nbytes"))
+        io += sum(o.size * o.dtype.itemsize for o in jax.tree.leaves(out))
+        total = m.argument_size_in_bytes + m.output_size_in_bytes + m.temp_size_in_bytes
+        return total / io
+    except Exception:  # no memory analysis on this backend
+        return None
+
+
 def _interleaved(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {k: [] for k in fns}
     for f in fns.values():
@@ -135,6 +184,49 @@ def _optional(name: str):
         return __import__(name)
     except Exception as e:  # not installed, or not importable beside this jax
         return f"{name} not timed: {type(e).__name__}: {str(e).splitlines()[0][:120]}"
+
+
+def _resample_forms(case: SignalCase, x: np.ndarray, forms: dict, refs: dict, notes: list[str]):
+    """resample_poly: SciPy, convalgebra (forward, derived transpose, gradient), julius."""
+    import scipy.signal as ss
+
+    xj = jnp.asarray(x)
+    p, q = case.up, case.down
+
+    def f(v):
+        return cs.resample_poly(v, p, q, axis=-1)
+
+    refs["forward"] = ss.resample_poly(x, p, q, axis=-1)
+    forms["forward"] = [
+        ("scipy resample_poly", "scipy", lambda: ss.resample_poly(x, p, q, axis=-1)),
+        ("convalgebra", "convalgebra", (f, (xj,))),
+    ]
+    ct = jnp.asarray(np.random.default_rng(1).standard_normal(refs["forward"].shape), x.dtype)
+    forms["transpose"] = [
+        ("convalgebra", "convalgebra", (lambda c: jax.linear_transpose(f, xj)(c)[0], (ct,))),
+    ]
+    forms["grad"] = [
+        ("convalgebra", "convalgebra", (jax.grad(lambda v, c: jnp.sum(f(v) * c)), (xj, ct))),
+    ]
+    julius = _optional("julius")
+    if x.size > 441000:  # eager PyTorch: ~2.5 s per 441000 samples here; one signal is enough
+        notes.append("julius: timed on single signals only (eager, ~2.5 s per 441000 samples)")
+        return
+    if isinstance(julius, str):
+        notes.append(julius)
+        return
+    import torch
+
+    xt = torch.from_numpy(x)
+    g = math.gcd(p, q)
+
+    def jul():
+        with torch.no_grad():
+            return julius.resample_frac(xt, q // g, p // g).numpy()
+
+    # julius: a windowed-sinc resampler of its own design (24 zero crossings, roll-off 0.945),
+    # not SciPy's Kaiser filter: its values differ (the row says by how much); eager PyTorch CPU
+    forms["forward"].append(("julius (torch)", "torch peer", jul))
 
 
 def _formulations(case: SignalCase, x: np.ndarray, notes: list[str]):
@@ -158,19 +250,7 @@ def _formulations(case: SignalCase, x: np.ndarray, notes: list[str]):
                 ),
             ]
         else:
-            refs["forward"] = ss.resample_poly(x, case.up, case.down, axis=-1)
-            forms["forward"] = [
-                (
-                    "scipy resample_poly",
-                    "scipy",
-                    lambda: ss.resample_poly(x, case.up, case.down, axis=-1),
-                ),
-                (
-                    "convalgebra",
-                    "convalgebra",
-                    (lambda v: cs.resample_poly(v, case.up, case.down, axis=-1), (xj,)),
-                ),
-            ]
+            _resample_forms(case, x, forms, refs, notes)
         return forms, refs
 
     two_d = case.op == "wavedec2"
@@ -228,21 +308,10 @@ def _formulations(case: SignalCase, x: np.ndarray, notes: list[str]):
             )
         except Exception as e:
             notes.append(f"{lib}: {type(e).__name__}: {str(e).splitlines()[0][:120]}")
+    _torch_peer(forms, notes, x, two_d, mode, level)
     return forms, refs
 
 
-def _peer(lib: str, mod: Any, two_d: bool, mode: str, level: int):
-    """The decomposition and reconstruction functions of a JAX peer library."""
-    if lib == "jaxwt":
-        if two_d:
-            return (
-                lambda v: mod.wavedec2(v, "db4", mode, level=level),
-                lambda c: mod.waverec2(c, "db4"),
-            )
-    _torch_peer(forms, notes, x, two_d, mode, level)
-        return (
-            lambda v: mod.wavedec(v, "db4", mode, level=level),
-            lambda c: mod.waverec(c, "db4"),
 def _torch_peer(forms: dict, notes: list[str], x: np.ndarray, two_d: bool, mode: str, level: int):
     """ptwt (PyTorch, CPU): eager calls, forward and inverse; it has no periodization, smooth,
     antisymmetric or antireflect mode (its call raises: the row says "not run")."""
@@ -263,6 +332,17 @@ def _torch_peer(forms: dict, notes: list[str], x: np.ndarray, two_d: bool, mode:
         notes.append(f"ptwt ({mode}): {type(e).__name__}: {str(e).splitlines()[0][:120]}")
 
 
+def _peer(lib: str, mod: Any, two_d: bool, mode: str, level: int):
+    """The decomposition and reconstruction functions of a JAX peer library."""
+    if lib == "jaxwt":
+        if two_d:
+            return (
+                lambda v: mod.wavedec2(v, "db4", mode, level=level),
+                lambda c: mod.waverec2(c, "db4"),
+            )
+        return (
+            lambda v: mod.wavedec(v, "db4", mode, level=level),
+            lambda c: mod.waverec(c, "db4"),
         )
     if two_d:
         return (
@@ -276,8 +356,15 @@ def _torch_peer(forms: dict, notes: list[str], x: np.ndarray, two_d: bool, mode:
 
 
 def run_case(case: SignalCase, repeat: int, directions: tuple[str, ...], notes: list[str]):
+    if case.dtype == "float64":  # float64 rows: x64 for this case only
+        with jax.enable_x64(True):
+            return _run_case(case, repeat, directions, notes)
+    return _run_case(case, repeat, directions, notes)
+
+
+def _run_case(case: SignalCase, repeat: int, directions: tuple[str, ...], notes: list[str]):
     rng = np.random.default_rng(0)
-    x = rng.standard_normal(case.shape).astype(np.float32)
+    x = rng.standard_normal(case.shape).astype(case.dtype)
     forms, refs = _formulations(case, x, notes)
     rows: list[Row] = []
     for direction in directions:
@@ -289,11 +376,15 @@ def run_case(case: SignalCase, repeat: int, directions: tuple[str, ...], notes: 
             row = Row(case.name, direction, name, family)
             meta[name] = row
             try:
+                t0 = time.perf_counter()
                 if isinstance(f, tuple):
                     call, row.compile_s = _jit(*((f[0],) + tuple(f[1])))
-                else:
+                    row.peak_x = _peak(f[0], *f[1])
+                    out = call()
+                else:  # a peer's first call (its "compile s": beside our compile time)
                     call = f
-                out = call()
+                    out = call()
+                    row.compile_s = time.perf_counter() - t0
                 if direction in refs:
                     row.rel_err = _rel_err(out, refs[direction])
                     if not row.rel_err <= AGREE and family not in PEERS:
@@ -322,7 +413,7 @@ def run_case(case: SignalCase, repeat: int, directions: tuple[str, ...], notes: 
 def report(rows: list[Row]) -> str:
     head = (
         f"{'case':<22} {'direction':<9} {'formulation':<20} {'median ms':>10} {'IQR ms':>8} "
-        f"{'compile s':>9} {'x best':>7} {'rel err':>8}  status"
+        f"{'compile s':>9} {'x best':>7} {'rel err':>8} {'peak':>5}  status"
     )
     lines = [head, "-" * len(head)]
     for r in rows:
@@ -331,9 +422,10 @@ def report(rows: list[Row]) -> str:
         comp = "" if r.compile_s is None else f"{r.compile_s:9.2f}"
         ratio = "" if r.ratio_to_best is None else f"{r.ratio_to_best:7.2f}"
         err = "" if r.rel_err is None else f"{r.rel_err:8.1e}"
+        peak = "" if r.peak_x is None else f"{r.peak_x:5.2f}"
         lines.append(
             f"{r.case:<22} {r.direction:<9} {r.formulation:<20} {med:>10} {iqr:>8} {comp:>9} "
-            f"{ratio:>7} {err:>8}  {r.status}"
+            f"{ratio:>7} {err:>8} {peak:>5}  {r.status}"
         )
     return "\n".join(lines)
 
@@ -375,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="small sizes, under a minute")
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--filter", default="", help="only cases whose name contains TEXT")
+    p.add_argument("--all-modes", action="store_true", help="the wavelet rows in every mode")
     p.add_argument("--direction", default="forward,inverse,transpose,grad")
     p.add_argument("--json", default=None)
     p.add_argument("--markdown", default=None)
@@ -388,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         print(f"forms_signal: unknown direction(s) {sorted(bad)}", file=sys.stderr)
         return 2
-    cases = [c for c in (QUICK if args.quick else CASES) if args.filter in c.name]
+    pool = MODE_CASES if args.all_modes else QUICK if args.quick else CASES
+    cases = [c for c in pool if args.filter in c.name]
     from . import forms_iir  # the recursive-filter rows (sosfilt, sosfiltfilt)
 
     if not cases and not forms_iir.cases(args.quick, args.filter):

@@ -296,9 +296,15 @@ _BACKGROUND = {
 def _resample_poly(
     x: Any, up: Any, down: Any, axis: int, window: Any, padtype: str, cval: Any, fn: str
 ) -> jax.Array:
-    """:func:`resample_poly`; errors name ``fn``, the public function the user called."""
-    up = _factor(fn, "up", up)
-    down = _factor(fn, "down", down)
+    """:func:`resample_poly`; errors name ``fn``, the public function the user called.
+
+    A factor that is not an int raises ``ValueError``, as SciPy's ``resample_poly`` does.
+    """
+    try:
+        up = _factor(fn, "up", up)
+        down = _factor(fn, "down", down)
+    except TypeError as e:
+        raise ValueError(str(e)) from None
     x = jnp.asarray(x)
     if padtype not in SCIPY_MODES and padtype not in _BACKGROUND:
         raise ValueError(
