@@ -221,4 +221,11 @@ def inexact(x: Any) -> jax.Array:
     x = jnp.asarray(x)
     if not jnp.issubdtype(x.dtype, jnp.inexact):
         return x.astype(jnp.zeros((), float).dtype)
+    if x.dtype == jnp.float16:  # PyWavelets computes half precision in float32
+        return x.astype(jnp.float32)
     return x
+
+
+class ShapeMismatchError(ValueError, RuntimeError):
+    """Coefficient arrays of one level with different shapes: a ``ValueError`` (our rule) and
+    the ``RuntimeError`` PyWavelets' stationary inverses raise."""

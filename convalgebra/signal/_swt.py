@@ -24,6 +24,14 @@ def swt_max_level(input_len: int) -> int:
     while n > 0 and n % 2 == 0:
         n //= 2
         k += 1
+    if k == 0:  # PyWavelets' warning
+        warnings.warn(
+            "No levels of stationary wavelet decomposition are possible. The signal to be "
+            "transformed must have a size that is a multiple of 2**n for an n-level "
+            "decomposition.",
+            UserWarning,
+            stacklevel=2,
+        )
     return k
 
 

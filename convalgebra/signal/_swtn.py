@@ -13,7 +13,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._peraxis import as_called, inexact, is_orthogonal, unique_axes, wavelets_per_axis
+from ._peraxis import (
+    ShapeMismatchError,
+    as_called,
+    inexact,
+    is_orthogonal,
+    unique_axes,
+    wavelets_per_axis,
+)
 from ._swt import iswt, swt
 from ._wavelet import Wavelet
 
@@ -93,8 +100,10 @@ def _swtn(
 ) -> list[Any]:
     if isinstance(level, bool) or not isinstance(level, (int, np.integer)):
         raise TypeError(f"{fn}: level must be an int, got {level!r}")
-    if level < 1:
-        raise ValueError(f"{fn}: level must be >= 1, got {level}")
+    if level < 0:
+        raise ValueError(f"{fn}: level must be >= 0, got {level}")
+    if level == 0:  # as PyWavelets: no level
+        return [x] if trim_approx else []
     if start_level < 0:
         raise ValueError(f"{fn}: start_level must be >= 0, got {start_level}")
     top = start_level + level
@@ -189,7 +198,7 @@ def _iswtn(fn: str, coeffs: Any, ws: list[Wavelet], axes_arg: Any, norm: bool) -
         cur["a" * nd] = out  # the running reconstruction replaces the level's approximation
         for key, v in cur.items():
             if v is not None and v.shape != out.shape:
-                raise ValueError(
+                raise ShapeMismatchError(
                     f"{fn}: every band must have the approximation's shape {out.shape}, got "
                     f"{v.shape} for {key!r} at level {nlev - j}"
                 )

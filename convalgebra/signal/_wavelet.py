@@ -131,6 +131,8 @@ def _real(dtype: Any) -> np.dtype:
 def _inexact(x: jax.Array) -> jax.Array:
     if not jnp.issubdtype(x.dtype, jnp.inexact):
         return x.astype(jnp.zeros((), float).dtype)
+    if x.dtype == jnp.float16:  # PyWavelets computes half precision in float32
+        return x.astype(jnp.float32)
     return x
 
 
