@@ -313,7 +313,10 @@ def _fourier(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
         P = P + lam.astype(rd) * PL
     else:
         P = P + lam.astype(rd)
-    return _finish(ctx.inv(_div(R, P), tuple(xs.shape)), xs)
+    # 1 / P on the real array (0 where P = 0: the least-norm solution; NaN stays NaN)
+    zero = P == 0
+    inv = jnp.where(zero, 0, 1 / jnp.where(zero, 1, P))
+    return _finish(ctx.inv(R * inv.astype(R.dtype), tuple(xs.shape)), xs)
 
 
 def _fourier_mixing(p: st.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
