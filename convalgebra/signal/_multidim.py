@@ -149,6 +149,12 @@ def waverec2(coeffs: Any, wavelet: Any, mode: str = "symmetric", axes: Any = (-2
     sample along an axis where they are one longer than the details)."""
     if not isinstance(coeffs, (list, tuple)) or len(coeffs) < 1:
         raise ValueError("waverec2: coeffs must be [cA_n, (cH_n, cV_n, cD_n), ...]")
+    bad = [type(d).__name__ for d in coeffs[1:] if not isinstance(d, (tuple, list)) or len(d) != 3]
+    if bad:
+        raise ValueError(
+            f"waverec2: Unexpected detail coefficient type: {bad[0]}; each detail level must be "
+            "a tuple (cH, cV, cD) as wavedec2 returns"
+        )
     a = _inexact(jnp.asarray(coeffs[0]))
     axes = tuple(axes)
     ax = _axes("waverec2", a.ndim, axes)

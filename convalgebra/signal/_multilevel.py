@@ -87,6 +87,16 @@ def waverec(coeffs: Any, wavelet: Any, mode: str = "symmetric", axis: int = -1) 
         raise ValueError(
             f"waverec: coeffs must be a non-empty list [cA_n, cD_n, ..., cD_1], got {coeffs!r}"
         )
+    if any(isinstance(d, dict) for d in coeffs[1:]):
+        raise ValueError(
+            "waverec: Unexpected detail coefficient type: a dict; the details must be arrays "
+            "[cA_n, cD_n, ..., cD_1] as wavedec returns (wavedecn's output goes to waverecn)"
+        )
+    if coeffs[0] is None:  # PyWavelets: a missing approximation is zeros
+        ref = next((d for d in coeffs[1:] if d is not None), None)
+        if ref is None:
+            raise ValueError("waverec: at least one coefficient array must be given (all None)")
+        coeffs = [jnp.zeros_like(_inexact(jnp.asarray(ref))), *coeffs[1:]]
     a = _inexact(jnp.asarray(coeffs[0]))
     if len(coeffs) == 1:
         return a

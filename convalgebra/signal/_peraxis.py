@@ -39,8 +39,8 @@ def mode_name(fn: str, mode: Any) -> str:
 
 
 def _is_one_wavelet(w: Any) -> bool:
-    if isinstance(w, str) or hasattr(w, "filter_bank"):
-        return True
+    if isinstance(w, str) or hasattr(w, "filter_bank") or not hasattr(w, "__iter__"):
+        return True  # one wavelet (or something wavelet() refuses with the reason)
     try:  # four 1-D filters: one wavelet; four wavelets: each a name, object or 4 filters
         return all(np.asarray(f, dtype=float).ndim == 1 for f in w)
     except (TypeError, ValueError):

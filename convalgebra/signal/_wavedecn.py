@@ -162,7 +162,8 @@ def waverecn(coeffs: Any, wavelet: Any, mode: Any = "symmetric", axes: Any = Non
     a, ds = coeffs[0], list(coeffs[1:])
     if any(not isinstance(d, dict) for d in ds):
         raise ValueError(
-            "waverecn: every detail level must be a dict of arrays as wavedecn returns, got "
+            "waverecn: Unexpected detail coefficient type: every detail level must be a dict "
+            "of arrays as wavedecn returns, got "
             f"{[type(d).__name__ for d in ds]}"
         )
     if not ds:

@@ -97,7 +97,7 @@ def test_wavedecn_level_warning_and_errors():
         cs.wavedecn(np.ones((4, 4)), "db1", axes=(1, 1))
     with pytest.raises(ValueError, match="wavedecn: the number of wavelets"):
         cs.wavedecn(np.ones((4, 4)), ("db1", "db2", "db3"), axes=(0, 1))
-    with pytest.raises(ValueError, match="waverecn: every detail level must be a dict"):
+    with pytest.raises(ValueError, match="waverecn: Unexpected detail coefficient type"):
         cs.waverecn([np.ones(2), np.ones(2)], "db1")
     # an error raised by a transform called inside names the function the user called
     with pytest.raises(ValueError, match="wavedecn: 'reflect' mode needs at least 2 samples"):
