@@ -1,6 +1,9 @@
-"""convalgebra.signal: resampling, filter banks and wavelets built from the algebra.
+"""convalgebra.signal: resampling, recursive filters, filter banks and wavelets built from the
+algebra.
 
-SciPy's ``upfirdn``, ``resample_poly`` and FIR ``decimate``, and PyWavelets' discrete wavelet
+SciPy's ``upfirdn``, ``resample_poly``, ``decimate`` (IIR by default, as SciPy), the recursive
+filters ``lfilter``/``sosfilt``/``filtfilt``/``sosfiltfilt`` (also as operators, ``lfilter_op``
+and ``sosfilt_op``) with ``butter``/``cheby1`` designs, and PyWavelets' discrete wavelet
 transforms (``dwt``/``idwt``, ``wavedec``/``waverec``, 2-D and N-D, stationary ``swt``/``iswt``)
 in every signal-extension mode, with the same values. Neither SciPy nor PyWavelets is needed at
 run time; wavelet *names* need PyWavelets (the ``signal`` extra), filters given as arrays do not.
