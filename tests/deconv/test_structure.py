@@ -105,7 +105,9 @@ def _structured_cases(rng):
     ]
 
 
-@pytest.mark.parametrize("i", range(7))
+@pytest.mark.parametrize(
+    "i", [pytest.param(i, marks=pytest.mark.slow) if i % 2 else i for i in range(7)]
+)
 def test_structure_from_ir_matches_dense(rng, i):
     name, A, x, method = _structured_cases(rng)[i]
     xs = jax.ShapeDtypeStruct(x.shape, x.dtype)
@@ -153,7 +155,7 @@ def test_parseval_bank_is_closed_form(rng):
     close(xh, prox_oracle(blur, blur(jnp.asarray(x)), x, 0.3, bank), 1e-9)
 
 
-@pytest.mark.parametrize("i", [0, 2, 4, 6])
+@pytest.mark.parametrize("i", [0, 4, pytest.param(2, marks=pytest.mark.slow), 6])
 def test_norm_from_ir(rng, i):
     _name, A, x, _ = _structured_cases(rng)[i]
     np.testing.assert_allclose(float(norm(A, x)), np.linalg.norm(dense(A, x), 2), rtol=1e-9)
