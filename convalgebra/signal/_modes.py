@@ -77,6 +77,10 @@ def _mode(fn: str, mode: Any) -> str:
         mode = _MODE_ALIASES.get(mode, mode)
     elif isinstance(mode, (int, np.integer)) and not isinstance(mode, bool):
         mode = _PYWT_MODE_INTS.get(int(mode), mode)  # pywt.Modes.symmetric is the int 1
+    else:
+        raise TypeError(
+            f"{fn}: mode must be a mode name or a pywt.Modes value, got {type(mode).__name__}"
+        )
     if mode not in PYWT_MODES:
         raise ValueError(f"{fn}: unknown mode {mode!r}; choose one of {PYWT_MODES}")
     return mode

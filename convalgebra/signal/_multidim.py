@@ -11,9 +11,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ._dwt import _dwt_axis, _idwt_last
-from ._multilevel import _level
-from ._peraxis import modes_per_axis, wavelets_per_axis
-from ._wavelet import _inexact, _wav
+from ._peraxis import check_level, modes_per_axis, wavelets_per_axis
+from ._wavelet import _inexact
 
 
 def _axes(fn: str, ndim: int, axes: Any, distinct: bool = True) -> tuple[int, ...]:
@@ -129,13 +128,14 @@ def wavedec2(
 ) -> list[Any]:
     """Multi-level 2-D decomposition, as ``pywt.wavedec2``:
     ``[cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]``."""
-    w = _wav(wavelet, "wavedec2")
     x = _inexact(jnp.asarray(data))
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError(f"wavedec2: needs two axes, got {axes}")
     ax = _axes("wavedec2", x.ndim, axes)
-    level = _level("wavedec2", min(x.shape[a] for a in ax), w.dec_len, level)
+    ws = wavelets_per_axis("wavedec2", wavelet, 2)  # one per axis, or one for both
+    level = check_level("wavedec2", [x.shape[a] for a in ax], [v.dec_len for v in ws], level)
+    w = ws if ws[0] is not ws[1] else ws[0]
     out = []
     a = x
     for _ in range(level):
