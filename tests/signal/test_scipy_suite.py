@@ -50,7 +50,7 @@ def _load(name: str):
 
 
 _upfirdn_suite = _load("test_upfirdn.py")
-_upfirdn_suite.upfirdn = _np(cs.upfirdn)
+vars(_upfirdn_suite)["upfirdn"] = _np(cs.upfirdn)  # its module global
 _tools_suite = _load("test_signaltools.py")
 
 
