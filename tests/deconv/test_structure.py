@@ -231,6 +231,9 @@ def test_tol_maxiter_and_affine_refused():
         solve(ca.linear(lambda v: v + 1.0), jnp.zeros(8), x)
     with pytest.raises(ValueError, match=r"^solve: A is not linear: ‖A\(a \+ 2b\)"):
         solve(ca.linear(lambda v: v * jnp.abs(v)), jnp.zeros(8), x)
+    xs = jax.ShapeDtypeStruct((8,), jnp.float64)
+    with pytest.raises(ValueError, match=r"^solve: A is not linear: A\(0\) != 0"):  # at trace
+        jax.jit(lambda y: solve(ca.linear(lambda v: v + 1.0), y, xs))(jnp.zeros(8))
     with pytest.raises(ValueError, match=r"^solve: L is not linear"):
         solve(A, jnp.zeros(8), x, reg=1.0, L=ca.linear(lambda v: v - 2.0))
     with pytest.raises(ValueError, match=r"^norm: maxiter must be an int >= 1"):
