@@ -33,7 +33,10 @@ def butter_ba(n=4, w=0.2):
 
 
 # ---- values against SciPy -------------------------------------------------------------------
-@pytest.mark.parametrize("recurrence", RECURRENCES)
+@pytest.mark.parametrize(
+    "recurrence",
+    [r if r != "sequential" else pytest.param(r, marks=pytest.mark.slow) for r in RECURRENCES],
+)
 def test_lfilter_op_every_recurrence_matches_scipy(rng, recurrence):
     b, a = butter_ba()
     x = rng.standard_normal((3, 203))  # not a multiple of any block length
@@ -166,7 +169,7 @@ def test_matrix_is_lower_triangular_toeplitz_of_impulse_response():
     "method,recurrence",
     [
         ("linear_transpose", "toeplitz"),
-        ("vjp", "blocked"),
+        pytest.param("vjp", "blocked", marks=pytest.mark.slow),
         ("vjp", "associative"),
         pytest.param("linear_transpose", "blocked", marks=pytest.mark.slow),
         pytest.param("linear_transpose", "associative", marks=pytest.mark.slow),
