@@ -59,10 +59,10 @@ RNG = np.random.default_rng(0)
     [
         ("db2", "symmetric", None),
         ("bior2.2", "periodization", (0, 2)),
-        ("sym3", "reflect", (2, 0)),
-        ("db1", pywt.Modes.smooth, -1),
+        pytest.param("sym3", "reflect", (2, 0), marks=pytest.mark.slow),
+        pytest.param("db1", pywt.Modes.smooth, -1, marks=pytest.mark.slow),
         (("db1", "sym3"), ("periodization", "zero"), (1, 2)),
-        ("coif1", "per", (1,)),
+        pytest.param("coif1", "per", (1,), marks=pytest.mark.slow),
     ],
 )
 def test_wavedecn_waverecn(wavelet, mode, axes):
@@ -129,8 +129,7 @@ def test_pywt_arguments():
 # ---- swt2 / iswt2 / swtn / iswtn -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("trim", [False, True])
-@pytest.mark.parametrize("norm", [False, True])
+@pytest.mark.parametrize("trim,norm", [(False, False), (True, True)])
 def test_swt2_iswt2(trim, norm):
     x = RNG.standard_normal((16, 8))
     ref = pywt.swt2(x, "sym2", 2, trim_approx=trim, norm=norm)
@@ -192,7 +191,12 @@ def test_threshold_firm_errors_and_grad():
 
 
 @pytest.mark.parametrize(
-    "transform,mode", [("swt", "periodization"), ("dwt", "symmetric"), ("dwt", "periodization")]
+    "transform,mode",
+    [
+        ("swt", "periodization"),
+        ("dwt", "symmetric"),
+        pytest.param("dwt", "periodization", marks=pytest.mark.slow),
+    ],
 )
 def test_mra_imra(transform, mode):
     x = RNG.standard_normal((3, 32))
@@ -223,7 +227,12 @@ def test_mra2_mran():
 
 
 @pytest.mark.parametrize(
-    "wavelet,mode", [("db2", "symmetric"), ("bior2.2", "periodization"), ("sym3", "smooth")]
+    "wavelet,mode",
+    [
+        ("db2", "symmetric"),
+        ("bior2.2", "periodization"),
+        pytest.param("sym3", "smooth", marks=pytest.mark.slow),
+    ],
 )
 def test_wavelet_packets_1d(wavelet, mode):
     x = RNG.standard_normal((2, 37))
