@@ -12,7 +12,7 @@ import numpy as np
 from ._design import cheby1, tf2zpk, zpk2sos, zpk2tf
 from ._fir import _firwin
 from ._iir import filtfilt, lfilter, sosfilt, sosfiltfilt
-from ._upfirdn import resample_poly, upfirdn
+from ._upfirdn import _resample_poly, upfirdn
 
 
 def _positive(name: str, v: Any) -> int:
@@ -119,7 +119,7 @@ def decimate(
         assert b is not None and a is not None
         h = np.asarray(b, dtype=real) / np.asarray(a, dtype=real)
         if zero_phase:
-            return resample_poly(x, 1, q, axis=axis, window=h)
+            return _resample_poly(x, 1, q, axis, h, "constant", None, "decimate")
         m = x.shape[axis]
         y = upfirdn(h, x, 1, q, axis=axis)
         return jax.lax.slice_in_dim(y, 0, -(-m // q), axis=axis % x.ndim)
