@@ -21,6 +21,7 @@ kernels as traced arrays, so it runs under ``jit``, ``vmap`` and ``grad``.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -325,6 +326,38 @@ def _stacked(steps: tuple[IR, ...]) -> Conv | None:
     return None
 
 
+def _wrap_widths(a: IR) -> tuple[tuple[int, int], ...] | None:
+    """The widths of a periodic pad (``ca.pad(..., "wrap")``, an opaque step in the IR)."""
+    if not (isinstance(a, Apply) and a.label_.startswith("pad(") and a.label_.endswith("'wrap')")):
+        return None
+    try:
+        widths = ast.literal_eval(a.label_[len("pad(") : -len(", 'wrap')")])
+    except (ValueError, SyntaxError):
+        return None
+    return tuple((int(lo), int(hi)) for lo, hi in widths)
+
+
+def _fold_wrap_pads(steps: tuple[IR, ...]) -> tuple[IR, ...]:
+    """``(w ⋆ valid) ∘ pad(wrap)`` is a circular filter (``nn``'s ``padding_mode="circular"``):
+    the pad becomes the node's periodic wrap when the output keeps the period."""
+    out: list[IR] = []
+    for step in steps:
+        w = _wrap_widths(out[-1]) if out else None
+        if (
+            w is not None
+            and isinstance(step, Conv)
+            and step.wrap is None
+            and len(w) == step.ndim
+            and all(p == (0, 0) for p in step.pads)
+            and all(u == 1 for u in step.up)
+            and all(lo + hi == r * (k - 1) for (lo, hi), k, r in zip(w, step.taps, step.dilation))
+        ):
+            out[-1] = dataclasses.replace(step, wrap=w)
+            continue
+        out.append(step)
+    return tuple(out)
+
+
 def _analyse(ir: IR, shape: tuple[int, ...], lay: tuple[int, ...]) -> Result:
     """The terms of ``ir`` applied to arrays of current ``shape`` and layout ``lay``."""
     in_shape = _orig(shape, lay)
@@ -338,7 +371,7 @@ def _analyse(ir: IR, shape: tuple[int, ...], lay: tuple[int, ...]) -> Result:
             ]
             return tuple(_conv(c, shape, lay, in_shape) for c in convs)
         res: Result = _identity(shape, lay, in_shape)
-        for step in ir.steps:
+        for step in _fold_wrap_pads(ir.steps):
             res = _then(step, res)
         return res
     if isinstance(ir, Pin):

@@ -288,3 +288,16 @@ def test_matches_skimage_wiener(rng):
     got, info = solve(A, y, img, reg=0.05, L=ca.conv(lap, "circular"))
     assert info.method == "fourier"
     np.testing.assert_allclose(got, want, atol=1e-10)
+
+
+def test_nn_circular_padding_is_read(rng):
+    """``ca.nn.conv_op(..., padding_mode="circular")`` (a wrap pad, then a valid convolution)
+    is a circular filter: the Fourier closed form, channel mixing per frequency."""
+    w = rand(rng, (2, 2, 3, 3))
+    A = ca.nn.conv_op(w, in_size=(6, 6), padding=1, padding_mode="circular")
+    x = rand(rng, (1, 2, 6, 6))
+    y = A(jnp.asarray(x)) + 0.1 * rand(rng, (1, 2, 6, 6))
+    xh, info = solve(A, y, x, reg=0.2)
+    assert info.method == "fourier"
+    close(xh, prox_oracle(A, y, x, 0.2), 1e-9)
+    np.testing.assert_allclose(float(norm(A, x)), np.linalg.norm(dense(A, x), 2), rtol=1e-9)
