@@ -54,7 +54,7 @@ TUNING: dict[str, dict[str, Any]] = {
         # wrap-around extension into the strided per-tap dot_generals of the next level).
         # eager_max: samples below which eager calls run bucketed cached programs (no compile
         # per new length; a compile costs ~0.1-0.3 s, the bucketed call ~0.1 ms + 2x the work)
-        "multirate": {"1d": "polyphase", "nd": "polyphase", "eager_max": 1 << 16},
+        "multirate": {"1d": "polyphase", "nd": "polyphase", "eager_max": 1 << 14},
         # recursive filters (signal/_iir.py): blocks of L samples, all blocks' responses from
         # rest by one lax.scan over the L positions (or one Toeplitz product per block), the
         # block states carried by lax.scan (a loop step per block) or lax.associative_scan
@@ -95,7 +95,7 @@ TUNING: dict[str, dict[str, Any]] = {
         },
         "ynnpack_guard": False,
         "merged_2d_penalty": 1.0,
-        "multirate": {"1d": "polyphase", "nd": "polyphase", "eager_max": 1 << 16},
+        "multirate": {"1d": "polyphase", "nd": "polyphase", "eager_max": 1 << 14},
         "recurrence": {  # accelerators: loop steps are slow, wide products cheap
             "scan_step": 10e-6,
             "lane": 1e-12,

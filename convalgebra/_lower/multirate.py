@@ -85,7 +85,7 @@ def _outside(x: jax.Array, mode: str, pos: np.ndarray) -> jax.Array:
             else:
                 piece = x[..., lo : lo + j - i]
                 if step < 0:
-                    piece = jnp.flip(piece, axis=-1)
+                    piece = jax.lax.rev(piece, (piece.ndim - 1,))
             if not np.all(wts[i:j] == 1):
                 piece = piece * jnp.asarray(wts[i:j], dtype=x.dtype)
             pieces.append(piece)
@@ -190,3 +190,73 @@ def synthesis(
             + valid(d[..., o : o + length + h - 1], g_hi, length)
         )
     return jnp.stack(phases, axis=-1).reshape(*a.shape[:-1], 2 * length)
+
+
+# ---- eager calls on small inputs: one program per size bucket -------------------------------
+#
+# An eager transform would compile one program per (filter length, mode, length). Below
+# :func:`eager_max` samples the signal is zero-padded to a power-of-two bucket and its true
+# length passed as a *traced* scalar: the extension reads its samples by index (a gather, cheap
+# at these sizes) from positions computed from that length, so one compiled program serves every
+# length of the bucket. The caller slices the kept outputs.
+
+
+def bucket(n: int, least: int = 8) -> int:
+    """The power of two at least ``max(n, least)``."""
+    return 1 << max(int(n) - 1, least - 1).bit_length()
+
+
+def ext_table(mode: str, n: int, before: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The extended samples ``-before .. size - before - 1`` of a length-``n`` signal as
+    ``ext[p] = sum_t w[t, p] x[idx[t, p]]`` (three terms, NumPy, ``n >= 2``): the bucketed
+    program's inputs, so that neither the length nor the mode is part of the program."""
+    from ..signal._extend import _terms  # the extension's definition (one place)
+
+    p = np.arange(size) - before
+    idx = np.zeros((3, size), np.int32)
+    wts = np.zeros((3, size))
+    inside = (p >= 0) & (p < n)
+    idx[0, inside], wts[0, inside] = p[inside], 1.0
+    out = p[~inside]
+    for t, (i, w) in enumerate(_terms(mode, n, out)):
+        idx[t, ~inside] = i
+        wts[t, ~inside] = np.broadcast_to(w, out.shape)
+    return idx, wts
+
+
+@jax.jit(static_argnames=("count",))
+def analysis_bucketed(
+    x: jax.Array, idx: jax.Array, wts: jax.Array, lo: jax.Array, hi: jax.Array, count: int
+) -> tuple[jax.Array, jax.Array]:
+    """:func:`analysis` of a zero-padded bucket ``x``, its extension read by :func:`ext_table`
+    (traced): one program per bucket shape and filter bucket length."""
+    xe = jnp.take(x, idx[0], axis=-1) * wts[0].astype(x.dtype)
+    for t in (1, 2):
+        xe = xe + jnp.take(x, idx[t], axis=-1) * wts[t].astype(x.dtype)
+    return strided(xe, lo, count), strided(xe, hi, count)
+
+
+def synth_table(
+    m: int, start: int, before: int, periodic: bool, length: int, taps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where output ``t`` reads its ``j``-th tap: ``x[t] = sum_j rec[j] c[ii[t, j]] ok[t, j]``
+    (``u[t + start - j]``, ``u`` the up-sampled, periodically extended coefficients)."""
+    pos = np.arange(2 * length)[:, None] + start - np.arange(taps)[None, :]
+    i = pos // 2 - before
+    ok = pos % 2 == 0
+    if periodic:
+        ii = np.mod(i, m)
+    else:
+        ok &= (i >= 0) & (i < m)
+        ii = np.clip(i, 0, m - 1)
+    return ii.astype(np.int32), ok
+
+
+@jax.jit
+def synthesis_bucketed(
+    a: jax.Array, d: jax.Array, ii: jax.Array, ok: jax.Array, rec_lo: jax.Array, rec_hi: jax.Array
+) -> jax.Array:
+    """:func:`synthesis` of zero-padded buckets by the index table of :func:`synth_table`."""
+    lo = jnp.where(ok, rec_lo[None, :], 0).astype(a.dtype)
+    hi = jnp.where(ok, rec_hi[None, :], 0).astype(a.dtype)
+    return jnp.sum(jnp.take(a, ii, axis=-1) * lo + jnp.take(d, ii, axis=-1) * hi, axis=-1)

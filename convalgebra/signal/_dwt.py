@@ -10,19 +10,22 @@ transforms apply the 1-D bank along each axis; the stationary transform uses the
 
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 import jax
+import jax.core
 import jax.numpy as jnp
 import numpy as np
 from numpy.exceptions import AxisError
 
 import convalgebra as ca
 
-from ._extend import _terms, extend
+from .._lower import multirate
+from ._extend import extend
 from ._modes import _MODE_TO_EXT, _mode
 from ._run import run
-from ._wavelet import Wavelet, _inexact, _real, _wav, dwt_length
+from ._wavelet import Wavelet, _inexact, _real, _size, _wav, dwt_length
 
 
 def extension(fn: str, f: int, n: int, mode: str) -> ca.Operator:
@@ -40,18 +43,23 @@ def extension(fn: str, f: int, n: int, mode: str) -> ca.Operator:
     return extend((f - 2, f - 1), _MODE_TO_EXT[mode])
 
 
-def analysis_op(w: Wavelet, n: int, mode: str, dtype: Any = float) -> ca.Operator:
-    """One level of analysis as one operator, ``(..., 1, n) -> (..., 2, m)``.
+def analysis_op(
+    wavelet: Any, mode: str = "symmetric", *, in_size: int, dtype: Any = float
+) -> ca.Operator:
+    """One level of analysis as one operator, ``(..., 1, n) -> (..., 2, m)``, ``n = in_size``.
 
     ``↓2 ([rev(dec_lo); rev(dec_hi)] ⋆ ext(x))``: the two filters are the output channels of one
     "valid" correlation; the extension puts ``F - 2`` samples before and ``F - 1`` after the
     signal (periodization: ``F/2 - 1`` on each side of the even-length periodic signal).
     """
+    w = _wav(wavelet, "analysis_op")
+    mode = _mode("analysis_op", mode)
+    n = _size("analysis_op", in_size)
     k = jnp.stack([w.dec_lo[::-1], w.dec_hi[::-1]])[:, None, :].astype(_real(dtype))
-    return ca.down(2) @ ca.corr(k, "valid", ndim=1) @ extension("dwt", w.dec_len, n, mode)
+    return ca.down(2) @ ca.corr(k, "valid", ndim=1) @ extension("analysis_op", w.dec_len, n, mode)
 
 
-def _synthesis_tail(f: int, m: int, mode: str) -> tuple[ca.Operator, ca.Operator]:
+def _synthesis_tail(fn: str, f: int, m: int, mode: str) -> tuple[ca.Operator, ca.Operator]:
     """``(crop, pre)`` around ``q * ↑2``: the output window and the coefficient extension."""
     if mode == "periodization":
         s = f // 2 - 1
@@ -62,25 +70,30 @@ def _synthesis_tail(f: int, m: int, mode: str) -> tuple[ca.Operator, ca.Operator
     n = 2 * m - f + 2
     if n < 1:
         raise ValueError(
-            f"idwt: {m} coefficients are too few for a filter of length {f} (the result would "
+            f"{fn}: {m} coefficients are too few for a filter of length {f} (the result would "
             f"have 2*{m} - {f} + 2 = {n} samples)"
         )
     return ca.crop((f - 2, f - 1)), ca.identity()
 
 
-def synthesis_op(w: Wavelet, m: int, mode: str, dtype: Any = float) -> ca.Operator:
-    """One level of synthesis as one operator, ``(..., 2, m) -> (..., 1, n)``.
+def synthesis_op(
+    wavelet: Any, mode: str = "symmetric", *, in_size: int, dtype: Any = float
+) -> ca.Operator:
+    """One level of synthesis as one operator, ``(..., 2, m) -> (..., 1, n)``, ``m = in_size``.
 
     ``crop([rec_lo, rec_hi] * ↑2 c)``, a polyphase convolution summing both channels;
     ``n = 2m - F + 2`` (periodization: ``2m``, the coefficients extended periodically first).
     """
+    w = _wav(wavelet, "synthesis_op")
+    mode = _mode("synthesis_op", mode)
+    m = _size("synthesis_op", in_size)
     k = jnp.stack([w.rec_lo, w.rec_hi])[None, :, :].astype(_real(dtype))
-    crop, pre = _synthesis_tail(w.dec_len, m, mode)
+    crop, pre = _synthesis_tail("synthesis_op", w.dec_len, m, mode)
     return crop @ ca.conv(k, "full", ndim=1) @ ca.up(2) @ pre
 
 
 def synthesis_ops(
-    w: Wavelet, m: int, mode: str, dtype: Any = float
+    wavelet: Any, mode: str = "symmetric", *, in_size: int, dtype: Any = float
 ) -> tuple[ca.Operator, ca.Operator]:
     """The two branches of synthesis, ``(..., m) -> (..., n)`` each: ``x = S_lo a + S_hi d``.
 
@@ -88,7 +101,10 @@ def synthesis_ops(
     runs as polyphase multiply-adds (on CPU about 4x faster than the stacked 2 -> 1 channel
     convolution of :func:`synthesis_op`, the same values).
     """
-    crop, pre = _synthesis_tail(w.dec_len, m, mode)
+    w = _wav(wavelet, "synthesis_ops")
+    mode = _mode("synthesis_ops", mode)
+    m = _size("synthesis_ops", in_size)
+    crop, pre = _synthesis_tail("synthesis_ops", w.dec_len, m, mode)
     rd = _real(dtype)
     return cast(
         "tuple[ca.Operator, ca.Operator]",
@@ -106,100 +122,11 @@ def _last(fn: str, x: jax.Array, axis: int) -> tuple[jax.Array, int]:
     return jnp.moveaxis(x, axis, -1), axis % x.ndim
 
 
-#: The convolution strategy of the stationary transform's own calls (``swt``). The filters of a
-#: level are a 1 -> 2 channel convolution: on CPU, shifted multiply-adds beat XLA's convolution
-#: by 5-20x at these channel counts. The operators themselves (``analysis_op``, ``dwt_bank``)
-#: keep the cost model's choice.
-STRATEGY = "shift"
-
-
-def _fast(op: ca.Operator) -> ca.Operator:
-    return ca.lower(op, strategy=STRATEGY) if STRATEGY else op
-
-
-# ---- the decimated transforms' kernels ----------------------------------------------------------
+# ---- one level, on the last axis -------------------------------------------------------------
 #
-# ``dwt``/``idwt``/``wavedec``/``waverec`` (and the N-D forms, one axis at a time) compute the
-# values of :func:`analysis_op` / :func:`synthesis_op` in a polyphase schedule written for XLA's
-# CPU loop emitter (measured against those operators lowered by the "shift" strategy, 16 x 2^20
-# float32 samples, db4; README, signal benchmarks): the extension is built from slices (no
-# gather, whose transpose is a scatter-add into a zero signal) and materialised once; each filter
-# is a sum of contiguous slices of the two polyphase components times scalar taps (no 1-channel
-# ``dot_general`` and relayout; the transpose is edge pads, not interior-padded arrays); synthesis
-# writes its two output phases interleaved in one pass. Only the kept samples are computed.
-# Splitting off the border outputs instead of materialising the extension measured slower (XLA
-# fuses the re-assembly into the next level's taps).
-
-
-def _window(x: jax.Array, start: int, stop: int, mode: str) -> jax.Array:
-    """Samples ``start .. stop - 1`` of ``x`` extended along its last axis in ``mode``
-    (positions relative to ``x[..., 0]``; an ``_extend`` mode name)."""
-    n = x.shape[-1]
-    parts = []
-    if start < 0:
-        parts.append(_outside(x, mode, np.arange(start, min(stop, 0))))
-    if start < n and stop > 0:
-        parts.append(x[..., max(start, 0) : min(stop, n)])
-    if stop > n:
-        parts.append(_outside(x, mode, np.arange(max(start, n), stop)))
-    return parts[0] if len(parts) == 1 else jnp.concatenate(parts, axis=-1)
-
-
-def _outside(x: jax.Array, mode: str, pos: np.ndarray) -> jax.Array:
-    """The extension at positions ``pos`` outside ``[0, n)``: ``_extend``'s terms, each read as
-    runs of slices (forward, reversed or one sample repeated) rather than a gather, so that the
-    transpose is pads (a gather transposes to a scatter-add into a zero signal)."""
-    out = None
-    for idx, wts in _terms(mode, x.shape[-1], pos):
-        wts = np.broadcast_to(np.asarray(wts, dtype=float), idx.shape)
-        if np.all(wts == 0):
-            continue
-        pieces, i = [], 0
-        while i < idx.size:
-            step = int(idx[i + 1] - idx[i]) if i + 1 < idx.size else 0
-            step = step if step in (-1, 0, 1) else 0
-            j = i + 1
-            while j < idx.size and idx[j] - idx[j - 1] == step:
-                j += 1
-            lo, hi = int(min(idx[i], idx[j - 1])), int(max(idx[i], idx[j - 1]))
-            if step == 0:
-                piece = jnp.broadcast_to(x[..., lo : lo + 1], (*x.shape[:-1], j - i))
-            else:
-                piece = x[..., lo : hi + 1]
-                if step < 0:
-                    piece = jnp.flip(piece, axis=-1)
-            if not np.all(wts[i:j] == 1):
-                piece = piece * jnp.asarray(wts[i:j], dtype=x.dtype)
-            pieces.append(piece)
-            i = j
-        part = pieces[0] if len(pieces) == 1 else jnp.concatenate(pieces, axis=-1)
-        out = part if out is None else out + part
-    return jnp.zeros((*x.shape[:-1], pos.size), x.dtype) if out is None else out
-
-
-def _strided(xe: jax.Array, h: jax.Array, count: int) -> jax.Array:
-    """``y[k] = sum_j h[j] xe[2k + j]`` for ``k < count`` (a stride-2 "valid" correlation).
-
-    Read through the polyphase view ``xe[2p + r] = xr[p, r]`` (a reshape): every tap is a
-    contiguous slice of one phase, and the transpose (``jax.linear_transpose`` / ``vjp``) is a
-    sum of edge pads of that view, not of interior-padded (dilated) arrays.
-    """
-    f = h.shape[0]
-    pairs = -(-f // 2)
-    need = 2 * (count + pairs - 1)
-    if xe.shape[-1] >= need:
-        xe = xe[..., :need]
-    else:  # at most one sample short: a zero the last tap never weighs
-        xe = jnp.pad(xe, [(0, 0)] * (xe.ndim - 1) + [(0, need - xe.shape[-1])])
-    xr = xe.reshape(*xe.shape[:-1], need // 2, 2)
-    phase = (xr[..., 0], xr[..., 1])  # each deinterleaved once: the taps slice it contiguously
-    return sum(h[j] * phase[j % 2][..., j // 2 : j // 2 + count] for j in range(f))  # pyright: ignore[reportReturnType]
-
-
-def _valid(c: jax.Array, g: jax.Array, count: int) -> jax.Array:
-    """``y[q] = sum_i g[i] c[q + len(g) - 1 - i]`` for ``q < count`` (a "valid" convolution)."""
-    h = g.shape[0]
-    return sum(g[i] * c[..., h - 1 - i : h - 1 - i + count] for i in range(h))  # pyright: ignore[reportReturnType]
+# ``dwt``/``idwt``/``wavedec``/``waverec`` and the N-D forms (one axis at a time) compute the
+# values of :func:`analysis_op` / :func:`synthesis_op`; how (the polyphase schedule of
+# ``_lower/multirate.py`` or the lowered operator) is the cost model's choice.
 
 
 def _analysis(x: jax.Array, w: Wavelet, mode: str) -> tuple[jax.Array, jax.Array]:
@@ -212,30 +139,20 @@ def _analysis(x: jax.Array, w: Wavelet, mode: str) -> tuple[jax.Array, jax.Array
         )
     h_lo = jnp.asarray(w.dec_lo)[::-1].astype(x.dtype)  # complex signals: complex taps
     h_hi = jnp.asarray(w.dec_hi)[::-1].astype(x.dtype)
-    ext = _MODE_TO_EXT[mode]
     b = f // 2 - 1 if mode == "periodization" else f - 2  # extended samples before x[0]
     m = dwt_length(n, f, mode)
-
-    # the extended signal, materialised (one copy; the taps then read contiguous phases)
-    xe = _window(x, -b, 2 * (m - 1) - b + f, ext)
-    return _strided(xe, h_lo, m), _strided(xe, h_hi, m)
+    return multirate.analysis(x, h_lo, h_hi, _MODE_TO_EXT[mode], b, m)
 
 
 def _synthesis(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
-    """One level of synthesis on the last axis: the values of :func:`synthesis_op`.
-
-    The output phase ``r`` is ``x[2q + r] = sum_i (lo[2i + p] a[q + s - i] + hi[2i + p] d[...])``
-    (``p``, ``s`` fixed per phase): two "valid" convolutions of the coefficients (periodic in
-    periodization mode), interleaved.
-    """
+    """One level of synthesis on the last axis: the values of :func:`synthesis_op`."""
     m, f = a.shape[-1], w.dec_len
-    h = f // 2
     if mode == "periodization":
         s0 = f // 2 - 1
         before = -(-(f - 1 - s0) // 2)  # the periodic coefficient extension of synthesis_op
         start, length = s0 + 2 * before, m
     else:
-        length = m - h + 1
+        length = m - f // 2 + 1
         if length < 1:
             raise ValueError(
                 f"idwt: {m} coefficients are too few for a filter of length {f} (the result "
@@ -244,44 +161,107 @@ def _synthesis(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
         before, start = 0, f - 2
     rec_lo = jnp.asarray(w.rec_lo).astype(a.dtype)
     rec_hi = jnp.asarray(w.rec_hi).astype(a.dtype)
-    taps, shifts = [], []
-    for r in (0, 1):
-        t0 = r + start
-        p = t0 % 2
-        taps.append((rec_lo[p::2], rec_hi[p::2]))
-        shifts.append(t0 // 2 - before)  # x[2q + r] reads c[q + shift - i], i < h
-
-    def interleaved(ca_: jax.Array, cd: jax.Array, q_a: int, q_b: int, src: int) -> jax.Array:
-        """``x[2 q_a : 2 q_b]`` from coefficient arrays starting at position ``src``."""
-        phases = []
-        for (g_lo, g_hi), sh in zip(taps, shifts):
-            o = q_a + sh - h + 1 - src
-            n_q = q_b - q_a
-            phases.append(
-                _valid(ca_[..., o : o + n_q + h - 1], g_lo, n_q)
-                + _valid(cd[..., o : o + n_q + h - 1], g_hi, n_q)
-            )
-        return jnp.stack(phases, axis=-1).reshape(*ca_.shape[:-1], 2 * (q_b - q_a))
-
-    if mode != "periodization":  # every output reads inside the coefficients
-        return interleaved(a, d, 0, length, 0)
-    lo_, hi_ = min(shifts) - h + 1, length + max(shifts)
-    wa, wd = (_window(c, lo_, hi_, "periodic") for c in (a, d))
-    return interleaved(wa, wd, 0, length, lo_)
+    return multirate.synthesis(a, d, rec_lo, rec_hi, start, before, length, mode == "periodization")
 
 
-_dwt_last = jax.jit(_analysis, static_argnames="mode")
+def _tracing(*xs: Any) -> bool:
+    return any(isinstance(v, jax.core.Tracer) for v in jax.tree.leaves(xs))
 
 
-def _dwt_lowered(x: jax.Array, w: Wavelet, mode: str) -> tuple[jax.Array, jax.Array]:
-    """One level as :func:`analysis_op` lowered with :data:`STRATEGY`: the N-D transforms keep
-    it (their gradient with respect to the filters measured 1.7x faster than through
-    :func:`_analysis` on 8 x 1024^2, the forward the same)."""
-    y = run(_fast(analysis_op(w, x.shape[-1], mode, x.dtype)), x[..., None, :])
+def _once(fn: Any) -> Any:
+    """``fn`` as one compiled program when called eagerly; inlined (no nested ``jit``) when
+    called inside a trace."""
+    jitted = jax.jit(fn, static_argnames="mode")
+
+    def call(*args: Any, mode: str) -> Any:
+        return fn(*args, mode=mode) if _tracing(args) else jitted(*args, mode=mode)
+
+    return call
+
+
+_dwt_one = _once(_analysis)
+_idwt_one = _once(_synthesis)
+
+
+def _dwt_last(x: jax.Array, w: Wavelet, mode: str) -> tuple[jax.Array, jax.Array]:
+    return _dwt_one(x, w, mode=mode)
+
+
+def _idwt_last(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
+    return _idwt_one(a, d, w, mode=mode)
+
+
+def _small(*xs: Any) -> list[np.ndarray] | None:
+    """The inputs as NumPy arrays of one real float dtype when an eager call takes the bucketed
+    path (``multirate.eager_max``: no compile per new length), else ``None``."""
+    if _tracing(xs) or any(x is None for x in xs):
+        return None
+    arrs = [np.asarray(x) for x in xs]
+    if any(a.dtype.kind not in "biuf" or a.ndim == 0 or a.size == 0 for a in arrs):
+        return None
+    if sum(a.size for a in arrs) > multirate.eager_max():
+        return None
+    dt = np.result_type(*[a.dtype if a.dtype.kind == "f" else np.dtype(float) for a in arrs])
+    dt = np.dtype(jax.dtypes.canonicalize_dtype(dt))
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        return None
+    return [a.astype(dt, copy=False) for a in arrs]
+
+
+def _rows(x: np.ndarray, size: int, least: int) -> tuple[np.ndarray, tuple[int, ...]]:
+    """``x`` as a zero-padded ``(bucket(batch), bucket(size))`` array, and its leading shape."""
+    lead = x.shape[:-1]
+    b = math.prod(lead)
+    out = np.zeros((multirate.bucket(b, 1), multirate.bucket(size, least)), x.dtype)
+    out[:b, : x.shape[-1]] = x.reshape(b, x.shape[-1])
+    return out, lead
+
+
+def _taps(fs: Any, dtype: Any) -> list[np.ndarray]:
+    """Filters zero-padded to a bucket length (one program serves the wavelets of a bucket)."""
+    size = multirate.bucket(len(fs[0]), 8)
+    return [np.pad(np.asarray(f, dtype), (0, size - len(f))) for f in fs]
+
+
+def _dwt_small(x: np.ndarray, w: Wavelet, mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_analysis` of a NumPy ``x`` (``n >= 2``) by the bucketed program."""
+    n, f = x.shape[-1], w.dec_len
+    xb, lead = _rows(x, n, 8)
+    b = f // 2 - 1 if mode == "periodization" else f - 2
+    lo, hi = _taps((w.dec_lo[::-1], w.dec_hi[::-1]), x.dtype)
+    count = (xb.shape[-1] + lo.shape[0] - 1) // 2
+    idx, wts = multirate.ext_table(_MODE_TO_EXT[mode], n, b, 2 * (count - 1) + lo.shape[0])
+    a, d = multirate.analysis_bucketed(xb, idx, wts, lo, hi, count=count)
+    m, rows = dwt_length(n, f, mode), math.prod(lead)
+    return tuple(np.ascontiguousarray(np.asarray(c)[:rows, :m].reshape(*lead, m)) for c in (a, d))  # pyright: ignore[reportReturnType]
+
+
+def _idwt_small(a: np.ndarray, d: np.ndarray, w: Wavelet, mode: str) -> np.ndarray:
+    """:func:`_synthesis` of NumPy coefficients (``2m - F + 2 >= 1``) by the bucketed program."""
+    m, f = a.shape[-1], w.dec_len
+    periodic = mode == "periodization"
+    if periodic:
+        s0 = f // 2 - 1
+        before = -(-(f - 1 - s0) // 2)
+        start, keep = s0 + 2 * before, m
+    else:
+        before, start, keep = 0, f - 2, m - f // 2 + 1
+    ab, lead = _rows(a, m, 8)
+    db, _ = _rows(d, m, 8)
+    lo, hi = _taps((w.rec_lo, w.rec_hi), a.dtype)
+    ii, ok = multirate.synth_table(m, start, before, periodic, ab.shape[-1], lo.shape[0])
+    y = multirate.synthesis_bucketed(ab, db, ii, ok, lo, hi)
+    rows = math.prod(lead)
+    return np.ascontiguousarray(np.asarray(y)[:rows, : 2 * keep].reshape(*lead, 2 * keep))
+
+
+def _dwt_axis(x: jax.Array, w: Wavelet, mode: str, ndim: int) -> tuple[jax.Array, jax.Array]:
+    """One level along the last axis of an ``ndim``-axis transform, by the strategy the cost
+    model picks (``multirate.strategy``): the polyphase schedule or the lowered operator."""
+    if multirate.strategy(ndim, w.dec_len) == "polyphase":
+        return _dwt_last(x, w, mode)
+    y = run(analysis_op(w, mode, in_size=x.shape[-1], dtype=x.dtype), x[..., None, :])
     return y[..., 0, :], y[..., 1, :]
-
-
-_idwt_last = jax.jit(_synthesis, static_argnames="mode")
 
 
 def dwt(
@@ -313,6 +293,10 @@ def dwt(
     """
     w = _wav(wavelet, "dwt")
     mode = _mode("dwt", mode)
+    small = _small(data)
+    if small is not None and -small[0].ndim <= axis < small[0].ndim and small[0].shape[axis] > 1:
+        a, d = _dwt_small(np.moveaxis(small[0], axis, -1), w, mode)
+        return jnp.asarray(np.moveaxis(a, -1, axis)), jnp.asarray(np.moveaxis(d, -1, axis))
     x, ax = _last("dwt", _inexact(jnp.asarray(data)), axis)
     a, d = _dwt_last(x, w, mode)
     return jnp.moveaxis(a, -1, ax), jnp.moveaxis(d, -1, ax)
@@ -347,6 +331,13 @@ def idwt(cA: Any, cD: Any, wavelet: Any, mode: str = "symmetric", axis: int = -1
     """
     w = _wav(wavelet, "idwt")
     mode = _mode("idwt", mode)
+    small = _small(cA, cD)
+    if small is not None:
+        a, d = small
+        ok = a.shape == d.shape and -a.ndim <= axis < a.ndim
+        if ok and (mode == "periodization" or 2 * a.shape[axis] - w.dec_len + 2 >= 1):
+            y = _idwt_small(np.moveaxis(a, axis, -1), np.moveaxis(d, axis, -1), w, mode)
+            return jnp.asarray(np.moveaxis(y, -1, axis))
     a, d = _pair("idwt", cA, cD)
     a, ax = _last("idwt", a, axis)
     d = jnp.moveaxis(d, axis, -1)

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._dwt import _analysis, _last, _synthesis
+from ._dwt import _analysis, _dwt_small, _idwt_small, _last, _small, _synthesis
 from ._modes import _mode
 from ._wavelet import Wavelet, _inexact, _wav, dwt_max_level
 
@@ -46,6 +46,18 @@ def wavedec(
     """
     w = _wav(wavelet, "wavedec")
     mode = _mode("wavedec", mode)
+    small = _small(data)
+    if small is not None and -small[0].ndim <= axis < small[0].ndim:
+        xs = np.moveaxis(small[0], axis, -1)
+        level = _level("wavedec", xs.shape[-1], w.dec_len, level)
+        out, a = [], xs
+        for _ in range(level):
+            if a.shape[-1] < 2:
+                break
+            a, d = _dwt_small(a, w, mode)
+            out.append(d)
+        else:
+            return [jnp.asarray(np.moveaxis(c, -1, axis)) for c in [a, *out[::-1]]]
     x, ax = _last("wavedec", _inexact(jnp.asarray(data)), axis)
     level = _level("wavedec", x.shape[-1], w.dec_len, level)
     return [jnp.moveaxis(c, -1, ax) for c in _wavedec_last(x, w, mode, level)]
@@ -126,4 +138,12 @@ def waverec(coeffs: Any, wavelet: Any, mode: str = "symmetric", axis: int = -1) 
                 f"result would have 2*{m} - {w.dec_len} + 2 = {n} samples)"
             )
         shape = (*shape[:-1], n)
+    small = _small(a, *ds)
+    if small is not None:
+        y = small[0]
+        for d in small[1:]:
+            if y.shape[-1] == d.shape[-1] + 1:
+                y = y[..., :-1]
+            y = _idwt_small(y, d, w, mode)
+        return jnp.asarray(np.moveaxis(y, -1, ax))
     return jnp.moveaxis(_waverec_last(a, ds, w, mode), -1, ax)

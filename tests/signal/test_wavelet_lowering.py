@@ -1,0 +1,162 @@
+"""Wavelet banks through the compiler (issue 21 item 2) and eager calls without a compile per
+length (item 6): the strategy comes from ``cost.TUNING``, the jitted transforms nest no jit and
+gather nothing, the bucketed eager path equals PyWavelets, and the renamed ``*_op`` banks."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import convalgebra as ca
+import convalgebra.signal as cs
+from convalgebra._lower import cost, multirate
+
+pywt = pytest.importorskip("pywt")  # the oracle (the 'signal' extra)
+
+
+def _prims(jaxpr) -> list[str]:
+    out = []
+    for e in jaxpr.eqns:
+        out.append(e.primitive.name)
+        for p in e.params.values():
+            sub = getattr(p, "jaxpr", None)
+            if sub is not None:
+                out += _prims(getattr(sub, "jaxpr", sub))
+    return out
+
+
+def test_signal_pins_no_strategy():
+    import convalgebra.signal._dwt as dwt_mod
+    import convalgebra.signal._swt as swt_mod
+
+    assert not hasattr(dwt_mod, "STRATEGY") and not hasattr(swt_mod, "STRATEGY")
+    assert multirate.strategy(2, 8, "cpu") == cost.TUNING["cpu"]["multirate"]["nd"]
+
+
+@pytest.mark.parametrize("strategy", ["polyphase", "lowered"])
+def test_nd_strategy_from_tuning_same_values(monkeypatch, rng, strategy):
+    table = dict(cost.TUNING["cpu"]["multirate"], nd=strategy)
+    monkeypatch.setitem(cost.TUNING["cpu"], "multirate", table)
+    monkeypatch.setitem(cost.TUNING["default"], "multirate", table)
+    x = rng.standard_normal((2, 12, 10))
+    for mode in ("periodization", "symmetric", "smooth"):
+        got = jax.jit(lambda v, mode=mode: cs.dwtn(v, "db2", mode, axes=(-2, -1)))(x)
+        ref = pywt.dwtn(x, "db2", mode, axes=(-2, -1))
+        for k in ref:
+            np.testing.assert_allclose(got[k], ref[k], rtol=1e-12, atol=1e-12)
+
+
+def test_jitted_wavedec2_periodization_nests_no_jit_and_gathers_nothing():
+    x = jnp.zeros((2, 64, 64))
+    w = cs.wavelet("db4")
+    prims = {}
+    for mode in ("symmetric", "periodization"):
+        jp = jax.make_jaxpr(lambda v, mode=mode: cs.wavedec2(v, w, mode, level=3))(x)
+        prims[mode] = _prims(jp.jaxpr)
+        assert not {"pjit", "jit", "gather", "scatter-add", "conv_general_dilated"} & set(
+            prims[mode]
+        ), mode
+    # the same program shape in both modes (no extra calls for periodization)
+    assert abs(len(prims["periodization"]) - len(prims["symmetric"])) < 0.2 * len(
+        prims["symmetric"]
+    )
+
+
+@pytest.mark.parametrize("mode", pywt.Modes.modes)
+def test_eager_bucketed_path_equals_pywt(rng, mode):
+    for wav in ("db1", "db3", "bior2.4"):
+        for n in (2, 3, 9, 30):
+            x = rng.standard_normal((2, n))
+            a, d = cs.dwt(x, wav, mode)
+            ra, rd = pywt.dwt(x, wav, mode)
+            np.testing.assert_allclose(a, ra, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(d, rd, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(
+                cs.idwt(ra, rd, wav, mode), pywt.idwt(ra, rd, wav, mode), rtol=1e-12, atol=1e-12
+            )
+    x = rng.standard_normal(37)
+    with pytest.warns(UserWarning) if pywt.dwt_max_level(37, 6) < 2 else _nothing():
+        c = cs.wavedec(x, "db3", mode, level=2)
+    ref = pywt.wavedec(x, "db3", mode, level=2)
+    for p, q in zip(c, ref):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        cs.waverec(ref, "db3", mode), pywt.waverec(ref, "db3", mode), rtol=1e-12, atol=1e-12
+    )
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def _cached(fn) -> int:
+    return fn._cache_size()  # the number of compiled programs of a jitted function
+
+
+def test_eager_calls_share_one_program_per_bucket(rng):
+    cs.dwt(rng.standard_normal(17), "db2", "symmetric")  # bucket 32, filters bucket 8
+    cs.idwt(rng.standard_normal(11), rng.standard_normal(11), "db2", "symmetric")
+    n_a = _cached(multirate.analysis_bucketed)
+    n_s = _cached(multirate.synthesis_bucketed)
+    for n in range(17, 33):  # new lengths, modes and wavelets of the same buckets
+        for mode in ("zero", "smooth", "periodization", "antireflect"):
+            for wav in ("db2", "db3", "sym4"):
+                a, d = cs.dwt(rng.standard_normal(n), wav, mode)
+                cs.idwt(a, d, wav, mode)
+    assert _cached(multirate.analysis_bucketed) == n_a
+    assert _cached(multirate.synthesis_bucketed) == n_s
+
+
+def test_eager_path_not_taken_under_trace_or_large(rng):
+    x = rng.standard_normal(40)
+    got = jax.jit(lambda v: cs.wavedec(v, "db2", "symmetric", level=2))(x)
+    for p, q in zip(got, pywt.wavedec(x, "db2", "symmetric", level=2)):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
+    g = jax.grad(lambda v: jnp.sum(cs.dwt(v, "db2", "smooth")[0] ** 2))(jnp.asarray(x))
+    dense = np.stack([pywt.dwt(e, "db2", "smooth")[0] for e in np.eye(40)])
+    np.testing.assert_allclose(g, 2 * dense @ (x @ dense), rtol=1e-10)
+
+
+def test_renamed_banks_take_wavelet_and_keyword_in_size(rng):
+    x = jnp.asarray(rng.standard_normal((3, 16)))
+    for op, arg in (
+        (cs.dwt_op("db2", "periodization", in_size=16), x),
+        (cs.wavedec_op("db2", "symmetric", level=2, in_size=16), x),
+        (cs.analysis_op("db2", "smooth", in_size=16), x[:, None, :]),
+    ):
+        assert ca.testing.check_adjoint(op, arg) < 1e-12
+    a, d = cs.dwt_op(wavelet="db2", mode="smooth", in_size=16)(x)
+    ra, rd = pywt.dwt(np.asarray(x), "db2", "smooth")
+    np.testing.assert_allclose(a, ra, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(d, rd, rtol=1e-12, atol=1e-12)
+    y = cs.analysis_op("db2", "smooth", in_size=16)(x[:, None, :])
+    np.testing.assert_allclose(y[:, 0], ra, rtol=1e-12, atol=1e-12)
+    c = jnp.stack([jnp.asarray(ra), jnp.asarray(rd)], axis=-2)
+    rec = cs.synthesis_op("db2", "smooth", in_size=ra.shape[-1])(c)
+    ref_x = pywt.idwt(ra, rd, "db2", "smooth")
+    np.testing.assert_allclose(rec[:, 0], ref_x, rtol=1e-12, atol=1e-12)
+    s_lo, s_hi = cs.synthesis_ops("db2", "smooth", in_size=ra.shape[-1])
+    np.testing.assert_allclose(s_lo(jnp.asarray(ra)) + s_hi(jnp.asarray(rd)), rec[:, 0], atol=1e-12)
+    sw = cs.swt_op("db2", 2, in_size=16)(x[:, None, :])
+    ref = pywt.swt(np.asarray(x), "db2", level=2, start_level=1, trim_approx=False)[-1]
+    np.testing.assert_allclose(sw[:, 0], ref[0], rtol=1e-12, atol=1e-12)
+    e = cs.extend_op((2, 3), "symmetric")(x)
+    np.testing.assert_allclose(e, np.pad(np.asarray(x), [(0, 0), (2, 3)], mode="symmetric"), atol=0)
+    b2 = cs.dwt2_op("db2", "periodization", in_size=(8, 8))
+    assert len(b2(jnp.zeros((8, 8)))) == 4
+    with pytest.raises(TypeError):
+        cs.dwt_op("db2", "symmetric", 16)  # pyright: ignore[reportCallIssue]
+    with pytest.raises(ValueError, match=r"dwt_op: in_size must be a positive int"):
+        cs.dwt_op("db2", in_size=0)
+    with pytest.raises(ValueError, match=r"dwt2_op: in_size must be \(n0, n1\)"):
+        cs.dwt2_op("db2", in_size=8)  # pyright: ignore[reportArgumentType]
+    with pytest.raises(ValueError, match=r"swt_op: in_size 12 must be divisible by 2 \* dilation"):
+        cs.swt_op("db2", 4, in_size=12)
+    with pytest.raises(ValueError, match=r"extend_op: unknown mode 'nope'"):
+        cs.extend_op((1, 1), "nope")
