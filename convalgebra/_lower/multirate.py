@@ -35,11 +35,15 @@ def _platform(platform: str | None) -> str:
     return platform or jax.default_backend()
 
 
-def strategy(ndim: int, taps: int, platform: str | None = None) -> str:
+def strategy(ndim: int, taps: int, mode: str = "symmetric", platform: str | None = None) -> str:
     """``"polyphase"`` or ``"lowered"`` for a bank along one axis of an ``ndim``-D transform
-    with ``taps``-tap filters (``ndim`` 1: the 1-D transforms; more: one axis of ``dwtn``)."""
+    with ``taps``-tap filters in extension ``mode`` (``ndim`` 1: the 1-D transforms; more: one
+    axis of ``dwtn``). Wrap-around modes (periodic, periodization) have their own entry."""
     table = cost.tuning(_platform(platform))["multirate"]
-    pick = table["nd"] if ndim > 1 else table["1d"]
+    key = "1d" if ndim == 1 else "nd"
+    if mode in ("periodic", "periodization"):
+        key += "_wrap"
+    pick = table.get(key, table["1d" if ndim == 1 else "nd"])
     if pick not in STRATEGIES:
         raise ValueError(f"multirate.strategy: unknown strategy {pick!r} in TUNING")
     return pick

@@ -258,9 +258,10 @@ def _idwt_small(a: np.ndarray, d: np.ndarray, w: Wavelet, mode: str) -> np.ndarr
 def _dwt_axis(x: jax.Array, w: Wavelet, mode: str, ndim: int) -> tuple[jax.Array, jax.Array]:
     """One level along the last axis of an ``ndim``-axis transform, by the strategy the cost
     model picks (``multirate.strategy``): the polyphase schedule or the lowered operator."""
-    if multirate.strategy(ndim, w.dec_len) == "polyphase":
+    if multirate.strategy(ndim, w.dec_len, mode) == "polyphase":
         return _dwt_last(x, w, mode)
-    y = run(analysis_op(w, mode, in_size=x.shape[-1], dtype=x.dtype), x[..., None, :])
+    op = analysis_op(w, mode, in_size=x.shape[-1], dtype=x.dtype)
+    y = op(x[..., None, :]) if _tracing(x) else run(op, x[..., None, :])
     return y[..., 0, :], y[..., 1, :]
 
 
