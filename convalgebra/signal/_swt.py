@@ -11,11 +11,11 @@ import numpy as np
 
 import convalgebra as ca
 
-from ._dwt import _fast, _idwt_last, _last
+from ._dwt import _idwt_last, _last
 from ._extend import extend
 from ._peraxis import is_orthogonal
 from ._run import run
-from ._wavelet import Wavelet, _inexact, _real, _wav
+from ._wavelet import Wavelet, _inexact, _real, _size, _wav
 
 
 def swt_max_level(input_len: int) -> int:
@@ -35,9 +35,26 @@ def swt_max_level(input_len: int) -> int:
     return k
 
 
-def swt_op(w: Wavelet, dilation: int, dtype: Any = float, norm: bool = False) -> ca.Operator:
+def swt_op(
+    wavelet: Any,
+    dilation: int = 1,
+    *,
+    in_size: int | None = None,
+    dtype: Any = float,
+    norm: bool = False,
+) -> ca.Operator:
     """One stationary level as one operator, ``(..., 1, n) -> (..., 2, n)``: the two reversed
-    filters, dilated by ``2^j`` (``ca.dilate``: ``rhs_dilation``), on the periodic signal."""
+    filters, dilated by ``dilation = 2^j`` (``ca.dilate``: ``rhs_dilation``), on the periodic
+    signal. ``in_size``, when given, is checked: ``swt`` needs ``n`` divisible by
+    ``2 * dilation`` (PyWavelets' rule); the operator itself works for any length."""
+    w = _wav(wavelet, "swt_op")
+    if isinstance(dilation, bool) or not isinstance(dilation, (int, np.integer)) or dilation < 1:
+        raise ValueError(f"swt_op: dilation must be a positive int (2**level), got {dilation!r}")
+    if in_size is not None and _size("swt_op", in_size) % (2 * dilation):
+        raise ValueError(
+            f"swt_op: in_size {in_size} must be divisible by 2 * dilation = {2 * dilation} "
+            "(as pywt.swt)"
+        )
     f = w.dec_len
     k = jnp.stack([w.dec_lo[::-1], w.dec_hi[::-1]])[:, None, :].astype(_real(dtype))
     if norm:
@@ -90,7 +107,7 @@ def swt(
     out = []
     a = x
     for j in range(start_level, start_level + level):
-        y = run(_fast(swt_op(w, 2**j, x.dtype, norm)), a[..., None, :])
+        y = run(swt_op(w, 2**j, dtype=x.dtype, norm=norm), a[..., None, :])
         a, d = y[..., 0, :], y[..., 1, :]
         out.append((jnp.moveaxis(a, -1, ax), jnp.moveaxis(d, -1, ax)))
     out = out[::-1]
