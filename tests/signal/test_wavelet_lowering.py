@@ -160,3 +160,21 @@ def test_renamed_banks_take_wavelet_and_keyword_in_size(rng):
         cs.swt_op("db2", 4, in_size=12)
     with pytest.raises(ValueError, match=r"extend_op: unknown mode 'nope'"):
         cs.extend_op((1, 1), "nope")
+
+
+def test_on_low_cascade_and_extend_modes(rng):
+    x = jnp.asarray(rng.standard_normal((2, 32)))
+    l1 = cs.dwt_op("db2", "periodization", in_size=32)
+    l2 = cs.dwt_op("db2", "periodization", in_size=16)
+    got = jax.tree.leaves((cs.on_low(l2, 1) @ l1)(x))
+    ref = pywt.wavedec(np.asarray(x), "db2", "periodization", level=2)
+    for p, q in zip(got, ref):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
+    numpy_pad = {"zero": "constant", "edge": "edge", "symmetric": "symmetric",
+                 "reflect": "reflect", "periodic": "wrap"}  # fmt: skip
+    for mode in cs.EXTEND_MODES:
+        y = cs.extend_op((3, 2), mode)(x)
+        assert y.shape == (2, 37)
+        if mode in numpy_pad:
+            want = np.pad(np.asarray(x), [(0, 0), (3, 2)], mode=numpy_pad[mode])  # pyright: ignore[reportArgumentType, reportCallIssue]
+            np.testing.assert_allclose(y, want, atol=0)
