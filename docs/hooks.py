@@ -11,6 +11,7 @@ Everything written here is listed in ``.gitignore``: the docs always show what t
 from __future__ import annotations
 
 import ast
+import logging
 import os
 import pathlib
 import shutil
@@ -98,6 +99,19 @@ def _changelog() -> None:
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     # links written for the repository root point into docs/; the copy lives in docs/ itself
     (DOCS / "changelog.md").write_text(text.replace("](docs/", "]("), encoding="utf-8")
+
+
+class _GroupedArgs(logging.Filter):
+    """Our docstrings document several arguments on one line ("stride, padding: as for ...");
+    griffe's Google parser warns that it cannot split that line. The text renders as written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to get 'name: description' pair" not in record.getMessage()
+
+
+def on_startup(**kwargs) -> None:
+    for name in ("mkdocs.plugins.griffe", "griffe", "mkdocs.plugins.mkdocstrings"):
+        logging.getLogger(name).addFilter(_GroupedArgs())
 
 
 def on_pre_build(config, **kwargs) -> None:

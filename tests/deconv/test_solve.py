@@ -531,3 +531,14 @@ def test_doctests():
         for mod in (s, n):
             res = doctest.testmod(mod, extraglobs={"ca": ca})
             assert res.failed == 0 and res.attempted > 0
+
+
+def test_methods_lists_every_choice_solve_makes():
+    from convalgebra.deconv import METHODS
+
+    s = jax.ShapeDtypeStruct((16,), np.float64)
+    q = jnp.array([1.0, 0.5, 0.25])
+    for A in (ca.conv(q, "circular"), ca.down(2) @ ca.conv(q, "circular"), ca.up(2), ca.conv(q)):
+        assert solve_method(A, s)[0] in METHODS
+    with pytest.raises(ValueError, match="solve"):
+        solve(ca.up(2), jnp.zeros(32), s, method="nope")

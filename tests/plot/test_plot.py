@@ -159,3 +159,10 @@ def test_import_error_names_the_extra(monkeypatch):
 def test_importing_convalgebra_does_not_import_matplotlib():
     code = "import sys, convalgebra, convalgebra.plot; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_figures_table_names_files_and_builders():
+    assert {"matrix", "sliding", "overlap"} <= set(cplot.FIGURES)
+    for name, (file, build) in cplot.FIGURES.items():
+        assert file.endswith((".png", ".gif")), (name, file)
+        assert callable(build), name

@@ -494,3 +494,10 @@ def test_wavedec_kernels_gather_free_and_transposed(rng, mode):
         x = jnp.asarray(rng.standard_normal((2, 32)))
         coeffs = cs.wavedec(x, "db2", mode, level=2)
         close(jax.linear_transpose(fwd, x)(coeffs)[0], cs.waverec(coeffs, "db2", mode))
+
+
+@pytest.mark.parametrize(("n", "k", "up", "down"), [(10, 3, 1, 1), (17, 8, 3, 2), (5, 12, 4, 7)])
+def test_upfirdn_length_is_scipys(n, k, up, down):
+    scipy_signal = pytest.importorskip("scipy.signal", reason="scipy is the oracle")
+    h, x = np.ones(k), np.ones(n)
+    assert cs.upfirdn_length(n, k, up, down) == scipy_signal.upfirdn(h, x, up, down).shape[0]
