@@ -107,7 +107,8 @@ def tour() -> list[str]:
     names = {2.0: "q0", 3.0: "q1", 5.0: "q2", 0.0: "."}
     x4 = _F64((4,), q.dtype)
 
-    print("1. Every operator is a matrix (ca.matrix; q = (q0 q1 q2)); ca.plot.matrix_figure draws it.")
+    print("1. Every operator is a matrix (ca.matrix; q = (q0 q1 q2)); ca.plot.matrix_figure")
+    print("   draws it.")
     for label, op, like in [
         ("↓2 on 4 samples: keeps x0, x2", ca.down(2), x4),
         ("↑2 on 2 samples: ↓2ᵀ, zeros in between", ca.up(2), _F64((2,), q.dtype)),

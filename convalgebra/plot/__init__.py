@@ -9,7 +9,8 @@ imported only when a function here is called, so ``import convalgebra`` never im
   is shaded, the output is traced; convolution (flipped) next to correlation (not flipped),
   continuous or discrete, one channel or two summed; a GIF when the path ends in ``.gif``.
 - :func:`overlap_figure`: how often a transposed convolution writes each output sample
-  (``Aᵀ 1``), in 1-D and 2-D: the checkerboard of kernel 3 / stride 2 next to the even kernel 4 / stride 2.
+  (``Aᵀ 1``), in 1-D and 2-D: the checkerboard of kernel 3 / stride 2 next to the even
+  kernel 4 / stride 2.
 - :func:`benchmark`: the ratio of each formulation to the fastest, from benchmark JSON rows.
 - :func:`save`: writes the named figures of the tour (:data:`FIGURES`) into a directory.
 """

@@ -9,6 +9,15 @@ in every signal-extension mode, with the same values. Neither SciPy nor PyWavele
 run time; wavelet *names* need PyWavelets (the ``signal`` extra), filters given as arrays do not.
 """
 
+from ._decimate import decimate as decimate
+from ._design import butter as butter
+from ._design import cheby1 as cheby1
+from ._design import freqz as freqz
+from ._design import iirfilter as iirfilter
+from ._design import sosfreqz as sosfreqz
+from ._design import tf2zpk as tf2zpk
+from ._design import zpk2sos as zpk2sos
+from ._design import zpk2tf as zpk2tf
 from ._dwt import analysis_op as analysis_op
 from ._dwt import dwt as dwt
 from ._dwt import idwt as idwt
@@ -17,6 +26,18 @@ from ._dwt import synthesis_ops as synthesis_ops
 from ._extend import MODES as EXTEND_MODES
 from ._extend import Extend as Extend
 from ._extend import extend_op as extend_op
+from ._fir import firwin as firwin
+from ._fir import kaiser_atten as kaiser_atten
+from ._fir import kaiser_beta as kaiser_beta
+from ._fir import kaiserord as kaiserord
+from ._iir import filtfilt as filtfilt
+from ._iir import lfilter as lfilter
+from ._iir import lfilter_op as lfilter_op
+from ._iir import lfilter_zi as lfilter_zi
+from ._iir import sosfilt as sosfilt
+from ._iir import sosfilt_op as sosfilt_op
+from ._iir import sosfilt_zi as sosfilt_zi
+from ._iir import sosfiltfilt as sosfiltfilt
 from ._modes import PYWT_MODES as PYWT_MODES
 from ._modes import SCIPY_MODES as SCIPY_MODES
 from ._mra import imra as imra
@@ -57,27 +78,6 @@ from ._swtn import swt2 as swt2
 from ._swtn import swtn as swtn
 from ._threshold import threshold as threshold
 from ._threshold import threshold_firm as threshold_firm
-from ._decimate import decimate as decimate
-from ._design import butter as butter
-from ._design import cheby1 as cheby1
-from ._design import freqz as freqz
-from ._design import iirfilter as iirfilter
-from ._design import sosfreqz as sosfreqz
-from ._design import tf2zpk as tf2zpk
-from ._design import zpk2sos as zpk2sos
-from ._design import zpk2tf as zpk2tf
-from ._iir import filtfilt as filtfilt
-from ._iir import lfilter as lfilter
-from ._iir import lfilter_op as lfilter_op
-from ._iir import lfilter_zi as lfilter_zi
-from ._iir import sosfilt as sosfilt
-from ._iir import sosfilt_op as sosfilt_op
-from ._iir import sosfilt_zi as sosfilt_zi
-from ._iir import sosfiltfilt as sosfiltfilt
-from ._fir import firwin as firwin
-from ._fir import kaiser_atten as kaiser_atten
-from ._fir import kaiser_beta as kaiser_beta
-from ._fir import kaiserord as kaiserord
 from ._upfirdn import resample_poly as resample_poly
 from ._upfirdn import resample_poly_op as resample_poly_op
 from ._upfirdn import upfirdn as upfirdn
@@ -95,24 +95,10 @@ __all__ = [
     "Extend",
     "Wavelet",
     "analysis_op",
-    "cascade",
     "butter",
+    "cascade",
     "cheby1",
     "decimate",
-    "filtfilt",
-    "freqz",
-    "iirfilter",
-    "lfilter",
-    "lfilter_op",
-    "lfilter_zi",
-    "sosfilt",
-    "sosfilt_op",
-    "sosfilt_zi",
-    "sosfiltfilt",
-    "sosfreqz",
-    "tf2zpk",
-    "zpk2sos",
-    "zpk2tf",
     "dwt",
     "dwt2",
     "dwt2_op",
@@ -121,19 +107,25 @@ __all__ = [
     "dwt_op",
     "dwtn",
     "extend_op",
+    "filtfilt",
     "firwin",
-    "kaiser_atten",
-    "kaiser_beta",
-    "kaiserord",
+    "freqz",
     "idwt",
     "idwt2",
     "idwtn",
+    "iirfilter",
     "imra",
     "imra2",
     "imran",
     "iswt",
     "iswt2",
     "iswtn",
+    "kaiser_atten",
+    "kaiser_beta",
+    "kaiserord",
+    "lfilter",
+    "lfilter_op",
+    "lfilter_zi",
     "mra",
     "mra2",
     "mran",
@@ -141,6 +133,11 @@ __all__ = [
     "on_low",
     "resample_poly",
     "resample_poly_op",
+    "sosfilt",
+    "sosfilt_op",
+    "sosfilt_zi",
+    "sosfiltfilt",
+    "sosfreqz",
     "swt",
     "swt2",
     "swt_max_level",
@@ -148,6 +145,7 @@ __all__ = [
     "swtn",
     "synthesis_op",
     "synthesis_ops",
+    "tf2zpk",
     "threshold",
     "threshold_firm",
     "upfirdn",
@@ -167,4 +165,6 @@ __all__ = [
     "wp_paths",
     "wp_reconstruct",
     "wp_reconstruct2",
+    "zpk2sos",
+    "zpk2tf",
 ]
