@@ -47,6 +47,19 @@ TUNING: dict[str, dict[str, Any]] = {
         "ynnpack_guard": True,
         # merged 2-D channel-mixing kernels ran 1.4-1.9x slower than the two convolutions
         "merged_2d_penalty": 2.0,
+        # rational resampling ↓Q (w ⋆) ↑P (_lower/resample.py, strategy "poly"): G chunked
+        # (rows, L) @ (L, P/G) products; rate: flops/s of the batched dot_general at full width
+        # (sqrt(L * P/G) >= full_width); per_sample: seconds per sample moved (windows,
+        # interleave). 160/147 on 1 x 441000: 2-3 ms (G 8) against 31 ms for one P-channel
+        # strided convolution and 40 ms for a gather of windows (float32, loaded 2-core CPU)
+        # max_windows: the windows read at most this x (input + output) samples (peak memory)
+        "rational": {
+            "rate": 20e9,
+            "full_width": 32.0,
+            "per_sample": 1.0e-9,
+            "max_chunks": 64,
+            "max_windows": 1.0,
+        },
         # two-channel banks (wavelets, _lower/multirate.py): "polyphase" (the extension
         # materialised from slices, taps read from the two phases) or "lowered" (Extend, then
         # the strided 1 -> 2 channel convolution). 8 x 512^2 db4 level 4 (wavedec2): polyphase
@@ -75,14 +88,6 @@ TUNING: dict[str, dict[str, Any]] = {
             "assoc_level": 20e-6,  # seconds per level of the associative scan
             "blocks": {"scan": (64, 128, 256, 512, 1024, 2048, 4096), "toeplitz": (16, 32, 64)},
         },
-        # rational resampling ↓Q (w ⋆) ↑P (_lower/resample.py, strategy "poly"): G chunked
-        # (rows, L) @ (L, P/G) products; rate: flops/s of the batched dot_general at full width
-        # (sqrt(L * P/G) >= full_width); per_sample: seconds per sample moved (windows,
-        # interleave). 160/147 on 1 x 441000: 2-3 ms (G 8) against 31 ms for one P-channel
-        # strided convolution and 40 ms for a gather of windows (float32, loaded 2-core CPU)
-        # max_windows: the windows read at most this x (input + output) samples (peak memory)
-        "rational": {"rate": 20e9, "full_width": 32.0, "per_sample": 1.0e-9, "max_chunks": 64,
-                     "max_windows": 1.0},  # fmt: skip
         # XLA:CPU's YNNPACK fusions ran the stride-2 2-D convolution 1.8x slower than XLA's own
         # (B8 C64 128² k3 NHWC: 173 vs 94 ms, stride 1: 365 vs 366 ms, jax 0.10.2)
         "compiler_options": {"xla_cpu_experimental_ynn_fusion_type": ""},
@@ -102,6 +107,13 @@ TUNING: dict[str, dict[str, Any]] = {
         },
         "ynnpack_guard": False,
         "merged_2d_penalty": 1.0,
+        "rational": {
+            "rate": 5e11,
+            "full_width": 32.0,
+            "per_sample": 1e-11,
+            "max_chunks": 64,
+            "max_windows": 1.0,
+        },
         "multirate": {"1d": "polyphase", "nd": "polyphase", "eager_max": 1 << 14},
         "recurrence": {  # accelerators: loop steps are slow, wide products cheap
             "scan_step": 10e-6,
@@ -111,8 +123,6 @@ TUNING: dict[str, dict[str, Any]] = {
             "assoc_level": 10e-6,
             "blocks": {"scan": (256, 1024, 4096), "toeplitz": (16, 32, 64, 128, 256)},
         },
-        "rational": {"rate": 5e11, "full_width": 32.0, "per_sample": 1e-11, "max_chunks": 64,
-                     "max_windows": 1.0},  # fmt: skip
         "compiler_options": {},
         # GPUs: DEFAULT runs float32 convolutions in TF32 (10 mantissa bits) on NVIDIA Ampere
         # and later; results stay float32-accurate (and equal to CPU's to rounding) unless the
