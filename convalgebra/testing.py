@@ -57,7 +57,7 @@ def default_tolerance(*dtypes: Any) -> float:
     16-bit floats, ``1e-4`` for float32/complex64, ``1e-10`` for float64/complex128 (the least
     precise dtype decides).
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.testing.default_tolerance("float32", "float64")
       0.0001
@@ -121,7 +121,7 @@ def check_adjoint(
     Raises:
       AssertionError: the error exceeds ``rtol`` (or is NaN).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.testing.check_adjoint(ca.down(2) @ ca.corr(jnp.ones(3)), jnp.zeros(8)) < 1e-6
       True
@@ -163,7 +163,7 @@ def check_linear(op: Operator, x_like: Any, *, rtol: float | None = None, key: i
     Raises:
       AssertionError: the error exceeds ``rtol``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.testing.check_linear(ca.down(2), jnp.zeros(8))
       0.0
@@ -198,7 +198,7 @@ def check_matrix(op: Operator, x_like: Any, expected: Any, *, atol: float | None
     Raises:
       AssertionError: the shapes differ or the difference exceeds ``atol``.
 
-    Example:
+    Examples:
       >>> import numpy as np, jax.numpy as jnp, convalgebra as ca
       >>> ca.testing.check_matrix(ca.down(2), jnp.zeros(4), np.eye(4)[::2])
       0.0

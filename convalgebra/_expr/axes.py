@@ -78,7 +78,7 @@ class OnAxes(Operator):
 def on_axes(op: Operator, axis: Any) -> Operator:
     """``op`` acting on ``axis`` (an int or a tuple, in order) instead of the trailing axes.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.down(2, axis=0)(jnp.arange(8.0).reshape(4, 2)).tolist()
       [[0.0, 1.0], [4.0, 5.0]]

@@ -67,7 +67,7 @@ def explain(op: Operator, x_like: Any = None) -> str:
     Returns:
       The description, several lines of text.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> A = ca.down(2) @ ca.corr(jnp.ones((8, 8, 3)), "same", ndim=1)
       >>> text = ca.explain(A, jax.ShapeDtypeStruct((1, 8, 32), "float32"))

@@ -37,7 +37,7 @@ def matrix(op: Operator, x_like: Any, max_entries: int = MAX_MATRIX_ENTRIES) -> 
     Raises:
       ValueError: if ``out_size * in_size > max_entries``.
 
-    Example:
+    Examples:
       >>> import jax, convalgebra as ca
       >>> ca.matrix(ca.down(2), jax.ShapeDtypeStruct((4,), "float32")).tolist()
       [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]

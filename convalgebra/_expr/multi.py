@@ -173,7 +173,7 @@ def branch(*ops: Operator) -> Operator:
     Raises:
       ValueError: no operators, or bound inputs that disagree.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> bank = ca.branch(ca.down(2) @ ca.corr([1.0, 1.0]), ca.down(2) @ ca.corr([1.0, -1.0]))
       >>> lo, hi = bank(jnp.array([1.0, 2.0, 3.0, 5.0]))
@@ -198,7 +198,7 @@ def join(*ops: Operator) -> Operator:
     ``ca.transpose(branch(A, B), x)`` equals ``join(Aᵀ, Bᵀ)``. The outputs must have the same
     shape (they are added, dtypes promoted).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> syn = ca.join(ca.conv([1.0, 1.0]) @ ca.up(2), ca.conv([1.0, -1.0]) @ ca.up(2))
       >>> syn((jnp.array([1.0, 2.0]), jnp.array([1.0, 0.0]))).tolist()
@@ -214,7 +214,7 @@ def parallel(*ops: Operator | None) -> Operator:
     ``parallel(bank, None) @ bank`` (outputs ``((a2, d2), d1)``; ``jax.tree.leaves`` gives
     PyWavelets' order ``[a2, d2, d1]``). As a matrix it is block-diagonal (PyLops' ``BlockDiag``).
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> haar = ca.branch(ca.down(2) @ ca.corr([1.0, 1.0], "valid"),
       ...                  ca.down(2) @ ca.corr([1.0, -1.0], "valid"))

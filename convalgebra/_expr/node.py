@@ -708,7 +708,7 @@ def lower(op: Operator, strategy: str | None = None, plan: Plan | None = None) -
       ValueError: for an unknown strategy (when called); when applied, for a strategy that
         cannot run the data's dtype (FFT in bfloat16/float16).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> A = ca.lower(ca.down(2) @ ca.corr(jnp.ones(3)), strategy="shift")
       >>> A(jnp.arange(6.0)).tolist()
@@ -724,7 +724,7 @@ def lower(op: Operator, strategy: str | None = None, plan: Plan | None = None) -
 def as_written(op: Operator) -> Callable[[jax.typing.ArrayLike], jax.Array]:
     """A function evaluating ``op`` exactly as written (no rewrites, no strategies).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.as_written(ca.down(2) @ ca.corr(jnp.ones(2)))(jnp.arange(4.0)).tolist()
       [0.0, 3.0, 3.0]

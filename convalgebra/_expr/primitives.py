@@ -399,7 +399,7 @@ def conv(
         applied) a ``preferred_element_type`` narrower than the data or of another kind.
         TypeError: a kernel that is not an array of numbers.
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.conv([1.0, 1.0])([1.0, 2.0, 3.0]).tolist()
       [1.0, 3.0, 5.0, 3.0]
@@ -429,7 +429,7 @@ def corr(
     origin=o)`` (centred by default), the transpose of ``conv(q, "circular", origin=o)``;
     ``origin=-(k // 2)`` gives ``y[n] = sum_j q[j] x[(n + j) mod N]``.
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.corr([1.0, 2.0], "valid")([1.0, 0.0, 0.0]).tolist()
       [1.0, 0.0]
@@ -448,7 +448,7 @@ def dilate(op: Operator, rate: int | tuple[int, ...]) -> Filter:
     Raises:
       TypeError: if ``op`` is not a ``conv``/``corr`` operator; ValueError for a bad rate.
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.dilate(ca.corr([1.0, 2.0]), 2)([1.0, 0.0, 0.0]).tolist()
       [0.0, 2.0, 0.0, 1.0, 0.0, 0.0]
@@ -507,7 +507,7 @@ class Resample(Operator):
         return x[idx]
 
     def to_ir(self, shape: Shape, dtype: np.dtype) -> ir.IR:
-        return ir.Resample(factors=self.factors, phases=self.phases, up=self.up)
+        return ir.Sampling(factors=self.factors, phases=self.phases, up=self.up)
 
 
 def up(
@@ -532,7 +532,7 @@ def up(
     Raises:
       TypeError, ValueError: a non-integer or non-positive factor, ``phase >= k``.
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.up(2)([1.0, 2.0]).tolist()
       [1.0, 0.0, 2.0, 0.0]
@@ -551,7 +551,7 @@ def down(
 
     Arguments as for :func:`up`.
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.down(2)([0.0, 1.0, 2.0, 3.0, 4.0]).tolist()
       [0.0, 2.0, 4.0]
@@ -627,7 +627,7 @@ def pad(widths: Any, mode: str = "zero", axis: int | tuple[int, ...] | None = No
       mode: ``"zero"``, ``"reflect"`` (mirror without repeating the edge, as ``numpy.pad``),
         ``"edge"`` (repeat the edge sample) or ``"wrap"`` (periodic).
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.pad((1, 2), "edge")([1.0, 2.0]).tolist()
       [1.0, 1.0, 2.0, 2.0, 2.0]
@@ -676,7 +676,7 @@ class Crop(Operator):
 def crop(widths: Any, axis: int | tuple[int, ...] | None = None) -> Operator:
     """Removes ``(before, after)`` samples from each trailing axis (widths as for :func:`pad`).
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.crop((0, 1))([1.0, 2.0, 3.0]).tolist()
       [1.0, 2.0]
@@ -747,7 +747,7 @@ def linear(fn: Callable[[jax.Array], jax.Array], name: str | None = None) -> Lin
     ``jnp.tanh``) raises ``ValueError``; an affine offset (``x + 1``) is not detected by JAX's
     transposition, but ``ca.testing.check_linear`` catches it.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.linear(jnp.cumsum)(jnp.array([1.0, 2.0])).tolist()
       [1.0, 3.0]

@@ -199,7 +199,7 @@ def transpose(op: Operator, x_like: Any, method: str = "linear_transpose") -> Op
       ValueError: if ``op`` is not linear (JAX cannot transpose it), ``x_like`` does not fit or
         is not floating, or ``op`` maps real inputs to complex outputs (bind a complex x_like).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.transpose(ca.down(2), jnp.zeros(4))(jnp.array([1.0, 2.0])).tolist()
       [1.0, 0.0, 2.0, 0.0]

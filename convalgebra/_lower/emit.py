@@ -32,7 +32,7 @@ from .ir import (
     Permute,
     Pin,
     Pullback,
-    Resample,
+    Sampling,
     Seq,
     Window,
 )
@@ -137,7 +137,7 @@ def run(ir: IR, x: Any, ctx: Ctx) -> Any:
         guard = bool(cost.tuning(ctx.platform)["ynnpack_guard"])
         prec = precision.resolve(ir.precision, ctx.platform)  # None: TUNING's default
         return conv_mod.emit_conv(ir, x, strategy, linear=ctx.linear, guard=guard, precision=prec)
-    if isinstance(ir, Resample):
+    if isinstance(ir, Sampling):
         return _resample(ir, x)
     if isinstance(ir, Window):
         nd = len(ir.pads)
@@ -170,7 +170,7 @@ def run(ir: IR, x: Any, ctx: Ctx) -> Any:
     raise TypeError(f"run: not an IR node: {ir!r}")
 
 
-def _resample(r: Resample, x: jax.Array) -> jax.Array:
+def _resample(r: Sampling, x: jax.Array) -> jax.Array:
     nd = len(r.factors)
     lead = [(0, 0, 0)] * (x.ndim - nd)
     if r.up:

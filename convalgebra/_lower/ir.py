@@ -5,7 +5,7 @@ rewrite rules, the cost model, the interpreter, ``explain`` and plans know nothi
 
 * :class:`Conv`: per spatial axis ``↓s,ps (w ⋆ pad(↑u,pu wrap(x), lo, hi))``, ``w`` dilated by
   ``r`` — every convolution, correlation, strided, dilated, polyphase and circular form;
-* :class:`Resample`: ``↑k``/``↓k`` on their own (rules fold them into a neighbouring ``Conv``);
+* :class:`Sampling`: ``↑k``/``↓k`` on their own (rules fold them into a neighbouring ``Conv``);
 * :class:`Window`: a zero pad (positive widths) or a crop (negative widths), one ``lax.pad``;
 * :class:`Permute`: axes moved (``axis=``);
 * :class:`Apply`: an opaque linear function (reflect/edge/wrap pads, user functions, pooling);
@@ -130,7 +130,7 @@ class Conv:
     def notation(self, x: str) -> str:
         s = x
         if any(u > 1 for u in self.up):
-            s = Resample(factors=self.up, phases=self.up_phase, up=True).notation(s)
+            s = Sampling(factors=self.up, phases=self.up_phase, up=True).notation(s)
         q = (
             self.name
             if not any(r > 1 for r in self.dilation)
@@ -138,12 +138,12 @@ class Conv:
         )
         s = f"{q} {'*' if self.flip else '⋆'} {_wrap(s)}"
         if any(k > 1 for k in self.down):
-            s = Resample(factors=self.down, phases=self.down_phase, up=False).notation(s)
+            s = Sampling(factors=self.down, phases=self.down_phase, up=False).notation(s)
         return s
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
-class Resample:
+class Sampling:
     """``↑k`` (zero insertion) or ``↓k`` (decimation) with phases, on the trailing axes."""
 
     factors: tuple[int, ...]
@@ -284,7 +284,7 @@ class Pin:
 
 
 IR = Union[  # noqa: UP007
-    Conv, Resample, Window, Permute, Apply, Seq, Add, Mul, Branch, Join, Parallel, Pullback, Pin
+    Conv, Sampling, Window, Permute, Apply, Seq, Add, Mul, Branch, Join, Parallel, Pullback, Pin
 ]
 MULTI = (Branch, Join, Parallel)
 
@@ -347,7 +347,7 @@ def parts_of(x: str, n: int) -> tuple[str, ...]:
 
 def notation(ir: IR, x: str = "x") -> str:
     """``ir`` applied to ``x`` in the DSP notation."""
-    if isinstance(ir, (Conv, Resample, Window, Permute, Apply)):
+    if isinstance(ir, (Conv, Sampling, Window, Permute, Apply)):
         return ir.notation(x)
     if isinstance(ir, Seq):
         for s in ir.steps:

@@ -177,7 +177,7 @@ def optimize(fn: Callable, report: list[str] | None = None) -> Callable:
       ValueError: when called, if ``fn`` cannot be traced by ``jax.make_jaxpr`` with the given
         arguments (non-array arguments, Python control flow on traced values, ...).
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> from jax import lax
       >>> def f(x, w):

@@ -37,7 +37,7 @@ class Plan:
     of the operator's static structure and so of every jit cache key. ``ca.measure`` (or
     :meth:`measure`) returns a new plan.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> A = ca.down(2) @ ca.corr(jnp.ones((4, 4, 3)), "same", ndim=1)
       >>> plan = ca.measure(A, jax.ShapeDtypeStruct((2, 4, 16), "float32"), repeats=1)

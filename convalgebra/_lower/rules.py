@@ -31,7 +31,7 @@ from .ir import (
     Permute,
     Pin,
     Pullback,
-    Resample,
+    Sampling,
     Seq,
     Window,
     children,
@@ -65,37 +65,37 @@ def node_rule(name: str) -> Callable[[NodeRule], NodeRule]:
 
 
 def _is(op: IR, up: bool) -> bool:
-    return isinstance(op, Resample) and op.up == up
+    return isinstance(op, Sampling) and op.up == up
 
 
 @rule("down_down")
 def _down_down(outer: IR, inner: IR) -> list[IR] | None:
-    if isinstance(outer, Resample) and isinstance(inner, Resample) and not outer.up:
+    if isinstance(outer, Sampling) and isinstance(inner, Sampling) and not outer.up:
         if not inner.up and len(outer.factors) == len(inner.factors):
             ks = tuple(a * b for a, b in zip(outer.factors, inner.factors))
             ps = tuple(
                 k2 * p1 + p2 for k2, p1, p2 in zip(inner.factors, outer.phases, inner.phases)
             )
-            return [Resample(factors=ks, phases=ps, up=False)]
+            return [Sampling(factors=ks, phases=ps, up=False)]
     return None
 
 
 @rule("up_up")
 def _up_up(outer: IR, inner: IR) -> list[IR] | None:
-    if isinstance(outer, Resample) and isinstance(inner, Resample) and outer.up and inner.up:
+    if isinstance(outer, Sampling) and isinstance(inner, Sampling) and outer.up and inner.up:
         if len(outer.factors) == len(inner.factors):
             ks = tuple(a * b for a, b in zip(outer.factors, inner.factors))
             ps = tuple(
                 k1 * p2 + p1 for k1, p1, p2 in zip(outer.factors, outer.phases, inner.phases)
             )
-            return [Resample(factors=ks, phases=ps, up=True)]
+            return [Sampling(factors=ks, phases=ps, up=True)]
     return None
 
 
 @rule("down_up_identity")
 def _down_up(outer: IR, inner: IR) -> list[IR] | None:
     """``↓k,p ∘ ↑k,p = I`` (with different phases the product is zero: not rewritten)."""
-    if isinstance(outer, Resample) and isinstance(inner, Resample) and not outer.up and inner.up:
+    if isinstance(outer, Sampling) and isinstance(inner, Sampling) and not outer.up and inner.up:
         if outer.factors == inner.factors and outer.phases == inner.phases:
             return []
     return None
@@ -105,7 +105,7 @@ def _down_up(outer: IR, inner: IR) -> list[IR] | None:
 def _down_conv(outer: IR, inner: IR) -> list[IR] | None:
     """``↓k ∘ (w ⋆)`` → window strides (phases compose: ``↓k,p ∘ ↓s,ps = ↓ks, ps + s·p``)."""
     if _is(outer, False) and isinstance(inner, Conv):
-        assert isinstance(outer, Resample)
+        assert isinstance(outer, Sampling)
         if len(outer.factors) == inner.ndim:
             ks = tuple(k * s for k, s in zip(outer.factors, inner.down))
             ps = tuple(q + s * p for s, p, q in zip(inner.down, outer.phases, inner.down_phase))
@@ -117,7 +117,7 @@ def _down_conv(outer: IR, inner: IR) -> list[IR] | None:
 def _conv_up(outer: IR, inner: IR) -> list[IR] | None:
     """``(w ⋆) ∘ ↑k`` → polyphase (phases compose: ``↑u,pu ∘ ↑k,p = ↑uk, u·p + pu``)."""
     if isinstance(outer, Conv) and _is(inner, True) and outer.wrap is None:
-        assert isinstance(inner, Resample)
+        assert isinstance(inner, Sampling)
         if len(inner.factors) == outer.ndim:
             ks = tuple(u * k for u, k in zip(outer.up, inner.factors))
             ps = tuple(u * p + q for u, p, q in zip(outer.up, inner.phases, outer.up_phase))

@@ -43,7 +43,7 @@ from .ir import (
     Permute,
     Pin,
     Pullback,
-    Resample,
+    Sampling,
     Seq,
     Window,
 )
@@ -296,7 +296,7 @@ def _conv(c: Conv, shape: tuple[int, ...], lay: tuple[int, ...], in_shape) -> Te
     return Term(in_shape, out_shape, lay, build, axes, chan, cplx, factors, phases, mixing)
 
 
-def _down(r: Resample, t: Term) -> Term:
+def _down(r: Sampling, t: Term) -> Term:
     """``↓k ∘ t``: the decimation recorded on the term (phases: a circular shift first)."""
     if t.factors is not None:
         raise NotSpectral("↓k twice (compose the factors into one ↓)")
@@ -412,7 +412,7 @@ def _analyse(ir: IR, shape: tuple[int, ...], lay: tuple[int, ...]) -> Result:
         return dataclasses.replace(
             body, build=build, shape=tuple(ir.in_struct.shape), in_shape=in_shape
         )
-    if isinstance(ir, Resample):
+    if isinstance(ir, Sampling):
         raise NotSpectral(f"{ir.label()} on its own (not after a circular filter)")
     if isinstance(ir, Window):
         raise NotSpectral(f"{ir.label()} (a zero pad or crop is not circular)")
@@ -447,7 +447,7 @@ def _then(step: IR, res: Result) -> Result:
                 res = _then(s, res)
             return res
         raise NotSpectral(f"{type(step).__name__} after several outputs")
-    if isinstance(step, Resample) and not step.up:
+    if isinstance(step, Sampling) and not step.up:
         return _down(step, res)
     if isinstance(step, Seq):
         for s in step.steps:
@@ -529,7 +529,7 @@ def isometry(ir: IR) -> tuple[str, Any] | None:
             return visit(node.body)
         if isinstance(node, Permute):
             return True
-        if isinstance(node, Resample):
+        if isinstance(node, Sampling):
             kinds.add("iso" if node.up else "coiso")
             return True
         if isinstance(node, Window):

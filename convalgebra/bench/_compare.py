@@ -84,7 +84,7 @@ def compare(
     Raises:
       ValueError: ``fns`` is empty, or ``repeat``/``budget`` is not positive.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> from convalgebra.bench import compare
       >>> x, q = jnp.ones((1, 1, 64)), jnp.ones((1, 1, 3))
@@ -145,7 +145,7 @@ def compare(
 def table(rows: list[Timing]) -> str:
     """The rows of :func:`compare` as a plain-text table (median, IQR, ratio, compile time).
 
-    Example:
+    Examples:
       >>> from convalgebra.bench import Timing, table
       >>> print(table([Timing("f", 1.0, 0.1, 0.5, 1.0, 0.0, 5, "ok")]))
       formulation      median ms    IQR ms   x best  compile s  status

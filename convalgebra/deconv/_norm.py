@@ -42,7 +42,7 @@ def norm(
     Raises:
       ValueError: an unknown method or ``maxiter < 1``.
 
-    Example:
+    Examples:
       >>> import jax, convalgebra as ca
       >>> from convalgebra.deconv import norm
       >>> float(norm(ca.conv([1.0, 1.0], "circular"), jax.ShapeDtypeStruct((8,), "float32")))
@@ -130,7 +130,7 @@ def normal(
     Returns:
       An operator from ``x_like``'s shape to itself.
 
-    Example:
+    Examples:
       >>> import jax, convalgebra as ca
       >>> from convalgebra.deconv import normal
       >>> N = normal(ca.conv([1.0, 1.0], "circular"), jax.ShapeDtypeStruct((4,), "float32"))

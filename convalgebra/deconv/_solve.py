@@ -255,7 +255,7 @@ def solve_method(
 ) -> tuple[str, str]:
     """The method :func:`solve` would use, and why, without solving anything.
 
-    Example:
+    Examples:
       >>> import jax, convalgebra as ca
       >>> from convalgebra.deconv import solve_method
       >>> A = ca.conv([1.0, 2.0, 1.0], "circular")
@@ -737,7 +737,7 @@ def solve(
         ``method="closed"`` (or a named closed form) where it does not apply (the message
         says which structure is missing); an unknown method.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> from convalgebra.deconv import solve
       >>> A = ca.conv(jnp.array([1.0, 0.5]), "circular")

@@ -153,7 +153,7 @@ def conv_op(
     Raises:
       ValueError: as for :func:`conv`.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> A = ca.nn.conv_op(jnp.ones((1, 1, 3)), stride=2, padding=1)
       >>> ca.notation(A)
@@ -230,7 +230,7 @@ def conv(
         a kernel longer than the padded input, an unknown ``precision`` or
         ``preferred_element_type`` (each names the argument and values).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> x = jnp.arange(5.0).reshape(1, 1, 5)
       >>> ca.nn.conv(x, jnp.ones((1, 1, 3)), stride=2, padding=1).tolist()
@@ -319,7 +319,7 @@ def conv_transpose_op(
       An operator ``(..., C_in, *S) -> (..., C_out, *S')`` (``(..., *S, C_in) ->
       (..., *S', C_out)`` channels-last).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.notation(ca.nn.conv_transpose_op(jnp.ones((1, 1, 3)), stride=2, padding=1))
       'crop[(1, 2)] (q * (↑2 x))'
@@ -381,7 +381,7 @@ def conv_transpose(
         or dilation, negative padding, ``output_padding`` with a string padding, or padding
         that leaves no output.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> x = jnp.array([[[[1.0, 2.0], [3.0, 4.0]]]])
       >>> ca.nn.conv_transpose(x, jnp.ones((1, 1, 3, 3)), stride=2, padding="same")[0, 0].tolist()
@@ -440,7 +440,7 @@ def transpose_of_conv(
     Raises:
       ValueError: as :func:`conv_transpose_op`, naming ``transpose_of_conv``.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> w = jnp.ones((1, 1, 3))
       >>> a = ca.nn.transpose_of_conv(w, stride=2, padding=1)
@@ -481,7 +481,7 @@ def overlap(
     Returns:
       An int32 array of the output's spatial size.
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.nn.overlap(4, 3, stride=2).tolist()
       [1, 1, 2, 1, 2, 1, 2, 1, 1]

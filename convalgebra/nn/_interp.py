@@ -325,7 +325,7 @@ def interpolate(
         another number of spatial axes, ``align_corners`` with a non-interpolating mode,
         non-positive sizes or factors, an output size of zero.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> x = jnp.array([[[0.0, 3.0, 6.0]]])
       >>> ca.nn.interpolate(x, size=5, mode="linear", align_corners=True).tolist()
@@ -439,7 +439,7 @@ def interpolate_op(
         an operator (``area`` with sizes that do not divide, a period ``p`` or ``q`` over 32, a
         ``nearest`` index that PyTorch's float rounding moves off ``floor(j·q/p)``).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> A = ca.nn.interpolate_op(scale_factor=1.5, mode="linear", in_size=4)
       >>> ca.notation(A)

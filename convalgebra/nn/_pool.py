@@ -92,7 +92,7 @@ def avg_pool_op(
     Returns:
       A linear operator on the spatial axes.
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.notation(ca.nn.avg_pool_op(2, ndim=1))
       '0.5·(↓2 (q ⋆[valid] x))'
@@ -184,7 +184,7 @@ def avg_pool(
       ``(N, C, *S')``, ``S' = (S + 2p - k) // s + 1`` (rounded up with ``ceil_mode``);
       ``(N, *S', C)`` channels-last.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.avg_pool(jnp.array([[[1.0, 3.0, 5.0, 7.0]]]), 2).tolist()
       [[[2.0, 6.0]]]
@@ -292,7 +292,7 @@ def max_pool_op(
     is a :class:`MaxPool` on the trailing axes (channels-first), or its ``axis=`` form on the
     axes before the last (``data_format="channels_last"``).
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.notation(ca.nn.max_pool_op(2, ndim=2))
       '↓2 max2 x'
@@ -341,7 +341,7 @@ def max_pool(
       ``ceil_mode``); with ``return_indices`` also the integer indices of the same shape (int64
       with x64 enabled, else int32). ``(N, *S', C)`` channels-last.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.max_pool(jnp.array([[[1.0, 3.0, 5.0, 2.0]]]), 2).tolist()
       [[[3.0, 5.0]]]
@@ -467,7 +467,7 @@ def max_unpool(
       ValueError: indices of another shape than ``x``, a non-integer indices dtype, an
         ``output_size`` too far from the default, indices outside the output.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> y, i = ca.nn.max_pool(jnp.array([[[1.0, 3.0, 5.0, 2.0]]]), 2, return_indices=True)
       >>> ca.nn.max_unpool(y, i, 2).tolist()
@@ -554,7 +554,7 @@ def adaptive_avg_pool(
     Returns:
       ``(N, C, *output_size)`` (``(N, *output_size, C)`` channels-last) in ``x``'s dtype.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.adaptive_avg_pool(jnp.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]]), 2).round(12).tolist()
       [[[2.0, 4.0]]]
@@ -603,7 +603,7 @@ def adaptive_max_pool(
       ``(N, C, *output_size)`` (``(N, *output_size, C)`` channels-last) in ``x``'s dtype, and
       the indices (same layout) when asked.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.adaptive_max_pool(jnp.array([[[1.0, 5.0, 3.0, 4.0, 2.0]]]), 2).tolist()
       [[[5.0, 4.0]]]

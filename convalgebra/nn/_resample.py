@@ -81,7 +81,7 @@ def upsample_nearest_op(
       data_format: ``"channels_first"`` (the trailing axes) or ``"channels_last"`` (the
         spatial axes before the last, channel, axis).
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.notation(ca.nn.upsample_nearest_op(2))
       'crop[(0, 1)] (q * (↑2 x))'
@@ -176,7 +176,7 @@ def upsample_nearest(
     Raises:
       ValueError: as :func:`interpolate` (the message names ``upsample_nearest``).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.upsample_nearest(jnp.array([[[1.0, 2.0]]]), scale_factor=2).tolist()
       [[[1.0, 1.0, 2.0, 2.0]]]
@@ -212,7 +212,7 @@ def upsample_bilinear(
       ValueError: an input that is not 4-D, and as :func:`interpolate` (the message names
         ``upsample_bilinear``).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.upsample_bilinear(jnp.array([[[[0.0, 3.0]]]]), scale_factor=2)[0, 0, 0].tolist()
       [0.0, 1.0, 2.0, 3.0]
@@ -239,7 +239,7 @@ def upsample_linear(
     Returns:
       ``(N, C, *(k·S))`` (``(N, *(k·S), C)`` channels-last).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca
       >>> ca.nn.upsample_linear(jnp.array([[[0.0, 4.0]]]), 2).tolist()
       [[[0.0, 1.0, 3.0, 4.0]]]
@@ -269,7 +269,7 @@ def bilinear_kernel(factor: int, channels: int, ndim: int = 2, dtype: Any = None
     Returns:
       ``(C, C, *K)`` with ``K = 2f - f % 2`` on each axis.
 
-    Example:
+    Examples:
       >>> import convalgebra as ca
       >>> ca.nn.bilinear_kernel(2, 1, ndim=1).tolist()
       [[[0.25, 0.75, 0.75, 0.25]]]

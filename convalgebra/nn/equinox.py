@@ -17,7 +17,7 @@ Differences, each an error rather than a different answer: negative padding (a c
 refused. Needs the ``equinox`` extra (``pip install "convalgebra[equinox]"``);
 ``import convalgebra`` does not import Equinox.
 
-Example:
+Examples:
   >>> import jax, jax.numpy as jnp
   >>> from convalgebra.nn import equinox as cnn
   >>> layer = cnn.Conv2d(3, 8, 3, stride=2, padding=1, key=jax.random.key(0))
@@ -92,7 +92,7 @@ class Conv(_ConvCall, eqx.nn.Conv):
         ``'VALID'``; ``padding_mode`` ``'ZEROS'``, ``'REFLECT'``, ``'REPLICATE'`` or
         ``'CIRCULAR'``).
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp
       >>> from convalgebra.nn import equinox as cnn
       >>> cnn.Conv(1, 2, 4, 3, key=jax.random.key(0))(jnp.ones((2, 9))).shape
@@ -127,7 +127,7 @@ class ConvTranspose(_ConvTransposeCall, eqx.nn.ConvTranspose):
         output_padding, dilation, groups, use_bias, padding_mode, dtype, key: as
         ``eqx.nn.ConvTranspose``.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp
       >>> from convalgebra.nn import equinox as cnn
       >>> layer = cnn.ConvTranspose(2, 1, 4, 3, 2, key=jax.random.key(0))
@@ -143,7 +143,7 @@ class ConvTranspose1d(_ConvTransposeCall, eqx.nn.ConvTranspose1d):
 class ConvTranspose2d(_ConvTransposeCall, eqx.nn.ConvTranspose2d):
     """``eqx.nn.ConvTranspose2d``: ``(in, out, kernel_size, stride, output_padding, padding, ...)``.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp
       >>> from convalgebra.nn import equinox as cnn
       >>> layer = cnn.ConvTranspose2d(1, 4, 3, 3, key=jax.random.key(0))
@@ -166,7 +166,7 @@ class Upsample(eqx.Module):
       size, scale_factor, mode, align_corners, recompute_scale_factor: as ``torch.nn.Upsample``.
       ndim: spatial axes (default: the mode's, or the length of a tuple size / factor, else 2).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp
       >>> from convalgebra.nn import equinox as cnn
       >>> cnn.Upsample(scale_factor=2, mode="bilinear")(jnp.ones((3, 4, 4))).shape
@@ -210,7 +210,7 @@ class UpsampleConv(eqx.nn.Conv):
         ``'VALID'``; at most ``kernel_size - 1`` per side).
       groups, use_bias, dtype, key: as ``eqx.nn.Conv``.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp
       >>> from convalgebra.nn import equinox as cnn
       >>> cnn.UpsampleConv(2, 3, 4, 3, padding=1, key=jax.random.key(0))(jnp.ones((3, 5, 5))).shape

@@ -19,7 +19,7 @@ than a different answer: negative padding (a crop) and a custom ``conv_general_d
 refused, and ``out_sharding`` must be None. Needs the ``flax`` extra
 (``pip install "convalgebra[flax]"``); ``import convalgebra`` does not import Flax.
 
-Example:
+Examples:
   >>> import jax.numpy as jnp
   >>> from flax import nnx
   >>> from convalgebra.nn import flax as cnn
@@ -99,7 +99,7 @@ class Conv(nnx.Conv):
       ValueError: a ``conv_general_dilated`` other than ``jax.lax``'s; at call, negative
         padding, an input of the wrong rank or channel count.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp
       >>> from flax import nnx
       >>> from convalgebra.nn import flax as cnn
@@ -141,7 +141,7 @@ class ConvTranspose(nnx.ConvTranspose):
         promote_dtype, preferred_element_type, rngs, kernel_metadata, bias_metadata: as
         ``flax.nnx.ConvTranspose`` (same signature and defaults).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp
       >>> from flax import nnx
       >>> from convalgebra.nn import flax as cnn
@@ -179,7 +179,7 @@ class Upsample(nnx.Module):
       ndim: spatial axes (default: the mode's, or the length of a tuple size / factor, else 2).
       data_format: ``"channels_last"`` (default) or ``"channels_first"``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp
       >>> from convalgebra.nn import flax as cnn
       >>> cnn.Upsample(scale_factor=2, mode="bilinear")(jnp.ones((1, 4, 4, 3))).shape
@@ -223,7 +223,7 @@ class UpsampleConv(nnx.Conv):
       feature_group_count, use_bias, dtype, param_dtype, precision, kernel_init, bias_init,
         promote_dtype, preferred_element_type, rngs: as ``flax.nnx.Conv``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp
       >>> from flax import nnx
       >>> from convalgebra.nn import flax as cnn

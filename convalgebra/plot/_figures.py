@@ -102,7 +102,7 @@ def matrix_figure(
       ValueError: ``A`` has more than ``max_size`` inputs or outputs; ``path`` is unwritable.
       ImportError: matplotlib is not installed.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca
       >>> A = ca.down(2) @ ca.corr(jnp.array([2.0, 3.0, 5.0]), "same")
       >>> fig = ca.plot.matrix_figure(A, jax.ShapeDtypeStruct((8,), jnp.float32))  # doctest: +SKIP

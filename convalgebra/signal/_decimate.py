@@ -79,7 +79,7 @@ def decimate(
     Raises:
       ValueError, TypeError: a bad factor, order, ``ftype`` or axis.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.decimate(jnp.ones(100), 4).shape
       (25,)

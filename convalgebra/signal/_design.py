@@ -107,7 +107,7 @@ def _poly(roots: np.ndarray) -> np.ndarray:
 def zpk2tf(z: Any, p: Any, k: Any) -> tuple[np.ndarray, np.ndarray]:
     """Zeros, poles and gain to a transfer function ``(b, a)``, as ``scipy.signal.zpk2tf``.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> [v.tolist() for v in cs.zpk2tf([-1.0], [0.5], 2.0)]
       [[2.0, 2.0], [1.0, -0.5]]
@@ -170,7 +170,7 @@ def zpk2sos(z: Any, p: Any, k: Any) -> np.ndarray:
     Returns:
       ``sos``, shape ``(n_sections, 6)``.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.zpk2sos([-1.0], [0.5], 2.0).tolist()
       [[2.0, 2.0, 0.0, 1.0, -0.5, 0.0]]
@@ -236,7 +236,7 @@ def zpk2sos(z: Any, p: Any, k: Any) -> np.ndarray:
 def tf2zpk(b: Any, a: Any) -> tuple[np.ndarray, np.ndarray, float]:
     """A transfer function's zeros, poles and gain (``numpy.roots``), as ``scipy.signal.tf2zpk``.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> z, p, k = cs.tf2zpk([2.0, 2.0], [1.0, -0.5])
       >>> z.tolist(), p.tolist(), float(k)
@@ -293,7 +293,7 @@ def iirfilter(
     Raises:
       ValueError: a bad order, band type, output or cut-off.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> b, a = cs.iirfilter(1, 0.5, btype="low")
       >>> [round(v, 12) for v in b.tolist()], [abs(round(v, 12)) for v in a.tolist()]
@@ -359,7 +359,7 @@ def butter(
     Returns:
       ``(b, a)``, ``(z, p, k)`` or ``sos`` (``(N // 2 + N % 2, 6)`` for a low-pass).
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.butter(4, 0.2, output="sos").shape
       (2, 6)
@@ -388,7 +388,7 @@ def cheby1(
     Returns:
       ``(b, a)``, ``(z, p, k)`` or ``sos``.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.cheby1(8, 0.05, 0.2, output="sos").shape
       (4, 6)
@@ -422,7 +422,7 @@ def freqz(
     Returns:
       ``w`` (float64) and ``h`` (complex128), NumPy arrays.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> w, h = cs.freqz([0.5, 0.5], 1, worN=2)
       >>> [round(float(abs(v)), 6) for v in h]
@@ -445,7 +445,7 @@ def sosfreqz(
     Returns:
       ``(w, h)``: the product of the sections' responses.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> w, h = cs.sosfreqz(cs.butter(4, 0.5, output="sos"), worN=1)
       >>> round(float(abs(h[0])), 12)

@@ -285,7 +285,7 @@ def dwt(
     Raises:
       ValueError: an unknown mode or wavelet, a bad axis.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> f = 0.5**0.5
       >>> cA, cD = cs.dwt(jnp.array([1.0, 3.0]), ([f, f], [-f, f], [f, f], [f, -f]), "zero")

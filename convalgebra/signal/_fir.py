@@ -409,7 +409,7 @@ def kaiser_beta(a: float) -> float:
       ``0.1102 (a - 8.7)`` for ``a > 50``, ``0.5842 (a - 21)^0.4 + 0.07886 (a - 21)`` for
       ``21 < a <= 50``, else 0.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> round(cs.kaiser_beta(65), 5)
       6.20426
@@ -431,7 +431,7 @@ def kaiser_atten(numtaps: int, width: float) -> float:
     Returns:
       ``2.285 (numtaps - 1) pi width + 7.95``, as ``scipy.signal.kaiser_atten``.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> round(cs.kaiser_atten(211, 0.0375), 6)
       64.480996
@@ -452,7 +452,7 @@ def kaiserord(ripple: float, width: float) -> tuple[int, float]:
     Raises:
       ValueError: ``abs(ripple) < 8`` (Kaiser's formula does not hold there).
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> n, beta = cs.kaiserord(65, 24 / 500)
       >>> n, round(beta, 5)
@@ -631,7 +631,7 @@ def firwin(
         finite), ``pass_zero``, ``fs``, an even ``numtaps`` with a pass band at Nyquist, or
         a window that is not supported.
 
-    Example:
+    Examples:
       >>> import numpy as np, convalgebra.signal as cs
       >>> h = cs.firwin(31, [0.2, 0.4], pass_zero=False)  # a band-pass, linear phase
       >>> h.shape, bool(np.allclose(h, h[::-1]))

@@ -517,7 +517,7 @@ def lfilter_op(
     Raises:
       ValueError: coefficients that are not 1-D, ``a[0] == 0``, non-finite coefficients.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.lfilter_op([1.0], [1.0, -0.5])(jnp.array([1.0, 0.0, 0.0])).tolist()
       [1.0, 0.5, 0.25]
@@ -540,7 +540,7 @@ def sosfilt_op(
     ``sos`` has shape ``(n_sections, 6)``, rows ``[b0, b1, b2, a0, a1, a2]`` (each section is
     divided by its ``a0``; SciPy requires ``a0 == 1``). Everything else as :func:`lfilter_op`.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> op = cs.sosfilt_op([[1.0, 0.0, 0.0, 1.0, -0.5, 0.0]])
       >>> op(jnp.array([1.0, 0.0, 0.0])).tolist()
@@ -564,7 +564,7 @@ def lfilter_zi(b: jax.typing.ArrayLike, a: jax.typing.ArrayLike) -> jax.Array:
     Returns:
       ``z``, shape ``(max(len(a), len(b)) - 1,)``.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.lfilter_zi([0.5], [1.0, -0.5]).tolist()
       [0.5]
@@ -580,7 +580,7 @@ def sosfilt_zi(sos: jax.typing.ArrayLike) -> jax.Array:
     Returns:
       ``zi``, shape ``(n_sections, 2)``.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.sosfilt_zi([[0.5, 0.0, 0.0, 1.0, -0.5, 0.0]]).tolist()
       [[0.5, 0.0]]
@@ -649,7 +649,7 @@ def lfilter(
     Raises:
       ValueError: bad coefficients (not 1-D, ``a[0] == 0``, non-finite), axis or ``zi`` shape.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.lfilter([1.0], [1.0, -0.5], jnp.ones(3)).tolist()
       [1.0, 1.5, 1.75]
@@ -701,7 +701,7 @@ def sosfilt(
       ValueError: ``sos`` not ``(n, 6)``, a zero ``a0``, non-finite coefficients, bad axis or
         ``zi`` shape.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.sosfilt([[1.0, 0.0, 0.0, 1.0, -0.5, 0.0]], jnp.ones(3)).tolist()
       [1.0, 1.5, 1.75]
@@ -787,7 +787,7 @@ def filtfilt(
     Raises:
       ValueError: bad coefficients, axis, padtype, padlen or method.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> [round(v, 6) for v in cs.filtfilt([0.5], [1.0, -0.5], jnp.ones(8)).tolist()][:2]
       [1.0, 1.0]
@@ -824,7 +824,7 @@ def sosfiltfilt(
     Raises:
       ValueError: bad ``sos``, axis, padtype or padlen.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> sos = [[0.5, 0.0, 0.0, 1.0, -0.5, 0.0]]
       >>> [round(v, 6) for v in cs.sosfiltfilt(sos, jnp.ones(8)).tolist()][:2]

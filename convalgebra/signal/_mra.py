@@ -57,7 +57,7 @@ def mra(
     Raises:
       ValueError: an unknown transform, a mode other than periodization with ``"swt"``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> x = jnp.arange(8.0)
       >>> parts = cs.mra(x, "db1", level=2)
@@ -87,7 +87,7 @@ def mra(
 def imra(mra_coeffs: Any) -> jax.Array:
     """The inverse of :func:`mra`: the sum of its components, as ``pywt.imra``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.imra([jnp.ones(2), jnp.ones(2)]).tolist()
       [2.0, 2.0]
@@ -120,7 +120,7 @@ def mra2(
     Raises:
       ValueError: an unknown transform, a mode other than periodization with ``"swt2"``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> x = jnp.arange(16.0).reshape(4, 4)
       >>> bool(jnp.allclose(cs.imra2(cs.mra2(x, "db1", 1)), x, atol=1e-5))
@@ -157,7 +157,7 @@ def mra2(
 def imra2(mra_coeffs: Any) -> jax.Array:
     """The inverse of :func:`mra2`: the sum of all its components, as ``pywt.imra2``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> z = jnp.zeros((2, 2))
       >>> cs.imra2([jnp.ones((2, 2)), (z, z, z)]).tolist()
@@ -195,7 +195,7 @@ def mran(
     Raises:
       ValueError: an unknown transform, a mode other than periodization with ``"swtn"``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> x = jnp.arange(16.0).reshape(4, 4)
       >>> bool(jnp.allclose(cs.imran(cs.mran(x, "db1", 1)), x, atol=1e-5))
@@ -232,7 +232,7 @@ def mran(
 def imran(mra_coeffs: Any) -> jax.Array:
     """The inverse of :func:`mran`: the sum of all its components, as ``pywt.imran``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.imran([jnp.ones(2), {"d": jnp.ones(2)}]).tolist()
       [2.0, 2.0]

@@ -35,7 +35,7 @@ def dwt_op(
     the derived synthesis (for orthogonal wavelets in periodization mode, exactly :func:`idwt`;
     for biorthogonal ones, the transpose of the dual analysis).
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra as ca, convalgebra.signal as cs
       >>> s = 0.5**0.5
       >>> haar = cs.Wavelet("haar", *(jnp.array(f) for f in ([s, s], [-s, s], [s, s], [s, -s])))
@@ -117,7 +117,7 @@ def wavedec_op(
     """``wavedec`` on ``(..., n)`` inputs as ONE operator: :func:`dwt_op` cascaded ``level``
     times on the low branch (``level=None``: PyWavelets' maximum, its warning above it).
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca, convalgebra.signal as cs
       >>> s = 0.5**0.5
       >>> haar = cs.Wavelet("haar", *(jnp.array(f) for f in ([s, s], [-s, s], [s, s], [s, -s])))

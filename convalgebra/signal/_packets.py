@@ -96,7 +96,7 @@ def wp_paths(maxlevel: int, ndim: int = 1) -> list[str]:
     Returns:
       The paths, e.g. ``['aa', 'ad', 'da', 'dd']``.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.wp_paths(2)
       ['aa', 'ad', 'da', 'dd']
@@ -133,7 +133,7 @@ def wp_op(
     Raises:
       ValueError: a bad ``in_size``, a negative ``maxlevel``, an unknown wavelet or mode.
 
-    Example:
+    Examples:
       >>> import jax, jax.numpy as jnp, convalgebra as ca, convalgebra.signal as cs
       >>> op = cs.wp_op("haar", in_size=8, mode="periodization", maxlevel=2)
       >>> [c.shape for c in jax.tree.leaves(op(jnp.arange(8.0)))]
@@ -203,7 +203,7 @@ def wp_decompose(
     Raises:
       ValueError: a bad axis or level, an unknown wavelet or mode.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> c = cs.wp_decompose(jnp.arange(8.0), "haar", "periodization", maxlevel=2)
       >>> list(c), [round(float(v), 4) for v in c["aa"]]
@@ -236,7 +236,7 @@ def wp_decompose2(
     Raises:
       ValueError: not two distinct axes, a bad level, an unknown wavelet or mode.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> c = cs.wp_decompose2(jnp.ones((4, 4)), "haar", maxlevel=1)
       >>> list(c), c["a"].shape
@@ -331,7 +331,7 @@ def wp_reconstruct(
     Raises:
       ValueError: paths over letters other than ``a``/``d``, no coefficients.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> x = jnp.arange(7.0)
       >>> c = cs.wp_decompose(x, "db2", maxlevel=2)
@@ -364,7 +364,7 @@ def wp_reconstruct2(
     Raises:
       ValueError: bad paths, no coefficients, not two axes.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> x = jnp.arange(16.0).reshape(4, 4)
       >>> c = cs.wp_decompose2(x, "haar", maxlevel=2)

@@ -154,7 +154,7 @@ def dwt_coeff_len(data_len: int, filter_len: Any, mode: Any) -> int:
     Raises:
       ValueError: ``data_len`` or ``filter_len`` below 1, an unknown mode or wavelet.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.dwt_coeff_len(8, 6, "symmetric"), cs.dwt_coeff_len(8, 6, "per")
       (6, 4)
@@ -185,7 +185,7 @@ def dwt_max_level(data_len: int, filter_len: Any) -> int:
     Raises:
       ValueError: a filter length below 2, an unknown wavelet name.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.dwt_max_level(1024, 8), cs.dwt_max_level(1024, "db4")
       (7, 7)

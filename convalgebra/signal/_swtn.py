@@ -75,7 +75,7 @@ def swtn(
       ValueError: a level below 1, axis lengths not divisible by ``2**(start_level + level)``,
         repeated or out-of-range axes, a wavelet count different from the axis count.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> c = cs.swtn(jnp.ones((8, 8)), "haar", level=2)
       >>> len(c), sorted(c[0]), c[0]["aa"].shape
@@ -234,7 +234,7 @@ def iswtn(coeffs: Any, wavelet: Any, axes: Any = None, norm: bool = False) -> ja
       ValueError: keys other than 'a'/'d' strings of one length, an axis count different from
         the key length, bands of different shapes.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> x = jnp.arange(64.0).reshape(8, 8)
       >>> y = cs.iswtn(cs.swtn(x, "db2", level=2), "db2")
@@ -277,7 +277,7 @@ def swt2(
     Raises:
       ValueError: not two distinct axes, and :func:`swtn`'s errors.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> (cA, (cH, cV, cD)), = cs.swt2(jnp.ones((4, 4)), "haar", level=1)
       >>> cA.shape, float(cD.sum())
@@ -311,7 +311,7 @@ def iswt2(coeffs: Any, wavelet: Any, norm: bool = False, axes: Any = (-2, -1)) -
     Raises:
       ValueError: coefficients not in :func:`swt2`'s layout, and :func:`iswtn`'s errors.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> x = jnp.arange(16.0).reshape(4, 4)
       >>> bool(jnp.allclose(cs.iswt2(cs.swt2(x, "db1", 2), "db1"), x, atol=1e-5))

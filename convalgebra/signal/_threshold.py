@@ -41,7 +41,7 @@ def threshold(
     Raises:
       ValueError: an unknown mode, or complex data for "greater"/"less".
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.threshold(jnp.linspace(1.0, 4.0, 7), 2.0, "soft").tolist()
       [0.0, 0.0, 0.0, 0.5, 1.0, 1.5, 2.0]
@@ -94,7 +94,7 @@ def threshold_firm(data: jax.typing.ArrayLike, value_low: Any, value_high: Any) 
     Raises:
       ValueError: ``value_low < 0`` or ``value_high < value_low``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.threshold_firm(jnp.array([0.5, 1.5, 3.0]), 1.0, 2.0).tolist()
       [0.0, 1.0, 3.0]

@@ -110,7 +110,7 @@ def upfirdn_op(
     Raises:
       ValueError, TypeError: a bad factor, filter rank, size or mode.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.upfirdn_op([1.0, 1.0], in_size=3, up=2).notation()
       'crop[(0, 1)] (q * (↑2 x))'
@@ -175,7 +175,7 @@ def upfirdn(
     Raises:
       ValueError, TypeError: a bad factor, filter rank, mode or axis.
 
-    Example:
+    Examples:
       >>> import convalgebra.signal as cs
       >>> cs.upfirdn([1.0, 1.0], [1.0, 2.0, 3.0], up=2).tolist()
       [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]
@@ -242,7 +242,7 @@ def resample_poly(
     Raises:
       ValueError, TypeError: bad factors, window, padtype or axis.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.resample_poly(jnp.ones(6), 3, 2).shape
       (9,)
@@ -360,7 +360,7 @@ def resample_poly_op(
     Returns:
       The operator ``(..., n) -> (..., ceil(n * up / down))``.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> cs.resample_poly_op(3, 2, in_size=6)(jnp.ones(6)).shape
       (9,)

@@ -106,7 +106,7 @@ def wavedecn(
       ValueError: repeated or out-of-range axes, a negative level, a wavelet or mode count
         different from the axis count, an unknown wavelet or mode.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> c = cs.wavedecn(jnp.ones((8, 8, 8)), "haar", level=2)
       >>> c[0].shape, sorted(c[1])[:3], c[2]["ddd"].shape
@@ -147,7 +147,7 @@ def waverecn(coeffs: Any, wavelet: Any, mode: Any = "symmetric", axes: Any = Non
       ValueError: an empty list, details that are not dicts, coefficients of different
         dimensions, invalid keys, shapes no decomposition gives.
 
-    Example:
+    Examples:
       >>> import jax.numpy as jnp, convalgebra.signal as cs
       >>> x = jnp.arange(64.0).reshape(8, 8)
       >>> y = cs.waverecn(cs.wavedecn(x, "db1", level=2), "db1")
