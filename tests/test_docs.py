@@ -16,6 +16,8 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 GENERATED = {"examples.md", "changelog.md"}  # written by docs/hooks.py from tested sources
+# the pages a new user reads first run in the default tests; the others in the slow grid (CI)
+DEFAULT_PAGES = {"README.md", "index.md", "algebra.md", "conventions.md"}
 FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.S | re.M)
 NOTEST = re.compile(r"<!--\s*notest:\s*(\S[^>]*)-->\s*$")
 
@@ -34,6 +36,8 @@ def _blocks():
             skip = NOTEST.search(before)
             rel = page.relative_to(ROOT)
             marks = [pytest.mark.skip(reason=f"not run: {skip.group(1).strip()}")] if skip else []
+            if page.name not in DEFAULT_PAGES:
+                marks.append(pytest.mark.slow)
             yield pytest.param(m.group(1), id=f"{rel}:{line}", marks=marks)
 
 

@@ -243,6 +243,7 @@ def test_tol_maxiter_and_affine_refused():
     np.testing.assert_allclose(xh, np.diff(np.arange(8.0), prepend=0.0), atol=1e-8)
 
 
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_cg_reports_iterations_and_info_is_a_pytree(rng):
     A = ca.conv(jnp.asarray(rand(rng, (3,))), "same")
     x = jnp.asarray(rand(rng, (16,)))

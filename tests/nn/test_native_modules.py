@@ -131,6 +131,7 @@ def test_flax_conv_transpose_matches_nnx(convt_kw):
 
 
 @needs_flax
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_flax_batch_axes_1d_3d_and_gradients():
     """No batch axis, two batch axes, 1-D and 3-D layers; gradients of kernel and bias."""
     from flax import nnx
@@ -339,6 +340,7 @@ def test_equinox_positional_arguments_mean_what_they_mean_in_equinox():
 
 
 @needs_eqx
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_equinox_1d_3d_groups_and_gradients():
     import equinox as eqx
 

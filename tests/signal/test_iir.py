@@ -204,6 +204,7 @@ def test_filtfilt_is_the_composition_written_in_the_algebra(rng):
     assert ca.testing.check_adjoint(op, jnp.zeros((2, n))) < 1e-12
 
 
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_compose_with_up_down_conv_and_banks(rng):
     b, a = butter_ba(4, 0.3)
     h = np.array([0.25, 0.5, 0.25])
@@ -231,6 +232,7 @@ def test_jit_eager_and_as_written_agree(rng):
     assert rel(jax.jit(cs.sosfilt)(sos, x), ref) < 1e-12
 
 
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_kernel_gradients_by_finite_differences(rng):
     b, a = (jnp.asarray(v) for v in butter_ba(2, 0.3))
     x = jnp.asarray(rng.standard_normal(40))

@@ -130,6 +130,7 @@ def test_pywt_arguments():
 
 
 @pytest.mark.parametrize("trim,norm", [(False, False), (True, True)])
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_swt2_iswt2(trim, norm):
     x = RNG.standard_normal((16, 8))
     ref = pywt.swt2(x, "sym2", 2, trim_approx=trim, norm=norm)
@@ -141,6 +142,7 @@ def test_swt2_iswt2(trim, norm):
 @pytest.mark.parametrize(
     "wavelet,axes,start", [("db2", None, 0), (("db1", "sym3"), (2, 0), 0), ("haar", (-1,), 1)]
 )
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_swtn_iswtn(wavelet, axes, start):
     x = RNG.standard_normal((8, 4, 16))
     ref = pywt.swtn(x, wavelet, 1 if start else 2, start_level=start, axes=axes)
@@ -207,6 +209,7 @@ def test_mra_imra(transform, mode):
     close(cs.imra(got), x, 1e-11)
 
 
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_mra2_mran():
     y = RNG.standard_normal((16, 15))
     close(cs.mra2(y[:, :8], "db2", 2), pywt.mra2(y[:, :8], "db2", 2))
