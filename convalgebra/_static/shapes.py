@@ -16,6 +16,8 @@ import math
 import operator
 from collections.abc import Sequence
 
+import numpy as np
+
 MODES = ("full", "same", "valid", "circular")
 PAD_MODES = ("zero", "reflect", "edge", "wrap")
 
@@ -39,6 +41,29 @@ def as_int(name: str, what: str, value: object, message: str | None = None) -> i
             message
             or f"{name}: {what} must be an int, got {value!r} of type {type(value).__name__}"
         ) from None
+
+
+def int_at_least(
+    name: str, what: str, value: object, low: int = 1, *, type_error: type[Exception] = TypeError
+) -> int:
+    """``value`` as an int ``>= low`` (a bool is refused), for the public function ``name``.
+
+    A value that is not integral raises ``type_error`` (``TypeError``; SciPy's ``firwin`` and
+    ``resample_poly`` raise ``ValueError``), one below ``low`` ``ValueError``; both messages
+    say "``name``: ``what`` must be a positive int" (``low`` 1) or "a non-negative int" (0).
+    """
+    kind = (
+        "a positive int" if low == 1 else "a non-negative int" if low == 0 else f"an int >= {low}"
+    )
+    if isinstance(value, (bool, np.bool_)):
+        raise type_error(f"{name}: {what} must be {kind}, got {value!r}")
+    try:
+        v = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise type_error(f"{name}: {what} must be {kind}, got {value!r}") from None
+    if v < low:
+        raise ValueError(f"{name}: {what} must be {kind} (>= {low}), got {v}")
+    return v
 
 
 def factors(name: str, k: object, ndim: int | None) -> tuple[int, ...]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._static.shapes import int_at_least
 from ._design import cheby1, tf2zpk, zpk2sos, zpk2tf
 from ._fir import _firwin
 from ._iir import filtfilt, lfilter, sosfilt, sosfiltfilt
@@ -16,15 +16,7 @@ from ._upfirdn import _resample_poly, upfirdn
 
 
 def _positive(name: str, v: Any) -> int:
-    if isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"decimate: {name} must be a positive int, got {v!r}")
-    try:
-        i = operator.index(v)
-    except TypeError:
-        raise TypeError(f"decimate: {name} must be a positive int, got {v!r}") from None
-    if i < 1:
-        raise ValueError(f"decimate: {name} must be a positive int (>= 1), got {i}")
-    return i
+    return int_at_least("decimate", name, v)
 
 
 def _system(ftype: Any):

@@ -9,10 +9,11 @@ SciPy's ``zpk2sos(pairing="nearest")`` pairs them. Everything is NumPy, float64.
 
 from __future__ import annotations
 
-import operator
 from typing import Any
 
 import numpy as np
+
+from .._static.shapes import int_at_least
 
 OUTPUTS = ("ba", "zpk", "sos")
 BTYPES = {
@@ -253,15 +254,7 @@ def tf2zpk(b: Any, a: Any) -> tuple[np.ndarray, np.ndarray, float]:
 
 # ---- design ----------------------------------------------------------------------------------
 def _order(fn: str, n: Any) -> int:
-    if isinstance(n, (bool, np.bool_)):
-        raise TypeError(f"{fn}: N must be a non-negative int, got {n!r}")
-    try:
-        v = operator.index(n)
-    except TypeError:
-        raise TypeError(f"{fn}: N must be a non-negative int, got {n!r}") from None
-    if v < 0:
-        raise ValueError(f"{fn}: N must be a non-negative int, got {v}")
-    return v
+    return int_at_least(fn, "N", n, 0)
 
 
 def iirfilter(

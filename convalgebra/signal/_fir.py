@@ -9,12 +9,13 @@ suffixes. ``firwin`` uses symmetric windows (``fftbins=False``), as SciPy's does
 from __future__ import annotations
 
 import math
-import operator
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from .._static.shapes import int_at_least
 
 # ---- windows (symmetric length ``m``; the periodic form is the first ``m`` of ``m + 1``) --------
 
@@ -485,14 +486,7 @@ def _firwin(
     fs: Any = None,
 ) -> np.ndarray:
     """``firwin``'s design; errors name ``fn`` (the public function the user called)."""
-    if isinstance(numtaps, (bool, np.bool_)):
-        raise ValueError(f"{fn}: numtaps must be a positive int, got {numtaps!r}")
-    try:
-        numtaps = operator.index(numtaps)
-    except TypeError:
-        raise ValueError(f"{fn}: numtaps must be a positive int, got {numtaps!r}") from None
-    if numtaps < 1:
-        raise ValueError(f"{fn}: numtaps must be a positive int, got {numtaps}")
+    numtaps = int_at_least(fn, "numtaps", numtaps, type_error=ValueError)
     if fs is None:
         fs = 2.0
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from typing import Any
 
 import jax
@@ -12,25 +11,12 @@ import numpy as np
 
 from ._dwt import _analysis, _dwt_small, _idwt_small, _last, _small, _synthesis
 from ._modes import _mode
-from ._wavelet import Wavelet, _inexact, _wav, dwt_max_level
+from ._peraxis import check_level
+from ._wavelet import Wavelet, _inexact, _wav
 
 
 def _level(fn: str, n: int, f: int, level: Any) -> int:
-    top = dwt_max_level(n, f)
-    if level is None:
-        return top
-    if isinstance(level, bool) or not isinstance(level, (int, np.integer)):
-        raise TypeError(f"{fn}: level must be an int or None, got {level!r}")
-    if level < 0:
-        raise ValueError(f"{fn}: level must be >= 0, got {level}")
-    if level > top:
-        warnings.warn(
-            f"Level value of {level} is too high: all coefficients will experience boundary "
-            "effects.",
-            UserWarning,
-            stacklevel=3,
-        )
-    return int(level)
+    return check_level(fn, [n], [f], level)
 
 
 def wavedec(

@@ -7,7 +7,6 @@ expression into a polyphase program that computes only the kept samples.
 from __future__ import annotations
 
 import math
-import operator
 from typing import Any
 
 import jax
@@ -16,6 +15,7 @@ import numpy as np
 
 import convalgebra as ca
 
+from .._static.shapes import int_at_least
 from ._extend import SCIPY_MODES, extend
 from ._fir import _firwin
 from ._run import run
@@ -34,15 +34,7 @@ _SCIPY_TO_EXT = {
 
 
 def _factor(fn: str, name: str, k: Any) -> int:
-    if isinstance(k, (bool, np.bool_)):
-        raise TypeError(f"{fn}: {name} must be a positive int, got {k!r}")
-    try:
-        v = operator.index(k)
-    except TypeError:
-        raise TypeError(f"{fn}: {name} must be a positive int, got {k!r}") from None
-    if v < 1:
-        raise ValueError(f"{fn}: {name} must be a positive int (>= 1), got {v}")
-    return v
+    return int_at_least(fn, name, k)
 
 
 def _filter1d(fn: str, h: Any) -> jax.Array | np.ndarray:
