@@ -110,7 +110,14 @@ def _module_names():
             yield info.name
 
 
-@pytest.mark.parametrize("name", list(_module_names()))
+# the modules whose examples build framework modules or filters (seconds each): slow grid
+SLOW_DOCTESTS = {"convalgebra.nn.equinox", "convalgebra.nn.flax", "convalgebra.signal._iir"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_DOCTESTS else n for n in _module_names()],
+)
 def test_docstring_examples(name):
     try:
         module = importlib.import_module(name)

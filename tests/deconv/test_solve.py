@@ -89,7 +89,7 @@ def test_fourier_matches_dense(rng, kshape, nd, xshape, dtype, lam):
     [
         ([(3, 2, 3)], 1, (2, 8), 0.0),  # 2 -> 3 channels, tall: λ = 0 has a unique minimiser
         ([(2, 3, 2, 2)], 2, (2, 3, 4, 5), 0.1),  # 3 -> 2 channels, a batch axis in front
-        ([(3, 3), (3, 3, 2)], 1, (3, 6), 0.2),  # per-channel then mixing
+        pytest.param([(3, 3), (3, 3, 2)], 1, (3, 6), 0.2, marks=pytest.mark.slow),  # mixed kinds
     ],
 )
 def test_fourier_channel_mixing(rng, kshapes, nd, xshape, lam):

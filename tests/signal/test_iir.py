@@ -86,7 +86,7 @@ def test_lfilter_zi_and_sosfilt_zi_match_scipy():
 @pytest.mark.parametrize(
     "sos",
     [
-        ss.butter(16, 0.1, output="sos"),
+        pytest.param(ss.butter(16, 0.1, output="sos"), marks=pytest.mark.slow),
         ss.cheby1(8, 0.05, 0.8 / 3, output="sos"),
         pytest.param(ss.butter(6, [0.1, 0.3], "bandpass", output="sos"), marks=pytest.mark.slow),
     ],
@@ -168,7 +168,7 @@ def test_matrix_is_lower_triangular_toeplitz_of_impulse_response():
 @pytest.mark.parametrize(
     "method,recurrence",
     [
-        ("linear_transpose", "toeplitz"),
+        pytest.param("linear_transpose", "toeplitz", marks=pytest.mark.slow),
         pytest.param("vjp", "blocked", marks=pytest.mark.slow),
         ("vjp", "associative"),
         pytest.param("linear_transpose", "blocked", marks=pytest.mark.slow),

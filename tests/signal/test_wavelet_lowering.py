@@ -123,6 +123,7 @@ def test_eager_path_not_taken_under_trace_or_large(rng):
     np.testing.assert_allclose(g, 2 * dense @ (x @ dense), rtol=1e-10)
 
 
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_renamed_banks_take_wavelet_and_keyword_in_size(rng):
     x = jnp.asarray(rng.standard_normal((3, 16)))
     for op, arg in (
