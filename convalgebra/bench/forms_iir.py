@@ -28,7 +28,7 @@ import numpy as np
 import convalgebra as ca
 import convalgebra.signal as cs
 
-from .forms_signal import AGREE, Row, _interleaved, _jit, _optional, _rel_err
+from .forms_signal import AGREE, Row, _jit, _optional, _rel_err, timed_rows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,17 +150,7 @@ def run_case(case: IIRCase, repeat: int, directions: tuple[str, ...], notes: lis
                 fns[name] = call
             except Exception as e:
                 row.status = f"failed: {type(e).__name__}: {str(e).splitlines()[0][:100]}"
-        times = _interleaved(fns, repeat)
-        for name, ts in times.items():
-            r = meta[name]
-            r.median_ms = float(np.median(ts)) * 1e3
-            r.iqr_ms = float(np.subtract(*np.percentile(ts, [75, 25]))) * 1e3
-            r.n_repeats = len(ts)
-        best = min((r.median_ms for r in meta.values() if r.median_ms), default=None)
-        for r in meta.values():
-            if r.median_ms and best:
-                r.ratio_to_best = r.median_ms / best
-        rows.extend(meta.values())
+        rows.extend(timed_rows(meta, fns, repeat))
     return rows
 
 

@@ -355,6 +355,22 @@ def _peer(lib: str, mod: Any, two_d: bool, mode: str, level: int):
     )
 
 
+def timed_rows(meta: dict[str, Row], fns: dict[str, Callable[[], Any]], repeat: int) -> list[Row]:
+    """Times ``fns`` interleaved and fills their rows in ``meta`` (median, IQR, ratio to the
+    fastest of the group); rows that did not run keep their status."""
+    times = _interleaved(fns, repeat)
+    for name, ts in times.items():
+        r = meta[name]
+        r.median_ms = float(np.median(ts)) * 1e3
+        r.iqr_ms = float(np.subtract(*np.percentile(ts, [75, 25]))) * 1e3
+        r.n_repeats = len(ts)
+    best = min((r.median_ms for r in meta.values() if r.median_ms), default=None)
+    for r in meta.values():
+        if r.median_ms and best:
+            r.ratio_to_best = r.median_ms / best
+    return list(meta.values())
+
+
 def run_case(case: SignalCase, repeat: int, directions: tuple[str, ...], notes: list[str]):
     if case.dtype == "float64":  # float64 rows: x64 for this case only
         with jax.enable_x64(True):
@@ -396,17 +412,7 @@ def _run_case(case: SignalCase, repeat: int, directions: tuple[str, ...], notes:
                 why = f"{type(e).__name__}: {str(e).splitlines()[0][:100]}"
                 # a peer that cannot express a case is a note; our own failure fails the run
                 row.status = f"not run: {why}" if family in PEERS else f"failed: {why}"
-        times = _interleaved(fns, repeat)
-        for name, ts in times.items():
-            r = meta[name]
-            r.median_ms = float(np.median(ts)) * 1e3
-            r.iqr_ms = float(np.subtract(*np.percentile(ts, [75, 25]))) * 1e3
-            r.n_repeats = len(ts)
-        best = min((r.median_ms for r in meta.values() if r.median_ms), default=None)
-        for r in meta.values():
-            if r.median_ms and best:
-                r.ratio_to_best = r.median_ms / best
-        rows.extend(meta.values())
+        rows.extend(timed_rows(meta, fns, repeat))
     return rows
 
 
