@@ -1,7 +1,7 @@
 """Every ```python block of the README and the docs pages is self-contained and runs.
 
-A block runs in a fresh namespace (nothing leaks from the block before it), with JAX's default
-dtype promotion, as a user pasting it would run it. A block preceded by the line
+A block runs in a fresh namespace (nothing leaks from the block before it), with JAX's defaults
+(x64 off, standard dtype promotion), as a user pasting it would run it. A block preceded by the line
 ``<!-- notest: REASON -->`` is not run (a GPU launch, a multi-process command); the reason is
 required and shown here.
 """
@@ -51,5 +51,7 @@ def test_the_docs_have_code():
 @pytest.mark.parametrize("code", BLOCKS)
 def test_code_block_runs(code, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a block that writes a file writes it here
-    with jax.numpy_dtype_promotion("standard"):
+    # as pasted into a fresh interpreter: JAX's defaults (x64 off, standard promotion), whatever
+    # the test session configured
+    with jax.enable_x64(False), jax.numpy_dtype_promotion("standard"):
         exec(compile(code, "<docs block>", "exec"), {"__name__": "__docs__"})
