@@ -262,6 +262,7 @@ def test_wavelet_packets_2d(mode):
     close(cs.wp_reconstruct2(got, "db2", mode, in_size=(19, 12)), wp.reconstruct(update=False))
 
 
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
 def test_wp_op_derived_synthesis():
     """The packet tree is one operator; its derived transpose is the reconstruction for an
     orthogonal wavelet in periodization mode, and the dot test holds in any mode."""

@@ -126,7 +126,7 @@ def test_no_intermediate_of_up_times_the_signal(up, down):
 @pytest.mark.parametrize(
     "up,down",
     [
-        (5, 4),
+        pytest.param(5, 4, marks=pytest.mark.slow),  # default-run budget
         pytest.param(160, 147, marks=pytest.mark.slow),
         pytest.param(147, 160, marks=pytest.mark.slow),
     ],
