@@ -111,7 +111,14 @@ def _module_names():
 
 
 # the modules whose examples build framework modules or filters (seconds each): slow grid
-SLOW_DOCTESTS = {"convalgebra.nn.equinox", "convalgebra.nn.flax", "convalgebra.signal._iir"}
+SLOW_DOCTESTS = {
+    "convalgebra.nn.equinox",
+    "convalgebra.nn.flax",
+    "convalgebra.signal._iir",
+    "convalgebra.signal._mra",
+    "convalgebra.signal._swtn",
+    "convalgebra.signal._packets",
+}
 
 
 @pytest.mark.parametrize(
