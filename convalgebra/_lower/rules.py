@@ -268,6 +268,29 @@ def _stackable(terms: tuple[IR, ...]) -> bool:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class ChannelAxis:
+    """``x -> x`` with a channel axis of 1 before its ``nd`` spatial axes (``stack_branches``:
+    a structured callable, so readers of the IR recognise the stacked form by type)."""
+
+    nd: int
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        return jnp.expand_dims(x, x.ndim - self.nd)
+
+
+@dataclasses.dataclass(frozen=True)
+class SplitChannels:
+    """``y -> (y[.., 0, *S], ..., y[.., n-1, *S])``: the stacked bank's outputs split again."""
+
+    n: int
+    nd: int
+
+    def __call__(self, y: jax.Array) -> tuple[jax.Array, ...]:
+        axis = y.ndim - self.nd - 1
+        return tuple(jax.lax.index_in_dim(y, i, axis, keepdims=False) for i in range(self.n))
+
+
 @node_rule("stack_branches")
 def _stack_branches(ir: IR) -> IR | None:
     """``(q₀ ⋆ x, q₁ ⋆ x, ...)`` with the same geometry: ONE convolution whose output channels
@@ -285,16 +308,10 @@ def _stack_branches(ir: IR) -> IR | None:
         c, kernel=kernel, name="[" + ",".join(t.name for t in convs) + "]"
     )
 
-    def expand(x: jax.Array) -> jax.Array:
-        return jnp.expand_dims(x, x.ndim - nd)
-
-    def split(y: jax.Array) -> tuple[jax.Array, ...]:
-        return tuple(jax.lax.index_in_dim(y, i, y.ndim - nd - 1, keepdims=False) for i in range(n))
-
     return Seq(steps=(
-        Apply(fn=expand, label_="channel axis", sym=lambda x: x),
+        Apply(fn=ChannelAxis(nd), label_="channel axis", sym=lambda x: x),
         stacked,
-        Apply(fn=split, label_=f"split({n})", sym=lambda x: x),
+        Apply(fn=SplitChannels(n, nd), label_=f"split({n})", sym=lambda x: x),
     ))  # fmt: skip
 
 
