@@ -21,7 +21,6 @@ kernels as traced arrays, so it runs under ``jit``, ``vmap`` and ``grad``.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from collections.abc import Callable
 from typing import Any
@@ -46,8 +45,11 @@ from .ir import (
     Sampling,
     Seq,
     Window,
+    walk,
 )
-from .rules import corr_kernel
+from .rules import ChannelAxis, SplitChannels, corr_kernel
+
+Pairs = tuple[tuple[int, int], ...]
 
 
 class NotSpectral(Exception):
@@ -104,6 +106,9 @@ class Term:
     factors: tuple[int, ...] | None = None  # per original axis, after C; None: no ↓
     phases: tuple[int, ...] | None = None
     mixing: bool = False  # a channel-mixing filter: the symbol is a matrix per frequency
+    # a periodic extension not yet consumed: (original axis, before, after); ``shape`` is
+    # then the extended shape
+    pend: tuple[tuple[int, int, int], ...] = ()
 
     @property
     def decimated(self) -> bool:
@@ -195,6 +200,7 @@ def _compose(outer: Term, inner: Term) -> Term:
         outer.factors,
         outer.phases,
         outer.mixing or inner.mixing,
+        inner.pend,
     )
 
 
@@ -308,98 +314,134 @@ def _down(r: Sampling, t: Term) -> Term:
     return dataclasses.replace(t, factors=tuple(f), phases=tuple(p))
 
 
-def _stacked(steps: tuple[IR, ...]) -> Conv | None:
-    """The stacked form of a filter bank (rule ``stack_branches``): expand, conv, split."""
-    if len(steps) != 3:
+# ---- opaque nodes, read from their fields (never from labels) ---------------------------------
+def extension(node: IR, shape: tuple[int, ...]) -> tuple[str, Pairs] | None:
+    """The boundary extension an opaque node runs: ``(kind, widths)`` over its trailing axes.
+
+    ``kind`` is ``"periodic"``, ``"half"`` (half-sample symmetric: PyWavelets' ``symmetric``,
+    ``scipy.ndimage``'s ``reflect``) or ``"whole"`` (whole-sample symmetric: NumPy's and
+    PyWavelets' ``reflect``, ``scipy.ndimage``'s ``mirror``). Read from the static fields of the
+    operator the node lowers (``ca.pad(mode=...)``, ``ca.signal.extend_op``: the node's ``fn``
+    is that operator's bound ``_apply``), so a renamed label changes nothing.
+    """
+    if not isinstance(node, Apply):
         return None
-    a, c, b = steps
-    if (
-        isinstance(c, Conv)
-        and isinstance(a, Apply)
-        and isinstance(b, Apply)
-        and a.label_ == "channel axis"
-        and b.label_.startswith("split(")
-        and c.kind is Kind.MIXING
-        and c.kernel.shape[1] == 1
-    ):
-        return c
+    from .._expr.primitives import Pad  # the expression layer imports this module's package
+    from ..signal._extend import Extend
+
+    src = getattr(node.fn, "__self__", None)
+    if isinstance(src, Pad):
+        kind = {"wrap": "periodic", "reflect": "whole"}.get(src.mode)
+        return (kind, tuple(src.widths)) if kind else None
+    if isinstance(src, Extend):
+        mode = src.mode
+        if mode == "periodization" and shape and shape[-1] % 2 == 0:
+            mode = "periodic"  # an even signal: plain periodic (odd: the last sample repeated)
+        kind = {"periodic": "periodic", "symmetric": "half", "reflect": "whole"}.get(mode)
+        return (kind, ((src.before, src.after),)) if kind else None
     return None
 
 
-def _wrap_widths(a: IR) -> tuple[tuple[int, int], ...] | None:
-    """The widths of a periodic pad (``ca.pad(..., "wrap")``, an opaque step in the IR)."""
-    if not (isinstance(a, Apply) and a.label_.startswith("pad(") and a.label_.endswith("'wrap')")):
-        return None
-    try:
-        widths = ast.literal_eval(a.label_[len("pad(") : -len(", 'wrap')")])
-    except (ValueError, SyntaxError):
-        return None
-    return tuple((int(lo), int(hi)) for lo, hi in widths)
-
-
-def _fold_wrap_pads(steps: tuple[IR, ...]) -> tuple[IR, ...]:
-    """``(w ⋆ valid) ∘ pad(wrap)`` is a circular filter (``nn``'s ``padding_mode="circular"``):
-    the pad becomes the node's periodic wrap when the output keeps the period."""
+def _unstack(steps: tuple[IR, ...]) -> tuple[IR, ...]:
+    """The stacked form of a filter bank (rule ``stack_branches``: ``ChannelAxis``, one
+    convolution with one input channel, ``SplitChannels``) read back as a ``Branch`` of its
+    filters, recognised by the node types and the callables' types."""
     out: list[IR] = []
-    for step in steps:
-        w = _wrap_widths(out[-1]) if out else None
+    i = 0
+    while i < len(steps):
+        a, c, b = (tuple(steps[i : i + 3]) + (None, None))[:3]
         if (
-            w is not None
-            and isinstance(step, Conv)
-            and step.wrap is None
-            and len(w) == step.ndim
-            and all(p == (0, 0) for p in step.pads)
-            and all(u == 1 for u in step.up)
-            and all(lo + hi == r * (k - 1) for (lo, hi), k, r in zip(w, step.taps, step.dilation))
+            isinstance(a, Apply)
+            and isinstance(a.fn, ChannelAxis)
+            and isinstance(c, Conv)
+            and isinstance(b, Apply)
+            and isinstance(b.fn, SplitChannels)
+            and c.kind is Kind.MIXING
+            and c.kernel.shape[1] == 1
+            and b.fn.n == c.kernel.shape[0]
+            and a.fn.nd == b.fn.nd == c.ndim
         ):
-            out[-1] = dataclasses.replace(step, wrap=w)
+            k = c.kernel
+            convs = tuple(
+                dataclasses.replace(c, kernel=k[j, 0], name=f"{c.name}[{j}]")
+                for j in range(k.shape[0])
+            )
+            out.append(Branch(terms=convs))
+            i += 3
             continue
-        out.append(step)
+        out.append(steps[i])
+        i += 1
     return tuple(out)
 
 
-def _analyse(ir: IR, shape: tuple[int, ...], lay: tuple[int, ...]) -> Result:
-    """The terms of ``ir`` applied to arrays of current ``shape`` and layout ``lay``."""
+def _extend(res: Term, kind: str, widths: Pairs) -> Term:
+    """``ext ∘ res``: a periodic extension of the trailing axes, pending until a valid
+    convolution consumes it (then that convolution is circular on the unextended period)."""
+    if kind != "periodic":
+        raise NotSpectral(f"a {kind}-sample symmetric extension is not circular")
+    if res.decimated:
+        raise NotSpectral("an extension after ↓k (a multirate cascade) is not read in closed form")
+    n, m = len(res.shape), len(widths)
+    pend = dict((a, (lo, hi)) for a, lo, hi in res.pend)
+    shape = list(res.shape)
+    for i, (lo, hi) in enumerate(widths):
+        cur = n - m + i
+        a = res.lay[cur]
+        if a in pend:
+            raise NotSpectral("two extensions of one axis before a convolution")
+        pend[a] = (lo, hi)
+        shape[cur] += lo + hi
+    return dataclasses.replace(
+        res, shape=tuple(shape), pend=tuple((a, lo, hi) for a, (lo, hi) in sorted(pend.items()))
+    )
+
+
+def _consume(c: Conv, res: Term) -> Result:
+    """``(w ⋆ valid) ∘ ext_periodic ∘ res``: the convolution circular on the period when it
+    consumes exactly the extension on each of its axes (``nn``'s ``padding_mode="circular"``,
+    ``ca.pad(..., "wrap")``, ``signal``'s periodic and even periodization modes)."""
+    if c.wrap is not None or any(p != (0, 0) for p in c.pads) or any(u > 1 for u in c.up):
+        raise NotSpectral(f"{c.label()} after a periodic extension is not a valid convolution")
+    n, nd = len(res.shape), c.ndim
+    pend = dict((a, (lo, hi)) for a, lo, hi in res.pend)
+    wrap, shape = [], list(res.shape)
+    for i, cur in enumerate(range(n - nd, n)):
+        a = res.lay[cur]
+        if a not in pend:
+            raise NotSpectral(f"{c.label()} is not circular on axis {a} (no periodic extension)")
+        lo, hi = pend.pop(a)
+        period = shape[cur] - lo - hi
+        # d samples short of a full period: the last d outputs of the circular filter are
+        # missing, which ↓s never reads when it keeps as many samples (periodization mode)
+        d = c.dilation[i] * (c.taps[i] - 1) - lo - hi
+        s, p = c.down[i], c.down_phase[i]
+        if d < 0 or (d > 0 and len(range(p, period - d, s)) != len(range(p, period, s))):
+            raise NotSpectral(
+                f"{c.label()} does not keep the period (extension {(lo, hi)} on axis {a})"
+            )
+        wrap.append((lo, hi + d))
+        shape[cur] = period
+    if pend:
+        raise NotSpectral(f"an extension of axes {sorted(pend)} not consumed by {c.label()}")
+    base = dataclasses.replace(res, shape=tuple(shape), pend=())
+    conv = _conv(dataclasses.replace(c, wrap=tuple(wrap)), base.shape, base.lay, base.in_shape)
+    return _compose(conv, base)
+
+
+def _leaf(ir: IR, shape: tuple[int, ...], lay: tuple[int, ...]) -> Result:
+    """The terms of a node without sub-steps applied to arrays of ``shape``, layout ``lay``."""
     in_shape = _orig(shape, lay)
-    if isinstance(ir, Seq):
-        stacked = _stacked(ir.steps)
-        if stacked is not None:
-            k = stacked.kernel
-            convs = [
-                dataclasses.replace(stacked, kernel=k[i, 0], name=f"{stacked.name}[{i}]")
-                for i in range(k.shape[0])
-            ]
-            return tuple(_conv(c, shape, lay, in_shape) for c in convs)
-        res: Result = _identity(shape, lay, in_shape)
-        for step in _fold_wrap_pads(ir.steps):
-            res = _then(step, res)
-        return res
-    if isinstance(ir, Pin):
-        return _analyse(ir.body, shape, lay)
     if isinstance(ir, Conv):
         return _conv(ir, shape, lay, in_shape)
     if isinstance(ir, Permute):
         new_shape = tuple(shape[i] for i in ir.perm)
         new_lay = tuple(lay[i] for i in ir.perm)
         return _identity(new_shape, new_lay, in_shape)
-    if isinstance(ir, Mul):
-        body = _analyse(ir.body, shape, lay)
-        return _map(lambda t: _scale(t, ir.value, ir.c), body)
-    if isinstance(ir, Add):
-        terms = [_analyse(t, shape, lay) for t in ir.terms]
-        if any(isinstance(t, tuple) for t in terms):
-            raise NotSpectral("a sum of several-output operators")
-        out = terms[0]
-        for t in terms[1:]:
-            out = _add(out, t)
-        return out
-    if isinstance(ir, Branch):
-        return tuple(_analyse(t, shape, lay) for t in ir.terms)
     if isinstance(ir, Pullback):
         if not isinstance(ir.in_struct, jax.ShapeDtypeStruct):
             raise NotSpectral("the transpose of an operator with several inputs")
         body = _analyse(ir.body, tuple(ir.in_struct.shape), lay)
-        if isinstance(body, tuple) or body.factors is not None or body.lay != lay:
+        if isinstance(body, tuple) or body.factors is not None or body.lay != lay or body.pend:
             raise NotSpectral("the transpose of a decimating or several-output operator")
         if body.cplx and not ir.conj:
             raise NotSpectral("the transpose (not the adjoint) of a complex circular filter")
@@ -421,6 +463,11 @@ def _analyse(ir: IR, shape: tuple[int, ...], lay: tuple[int, ...]) -> Result:
     raise NotSpectral(f"{type(ir).__name__} nodes are not read in closed form")
 
 
+def _analyse(ir: IR, shape: tuple[int, ...], lay: tuple[int, ...]) -> Result:
+    """The terms of ``ir`` applied to arrays of current ``shape`` and layout ``lay``."""
+    return _then(ir, _identity(shape, lay, _orig(shape, lay)))
+
+
 def _map(fn: Callable[[Term], Term], res: Result) -> Result:
     if isinstance(res, tuple):
         return tuple(_map(fn, r) for r in res)
@@ -429,6 +476,12 @@ def _map(fn: Callable[[Term], Term], res: Result) -> Result:
 
 def _then(step: IR, res: Result) -> Result:
     """``step ∘ res``."""
+    if isinstance(step, Seq):
+        for s in _unstack(step.steps):
+            res = _then(s, res)
+        return res
+    if isinstance(step, Pin):
+        return _then(step.body, res)
     if isinstance(res, tuple):
         if isinstance(step, (Parallel, Join)) and len(step.terms) == len(res):
             outs = [_then(t, r) for t, r in zip(step.terms, res)]
@@ -440,25 +493,42 @@ def _then(step: IR, res: Result) -> Result:
             for o in outs[1:]:
                 out = _add(out, o)
             return out
-        if isinstance(step, Pin):
-            return _then(step.body, res)
-        if isinstance(step, Seq):
-            for s in step.steps:
-                res = _then(s, res)
-            return res
         raise NotSpectral(f"{type(step).__name__} after several outputs")
-    if isinstance(step, Sampling) and not step.up:
-        return _down(step, res)
-    if isinstance(step, Seq):
-        for s in step.steps:
-            res = _then(s, res)
-        return res
-    if isinstance(step, Pin):
-        return _then(step.body, res)
+    if isinstance(step, Branch):
+        return tuple(_then(t, res) for t in step.terms)
+    if isinstance(step, Mul):
+        return _map(lambda t: _scale(t, step.value, step.c), _then(step.body, res))
+    if isinstance(step, Add):
+        terms = [_then(t, res) for t in step.terms]
+        if any(isinstance(t, tuple) for t in terms):
+            raise NotSpectral("a sum of several-output operators")
+        out = terms[0]
+        for t in terms[1:]:
+            out = _add(out, t)
+        return out
     if isinstance(step, (Parallel, Join)):
         raise NotSpectral(f"{type(step).__name__} after one output")
+    ext = extension(step, res.shape)
+    if ext is not None:
+        return _extend(res, *ext)
+    if res.pend:
+        if isinstance(step, Conv):
+            return _consume(step, res)
+        if not isinstance(step, Permute):
+            raise NotSpectral(
+                f"{type(step).__name__} after a periodic extension (not a valid convolution)"
+            )
+    if isinstance(step, Conv) and step.wrap is None and not res.decimated:
+        # a valid filter whose missing outputs ↓s never reads (Haar periodization: no
+        # extension at all) is circular too
+        try:
+            return _consume(step, _extend(res, "periodic", ((0, 0),) * step.ndim))
+        except NotSpectral:
+            pass
+    if isinstance(step, Sampling) and not step.up:
+        return _down(step, res)
     shape = res.out_shape if res.decimated else res.shape
-    nxt = _analyse(step, shape, res.lay)
+    nxt = _leaf(step, shape, res.lay)
     return _map(lambda t: _compose(t, res), nxt)
 
 
@@ -496,6 +566,8 @@ def spectral(ir: IR, shape: tuple[int, ...]) -> tuple[Spectral | None, str]:
     try:
         res = _analyse(ir, shape, tuple(range(n)))
         for t in _leaves(res):
+            if t.pend:
+                raise NotSpectral("a periodic extension not consumed by a valid convolution")
             if t.lay != tuple(range(n)):
                 raise NotSpectral("the axes end permuted")
             if t.factors is not None:
@@ -510,46 +582,254 @@ def spectral(ir: IR, shape: tuple[int, ...]) -> tuple[Spectral | None, str]:
     return Spectral(res, shape), ""
 
 
-def isometry(ir: IR) -> tuple[str, Any] | None:
-    """``("iso", c)`` if ``AᴴA = cI``, ``("coiso", c)`` if ``AAᴴ = cI``, else ``None``.
+# ---- AᴴA = cI and AAᴴ = cI: isometries and Parseval frames -------------------------------------
+ISO = frozenset({"iso"})  # AᴴA = cI
+COISO = frozenset({"coiso"})  # AAᴴ = cI
+BOTH = ISO | COISO  # square: c^{-1/2} A is unitary
 
-    Reads a chain of ``↑k`` (iso), ``↓k`` (co-iso), zero pads (iso), crops (co-iso), permutes
-    and scalings (``c = |product of scales|²``); ``↓k ∘ ↑k`` has been cancelled by the rewrite.
+Path = tuple[Any, ...]  # where a certificate applies: child indices ("i:j" for a run of steps)
+Trusted = dict[Path, tuple[float, frozenset[str]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Tight:
+    """``AᴴA = cI`` (``"iso"`` in ``kinds``) and/or ``AAᴴ = cI`` (``"coiso"``).
+
+    ``certs`` are the value certificates it rests on (a filter bank's orthogonality, checked on
+    its kernels): ``(path, c, kinds)``, static, so a trace can trust what was checked outside.
     """
-    kinds: set[str] = set()
-    scales: list[Any] = []
 
-    def visit(node: IR) -> bool:
-        if isinstance(node, Seq):
-            return all(visit(s) for s in node.steps)
-        if isinstance(node, Pin):
-            return visit(node.body)
-        if isinstance(node, Mul):
-            scales.append(node.value if node.c is None else node.c)
-            return visit(node.body)
-        if isinstance(node, Permute):
-            return True
-        if isinstance(node, Sampling):
-            kinds.add("iso" if node.up else "coiso")
-            return True
-        if isinstance(node, Window):
-            if all(a >= 0 and b >= 0 for a, b in node.pads):
-                kinds.add("iso")
-                return True
-            if all(a <= 0 and b <= 0 for a, b in node.pads):
-                kinds.add("coiso")
-                return True
-        return False
+    kinds: frozenset[str]
+    c: Any  # a Python float, or a 0-d array (a traced scale)
+    certs: tuple[tuple[Path, float, frozenset[str]], ...] = ()
 
-    if not visit(ir) or len(kinds) > 1:
+
+def _chain(outer: Tight | None, inner: Tight | None) -> Tight | None:
+    """``outer ∘ inner``: ``(BA)ᴴ(BA) = c_B AᴴA`` needs both iso, ``BA(BA)ᴴ`` both co-iso."""
+    if outer is None or inner is None or not (outer.kinds & inner.kinds):
         return None
-    c: Any = 1.0
-    for s in scales:
-        c = c * jnp.abs(jnp.asarray(s)) ** 2
-    return (kinds.pop() if kinds else "iso"), c
+    return Tight(outer.kinds & inner.kinds, outer.c * inner.c, inner.certs + outer.certs)
 
 
-def group(a: jax.Array, factors: tuple[int, ...]) -> jax.Array:
+def _static(c: Any) -> float | None:
+    try:
+        return float(c)
+    except (TypeError, jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError):
+        return None
+
+
+def _out_struct(steps: tuple[IR, ...], s: Any) -> Any:
+    from .emit import Ctx as EmitCtx
+    from .emit import run
+
+    seq = Seq(steps=steps)
+    return jax.eval_shape(lambda v: run(seq, v, EmitCtx.default()), s)
+
+
+def _span(ir: IR) -> int:
+    """An upper bound on the support of every circular term's symbol product (in samples)."""
+    out = 1
+    for node in walk(ir):
+        if isinstance(node, Conv):
+            out += max(r * (k - 1) for r, k in zip(node.dilation, node.taps))
+    return out
+
+
+def certify(ir: IR, s: jax.ShapeDtypeStruct) -> Tight | None:
+    """``AᴴA = cI`` / ``AAᴴ = cI`` for ``↓k ∘`` circular terms (a filter bank), from the kernels.
+
+    Per group of aliased frequencies, ``AᴴA`` is the ``K × K`` matrix ``Σᵢ conj(hᵢ)hᵢᵀ/K`` and
+    ``AAᴴ`` the Gram matrix ``hᵢᴴhⱼ/K`` (Zhao et al.). Their entries are trigonometric
+    polynomials of degree below the filters' total support ``S``, so checking them on a period
+    ``N' ≥ 2S`` (a multiple of ``k``) proves the identity on every period that ``k`` divides:
+    an exact check on the coefficients (to ``max(64·eps, 1e-10)`` for the kernels' dtype:
+    tabulated filters are orthogonal to about 1e-11), not a probe.
+    Needs concrete kernels (``None`` when traced).
+    """
+    shape = tuple(s.shape)
+    sp, _ = spectral(ir, shape)
+    if sp is None:
+        return None
+    terms = sp.flat()
+    if any(t.mixing or t.cplx for t in terms):
+        return None
+    dec = {t.factors for t in terms if t.decimated}
+    if len(dec) > 1:
+        return None
+    n = len(shape)
+    factors = dec.pop() if dec else (1,) * n
+    assert factors is not None
+    small = list(shape)
+    span = _span(ir)
+    for a in sp.axes:
+        step = int(np.lcm(factors[a], 2))
+        small[a] = min(shape[a], -(-max(2 * span, step) // step) * step)
+    sp2, _ = spectral(ir, tuple(small))
+    if sp2 is None:
+        return None
+    cd = np.complex128 if jax.config.jax_enable_x64 else np.complex64  # pyright: ignore
+    ctx = Ctx(tuple(small), sp.axes, False, jnp.dtype(cd))
+    hs = []
+    try:
+        with jax.ensure_compile_time_eval():
+            for t in sp2.flat():
+                h = phase(ctx, t, t.build(ctx).a)
+                hs.append(np.broadcast_to(np.asarray(h, np.complex128), tuple(small)))
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        return None
+    K = int(np.prod(factors))
+    gs = [group(h, factors) for h in hs]  # (..., M..., K), NumPy
+    # the kernels' own rounding (64 eps of the least precise one), and at least 1e-10:
+    # PyWavelets' tabulated filters are orthogonal to 1.4e-11 (sym20; dmey only to 2e-3)
+    eps = max(
+        (float(jnp.finfo(n.kernel.dtype).eps) for n in walk(ir) if isinstance(n, Conv)),
+        default=float(np.finfo(np.float64).eps),
+    )
+    tol = max(64 * eps, 1e-10)
+    kinds: set[str] = set()
+    M = sum(np.conj(g)[..., :, None] * g[..., None, :] for g in gs) / K
+    c = float(np.mean(np.real(np.diagonal(M, axis1=-2, axis2=-1))))
+    if not (c > 0 and np.isfinite(c)):
+        return None
+    eye = np.eye(K)
+    if np.max(np.abs(M - c * eye)) <= tol * c:
+        kinds.add("iso")
+    G = np.stack([np.stack([np.sum(gi * np.conj(gj), -1) / K for gj in gs], -1) for gi in gs], -1)
+    cg = float(np.mean(np.real(np.diagonal(G, axis1=-2, axis2=-1))))
+    if np.max(np.abs(G - cg * np.eye(len(gs)))) <= tol * cg and abs(cg - c) <= tol * c:
+        kinds.add("coiso")
+    return Tight(frozenset(kinds), c) if kinds else None
+
+
+def tight(ir: IR, s: Any, trusted: Trusted | None = None) -> Tight | None:
+    """Whether ``AᴴA = cI`` or ``AAᴴ = cI``, read from the IR, compositionally.
+
+    ``↑k``, zero pads (iso); ``↓k``, crops (co-iso); permutes (both); scalings (``|c|²``);
+    compositions (both factors alike), ``Parallel`` (equal constants), ``Branch`` of isometries
+    (``Σcᵢ``), ``Join`` of co-isometries, transposes (iso and co-iso swap); and runs of steps
+    that read as ``↓k ∘`` circular terms with a :func:`certify` certificate: orthogonal
+    periodization filter banks (1-D, N-D), their multilevel cascades (a cascade of Parseval
+    frames is one). ``↓k ∘ ↑k`` has been cancelled by the rewrite rule ``down_up_identity``.
+
+    ``trusted``: under a trace, the certificates found outside it (kernels are traced there);
+    ``None``: check kernels where concrete.
+    """
+    return _tight(ir, s, (), trusted)
+
+
+def _cert(ir: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | None:
+    if not isinstance(s, jax.ShapeDtypeStruct):
+        return None
+    if trusted is not None:
+        if path not in trusted:
+            return None
+        c, kinds = trusted[path]
+        return Tight(kinds, c, ((path, c, kinds),))
+    t = certify(ir, s)
+    return None if t is None else Tight(t.kinds, t.c, ((path, float(t.c), t.kinds),))
+
+
+def _tight(node: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | None:
+    if isinstance(node, Pin):
+        return _tight(node.body, s, (*path, 0), trusted)
+    if isinstance(node, Permute):
+        return Tight(BOTH, 1.0)
+    if isinstance(node, Sampling):
+        return Tight(ISO if node.up else COISO, 1.0)
+    if isinstance(node, Window):
+        if all(a >= 0 and b >= 0 for a, b in node.pads):
+            return Tight(ISO, 1.0)
+        if all(a <= 0 and b <= 0 for a, b in node.pads):
+            return Tight(COISO, 1.0)
+        return None
+    if isinstance(node, Mul):
+        t = _tight(node.body, s, (*path, 0), trusted)
+        if t is None:
+            return None
+        if node.c is not None:
+            m: Any = jnp.abs(jnp.asarray(node.c)) ** 2
+        elif node.value is not None:
+            m = abs(node.value) ** 2
+        else:
+            return None
+        return Tight(t.kinds, t.c * m, t.certs)
+    if isinstance(node, Seq):
+        return _tight_seq(node, s, path, trusted)
+    if isinstance(node, Parallel):
+        ts = [_tight(t, si, (*path, i), trusted) for i, (t, si) in enumerate(zip(node.terms, s))]
+        if any(t is None for t in ts):
+            return None
+        tt = [t for t in ts if t is not None]
+        kinds = frozenset.intersection(*(t.kinds for t in tt))
+        cs = [_static(t.c) for t in tt]
+        if not kinds or any(c is None for c in cs):
+            return None
+        c0 = cs[0]
+        assert c0 is not None
+        # equal constants (certified ones agree to the certificate's tolerance)
+        if any(abs(c - c0) > 1e-9 * abs(c0) for c in cs if c is not None):
+            return None
+        return Tight(kinds, tt[0].c, sum((t.certs for t in tt), ()))
+    if isinstance(node, (Branch, Join)):
+        want = "iso" if isinstance(node, Branch) else "coiso"
+        ins = [s] * len(node.terms) if isinstance(node, Branch) else list(s)
+        ts = [_tight(t, si, (*path, i), trusted) for i, (t, si) in enumerate(zip(node.terms, ins))]
+        if all(t is not None and want in t.kinds for t in ts):
+            tt = [t for t in ts if t is not None]
+            total: Any = 0.0
+            for t in tt:
+                total = total + t.c
+            return Tight(frozenset({want}), total, sum((t.certs for t in tt), ()))
+        return _cert(node, s, path, trusted)
+    if isinstance(node, Pullback):
+        t = _tight(node.body, node.in_struct, (*path, 0), trusted)
+        if t is None:
+            return None
+        swap = frozenset({"iso": "coiso", "coiso": "iso"}[k] for k in t.kinds)
+        return Tight(swap, t.c, t.certs)
+    if isinstance(node, (Conv, Add)):
+        return _cert(node, s, path, trusted)
+    return None
+
+
+def _tight_seq(node: Seq, s: Any, path: Path, trusted: Trusted | None) -> Tight | None:
+    """Step by step; a step that is not tight on its own (a boundary extension) starts the
+    shortest run of steps that reads as ``↓k ∘`` circular terms, certified as a whole."""
+    steps = _unstack(node.steps)
+    acc: Tight | None = Tight(BOTH, 1.0)
+    cur, i = s, 0
+    while i < len(steps):
+        t = _tight(steps[i], cur, (*path, i), trusted)
+        j = i + 1
+        if t is None and isinstance(cur, jax.ShapeDtypeStruct):
+            for j in range(i + 2, len(steps) + 1):
+                run = Seq(steps=steps[i:j])
+                if spectral(run, tuple(cur.shape))[0] is not None:
+                    t = _cert(run, cur, (*path, f"{i}:{j}"), trusted)
+                    break
+        acc = _chain(t, acc)
+        if acc is None:
+            return None
+        cur = _out_struct(steps[i:j], cur)
+        i = j
+    return acc
+
+
+def phase(ctx: Ctx, t: Term, H: jax.Array) -> jax.Array:
+    """``↓k,p`` keeps ``x[k·m + p]``: a circular shift by ``p`` first (a phase ramp)."""
+    if t.phases is None or not any(t.phases):
+        return H
+    for a, p in enumerate(t.phases):
+        if p:
+            n = ctx.shape[a]
+            f = jnp.arange(n, dtype=jnp.finfo(H.dtype).dtype)
+            f = f.reshape([n if i == a else 1 for i in range(len(ctx.shape))])
+            ang = (2 * np.pi * p / n) * f
+            H = H * jax.lax.complex(jnp.cos(ang), jnp.sin(ang)).astype(H.dtype)
+    return H
+
+
+def group(a: Any, factors: tuple[int, ...]) -> Any:
     """``(..., N_0, ..., N_{n-1}) -> (..., M_0, ..., M_{n-1}, K)``: the ``K = prod(factors)``
     frequencies ``f = j·M + m`` that ``↓factors`` aliases onto each other (over the trailing
     ``len(factors)`` axes; a factor 1 leaves its axis alone)."""
@@ -558,7 +838,8 @@ def group(a: jax.Array, factors: tuple[int, ...]) -> jax.Array:
     ms = tuple(n // k for n, k in zip(a.shape[-nd:], factors))
     a = a.reshape(lead + tuple(v for k, m in zip(factors, ms) for v in (k, m)))
     nl = len(lead)
-    a = jnp.moveaxis(a, [nl + 2 * i for i in range(nd)], list(range(a.ndim - nd, a.ndim)))
+    xp = np if isinstance(a, np.ndarray) else jnp
+    a = xp.moveaxis(a, [nl + 2 * i for i in range(nd)], list(range(a.ndim - nd, a.ndim)))
     return a.reshape((*lead, *ms, int(np.prod(factors))))
 
 
@@ -570,3 +851,74 @@ def ungroup(a: jax.Array, factors: tuple[int, ...]) -> jax.Array:
     nl = len(lead)
     a = jnp.moveaxis(a, list(range(a.ndim - nd, a.ndim)), [nl + 2 * i for i in range(nd)])
     return a.reshape((*lead, *(k * m for k, m in zip(factors, ms))))
+
+
+# ---- the questions solve and norm ask of operators --------------------------------------------
+def lowered(op: Any, xs: jax.ShapeDtypeStruct) -> IR:
+    """The rewritten IR of the operator ``op`` on inputs like ``xs`` (what the lowering runs)."""
+    from .._expr.node import lowered_ir
+
+    return lowered_ir(op, xs)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """A spectral closed form for ``A`` (and ``L``): the terms, the Fourier axes, the common
+    decimation (``None``: none, the plain Fourier form), whether channels mix; ``l_scale``:
+    ``LᴴL = l_scale·I`` (``L`` absent: 1; ``L`` a Parseval frame: its constant), else ``l``."""
+
+    a: Spectral
+    l: Spectral | None
+    axes: tuple[int, ...]
+    factors: tuple[int, ...] | None
+    mixing: bool
+    chan: int | None
+    l_scale: Any = 1.0
+
+
+def plan(
+    A: Any, L: Any, xs: jax.ShapeDtypeStruct, l_tight: Tight | None = None
+) -> tuple[Plan | None, str]:
+    """The spectral closed form of ``min ‖Ax − y‖² + λ‖Lx‖²``, or why there is none.
+
+    ``l_tight``: ``LᴴL = cI`` (found by :func:`tight`): ``L`` adds ``λc`` to the diagonal and
+    need not be circular (e.g. an orthogonal wavelet analysis).
+    """
+    sa, why = spectral(lowered(A, xs), tuple(xs.shape))
+    if sa is None:
+        return None, f"A: {why}"
+    sl = None
+    l_scale: Any = 1.0
+    if L is not None and l_tight is not None and "iso" in l_tight.kinds:
+        l_scale = l_tight.c
+    elif L is not None:
+        sl, why = spectral(lowered(L, xs), tuple(xs.shape))
+        if sl is None:
+            return None, f"L: {why}"
+    terms = sa.flat() + (sl.flat() if sl is not None else [])
+    real_x = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
+    if real_x and any(t.cplx for t in terms):
+        return None, "a complex kernel with a real x (the real-constrained problem)"
+    axes = tuple(sorted(set(sa.axes) | set(sl.axes if sl is not None else ())))
+    dec = {t.factors for t in terms if t.decimated and t.factors is not None}
+    if len(dec) > 1:
+        return None, f"terms decimated by different factors {sorted(dec)}"
+    factors = dec.pop() if dec else None
+    chans = {t.chan for t in terms if t.chan is not None}
+    if len(chans) > 1:
+        return None, f"filters with channels along different axes {sorted(chans)}"
+    chan = chans.pop() if chans else None
+    mixing = any(t.mixing for t in terms)
+    if mixing and factors is not None:
+        return None, "channel mixing before ↓k is not implemented in closed form"
+    return Plan(sa, sl, axes, factors, mixing, chan, l_scale), ""
+
+
+def has_opaque_linear(op: Any, xs: jax.ShapeDtypeStruct) -> bool:
+    """Whether the IR holds a user function (``ca.linear``), whose linearity is a promise."""
+    from .._expr.primitives import Linear
+
+    return any(
+        isinstance(n, Apply) and isinstance(getattr(n.fn, "__self__", None), Linear)
+        for n in walk(lowered(op, xs))
+    )

@@ -12,7 +12,6 @@ import numpy as np
 import convalgebra as ca
 
 from .._lower import structure as _s
-from . import _structure as st
 from ._solve import _check_reg, _complex_dtype, _real_dtype, _struct
 
 
@@ -56,10 +55,10 @@ def norm(
         raise ValueError(f"norm: maxiter must be an int >= 1, got {maxiter!r}")
     rd = _real_dtype(xs.dtype)
     if method == "auto":
-        iso = st.isometry(A, xs)
+        iso = _s.tight(_s.lowered(A, xs), xs)
         if iso is not None:
-            return jnp.sqrt(jnp.asarray(iso[1]).astype(rd))
-        p, _ = st.plan(A, None, xs)
+            return jnp.sqrt(jnp.asarray(iso.c).astype(rd))
+        p, _ = _s.plan(A, None, xs)
         if p is not None:
             return _spectral_norm(p, xs).astype(rd)
     At = ca.adjoint(A, xs)
@@ -76,7 +75,7 @@ def norm(
     return jnp.sqrt(s).astype(rd)
 
 
-def _spectral_norm(p: st.Plan, xs: jax.ShapeDtypeStruct) -> jax.Array:
+def _spectral_norm(p: _s.Plan, xs: jax.ShapeDtypeStruct) -> jax.Array:
     """``√λ_max(AᴴA)`` from the symbols."""
     cd = _complex_dtype(xs.dtype)
     shape = tuple(xs.shape)
@@ -142,10 +141,10 @@ def normal(
     _check_reg("normal", reg)
     if L is not None:
         L.out_struct(xs)
-    iso = st.isometry(A, xs)
-    if iso is not None and iso[0] == "iso" and L is None:
-        return (iso[1] + reg) * ca.identity()
-    p, _ = st.plan(A, L, xs)
+    iso = _s.tight(_s.lowered(A, xs), xs)
+    if iso is not None and "iso" in iso.kinds and L is None:
+        return (iso.c + reg) * ca.identity()
+    p, _ = _s.plan(A, L, xs)
     n = len(xs.shape)
     nd = len(p.axes) if p is not None else 0
     if (

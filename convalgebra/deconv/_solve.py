@@ -16,7 +16,6 @@ import numpy as np
 import convalgebra as ca
 
 from .._lower import structure as _s
-from . import _structure as st
 
 METHODS = ("auto", "closed", "fourier", "aliasing", "adjoint", "cg", "lsmr", "gmres")
 CLOSED = ("adjoint", "fourier", "aliasing")
@@ -43,7 +42,8 @@ class SolveInfo:
       converged: iterative: ``residual <= 2·tol``; closed forms: every entry of ``x`` finite
         (and ``residual <= √eps`` where computed: a failure means no unique minimiser).
         Under ``jit`` this array is the record; the warning goes through
-        ``jax.debug.callback``.
+        ``jax.debug.callback`` (only for iterative methods and ``residual=True``: an
+        unconditional callback cost 40% of a 512² closed form).
     """
 
     method: str
@@ -115,7 +115,7 @@ def _check_finite(name: str, what: str, tree: Any) -> None:
 def _check_linear(name: str, which: str, op: ca.Operator, xs: jax.ShapeDtypeStruct) -> None:
     """A user function (``ca.linear``) inside ``op`` must be linear: ``op(0) = 0`` and
     ``op(a + 2b) = op(a) + 2 op(b)``, checked on random inputs when the IR holds one."""
-    if not st.has_opaque_linear(op, xs):
+    if not _s.has_opaque_linear(op, xs):
         return
     with jax.ensure_compile_time_eval():
         if not _concrete(op):
@@ -161,38 +161,65 @@ def _show(A: ca.Operator) -> str:
 
 
 # ---- the choice of method ---------------------------------------------------------------------
+Certs = tuple[tuple[str, _s.Path, float, frozenset], ...]  # ("A" or "L", path, c, kinds)
+
+
 @dataclasses.dataclass(frozen=True)
 class _Choice:
     method: str
     reason: str
-    iso: tuple[str, Any] | None = None
-    l_iso: tuple[str, Any] | None = None
-    plan: st.Plan | None = None
+    iso: _s.Tight | None = None
+    l_iso: _s.Tight | None = None
+    plan: _s.Plan | None = None
+    certs: Certs = ()  # the value certificates (Parseval banks) the choice rests on
 
 
-def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStruct):
-    """Every closed form that applies, with the reason; and why each other one does not."""
+def _trusted(certs: Certs | None, which: str) -> _s.Trusted | None:
+    if certs is None:
+        return None
+    return {p: (c, k) for w, p, c, k in certs if w == which}
+
+
+def _tight(op, xs, which: str, certs: Certs | None) -> _s.Tight | None:
+    return _s.tight(_s.lowered(op, xs), xs, _trusted(certs, which))
+
+
+def _closed_options(
+    A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStruct, certs: Certs | None = None
+):
+    """Every closed form that applies, with the reason; and why each other one does not.
+
+    ``certs``: inside a trace, the certificates found outside it (``None``: check kernels)."""
     found: list[_Choice] = []
     why_not: dict[str, str] = {}
 
-    iso = st.isometry(A, xs)
-    l_iso = st.isometry(L, xs) if L is not None else ("iso", 1.0)
+    iso = _tight(A, xs, "A", certs)
+    l_iso = _tight(L, xs, "L", certs) if L is not None else _s.Tight(_s.BOTH, 1.0)
+    used = tuple(("A", *c) for c in (iso.certs if iso is not None else ()))
+    l_used = tuple(("L", *c) for c in (l_iso.certs if l_iso is not None else ()))
+    l_parseval = l_iso is not None and "iso" in l_iso.kinds
     if iso is None:
         why_not["adjoint"] = f"AᴴA is not a known multiple of the identity for A = {A!r}"
-    elif l_iso is None or l_iso[0] != "iso":
+    elif not l_parseval:
         why_not["adjoint"] = f"LᴴL is not a known multiple of the identity for L = {L!r}"
     else:
-        what = "AᴴA = cI" if iso[0] == "iso" else "AAᴴ = cI"
+        what = "AᴴA = cI" if "iso" in iso.kinds else "AAᴴ = cI"
+        if iso.certs:
+            what += " (an orthogonal filter bank: a Parseval frame, certified on its filters)"
         found.append(
             _Choice(
                 "adjoint",
                 f"{what} ({_show(A)}): x = z + Aᴴ(y − A z) / (c + λ·c_L), one application of Aᴴ",
                 iso=iso,
                 l_iso=l_iso,
+                certs=used + l_used,
             )
         )
 
-    p, why = st.plan(A, L, xs)
+    p, why = _s.plan(A, L, xs, l_iso if L is not None and l_parseval else None)
+    parseval_l = L is not None and p is not None and p.l is None
+    l_note = "; LᴴL = cI (a Parseval frame L: λc on the diagonal)" if parseval_l else ""
+    p_certs = l_used if parseval_l else ()
     if p is None:
         why_not["fourier"] = why_not["aliasing"] = why
     elif p.factors is None:
@@ -208,8 +235,9 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
                 "fourier",
                 f"{nt} circular term(s) on axes {p.axes}, read from the lowered IR: "
                 f"{'block-' if p.mixing else ''}diagonal in the DFT basis, {how}; transfer "
-                "functions from the kernels, one FFT pass",
+                f"functions from the kernels, one FFT pass{l_note}",
                 plan=p,
+                certs=p_certs,
             )
         )
     else:
@@ -220,19 +248,20 @@ def _closed_options(A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStr
                 "aliasing",
                 f"↓{p.factors} ∘ circular term(s) (Zhao et al., IEEE TIP 2016): AᴴA couples "
                 f"the {K} aliased frequencies of each group (Σ of rank-one terms, a Parseval "
-                f"frame gives I): {K}×{K} systems per group, one FFT pass",
+                f"frame gives I): {K}×{K} systems per group, one FFT pass{l_note}",
                 plan=p,
+                certs=p_certs,
             )
         )
     return found, why_not
 
 
-def _choose(name, A, L, xs, method) -> _Choice:
+def _choose(name, A, L, xs, method, certs: Certs | None = None) -> _Choice:
     if method not in METHODS:
         raise ValueError(f"{name}: method must be one of {METHODS}, got {method!r}")
     if method in ("cg", "lsmr", "gmres"):
         return _Choice(method, f"method={method!r} was asked for")
-    found, why_not = _closed_options(A, L, xs)
+    found, why_not = _closed_options(A, L, xs, certs)
     if method in CLOSED:
         for c in found:
             if c.method == method:
@@ -292,7 +321,7 @@ def _back(v: jax.Array, chan: int) -> jax.Array:
     return jnp.moveaxis(jnp.squeeze(v, 1 + chan), 0, chan)
 
 
-def _fourier(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
+def _fourier(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
     real = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
     cd = _complex_dtype(xs.dtype)
     ctx = _s.Ctx(tuple(xs.shape), p.axes, real, cd)
@@ -312,14 +341,14 @@ def _fourier(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
             PL = PL + (G.real**2 + G.imag**2)
         P = P + lam.astype(rd) * PL
     else:
-        P = P + lam.astype(rd)
+        P = P + _l_diag(p, lam, rd)
     # 1 / P on the real array (0 where P = 0: the least-norm solution; NaN stays NaN)
-    zero = P == 0
+    zero = P == 0  # the double where keeps gradients finite where P = 0
     inv = jnp.where(zero, 0, 1 / jnp.where(zero, 1, P))
     return _finish(ctx.inv(R * inv.astype(R.dtype), tuple(xs.shape)), xs)
 
 
-def _fourier_mixing(p: st.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
+def _fourier_mixing(p: _s.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
     """Per frequency ``(Σ ĤᵢᴴĤᵢ + λ Σ ĜⱼᴴĜⱼ) x̂ = Σ Ĥᵢᴴ ŷᵢ`` with ``C_in × C_in`` matrices."""
     chan = p.chan
     assert chan is not None
@@ -345,7 +374,7 @@ def _fourier_mixing(p: st.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
             N = N + lam.astype(cd) * jnp.einsum("ki...,kj...->ij...", jnp.conj(G), G)
     else:
         eye = jnp.eye(cin, dtype=cd).reshape((cin, cin) + (1,) * (R.ndim - 1))
-        N = N + lam.astype(cd) * eye
+        N = N + _l_diag(p, lam, jnp.finfo(cd).dtype).astype(cd) * eye
     # (C, C, *b) and (C, *b) -> batched solves over the broadcast frequency axes
     b = jnp.broadcast_shapes(N.shape[2:], R.shape[1:])
     Nm = jnp.moveaxis(jnp.broadcast_to(N, N.shape[:2] + b), (0, 1), (-2, -1))
@@ -354,21 +383,16 @@ def _fourier_mixing(p: st.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
     return _finish(ctx.inv(_back(X, chan), tuple(xs.shape)), xs)
 
 
+def _l_diag(p: _s.Plan, lam: jax.Array, rd: Any) -> jax.Array:
+    """``λ·c`` where ``LᴴL = cI`` (``L`` absent: ``c = 1``; a Parseval frame ``L``)."""
+    return (lam * jnp.asarray(p.l_scale).astype(lam.dtype)).astype(rd)
+
+
 def _phase(ctx: _s.Ctx, t: _s.Term, H: jax.Array) -> jax.Array:
-    """``↓k,p`` keeps ``x[k·m + p]``: a circular shift by ``p`` first (a phase ramp)."""
-    if t.phases is None or not any(t.phases):
-        return H
-    for a, p in enumerate(t.phases):
-        if p:
-            n = ctx.shape[a]
-            f = jnp.arange(n, dtype=jnp.finfo(H.dtype).dtype)
-            f = f.reshape([n if i == a else 1 for i in range(len(ctx.shape))])
-            ang = (2 * np.pi * p / n) * f
-            H = H * jax.lax.complex(jnp.cos(ang), jnp.sin(ang)).astype(H.dtype)
-    return H
+    return _s.phase(ctx, t, H)
 
 
-def _aliasing(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
+def _aliasing(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
     """Per group of ``K`` aliased frequencies: ``M x̂_g = r_g``, with ``M`` the sum of
     ``conj(h)hᵀ/K`` over decimated terms and of ``diag|h|²`` over the others."""
     factors = p.factors
@@ -391,7 +415,7 @@ def _aliasing(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
         t, y = dec_a[0]
         H = full(_phase(ctx, t, t.build(ctx).a))
         S = jnp.sum(_s.group(H.real**2 + H.imag**2, factors), axis=-1) / K
-        Z = _div(ctx.fwd(y.astype(cd)), S + lamc)
+        Z = _div(ctx.fwd(y.astype(cd)), S + _l_diag(p, lamc, rd))
         Zt = jnp.tile(Z, factors)
         return _finish(ctx.inv(jnp.conj(H) * Zt, shape), xs)
     M: Any = 0
@@ -407,7 +431,7 @@ def _aliasing(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
         D = D + _s.group(H.real**2 + H.imag**2, factors)
         r = r + _s.group(jnp.conj(H) * ctx.fwd(y.astype(cd)), factors)
     if p.l is None:
-        D = D + lamc
+        D = D + _l_diag(p, lamc, rd)
     for t in l_terms:
         G = full(_phase(ctx, t, t.build(ctx).a))
         if t.decimated:
@@ -426,8 +450,8 @@ def _aliasing(p: st.Plan, y_leaves, xs, lam) -> jax.Array:
 def _adjoint(c: _Choice, A, y, xs, lam) -> jax.Array:
     rd = _real_dtype(xs.dtype)
     assert c.iso is not None and c.l_iso is not None
-    cA = jnp.asarray(c.iso[1]).astype(rd)
-    cL = jnp.asarray(c.l_iso[1]).astype(rd)
+    cA = jnp.asarray(c.iso.c).astype(rd)
+    cL = jnp.asarray(c.l_iso.c).astype(rd)
     x = ca.adjoint(A, xs)(y)
     den = cA + lam * cL
     return _div(x, den.astype(rd)).astype(xs.dtype)
@@ -542,6 +566,16 @@ def _warn_host(converged, residual, method):
         )
 
 
+def _warn_traced(converged, residual, method: str) -> None:
+    """The warning from inside a trace: the host callback only on the branch that warns (an
+    unconditional ``jax.debug.callback`` cost 40% of a 512² closed form on the CPU)."""
+
+    def warn():
+        jax.debug.callback(_warn_host, converged, residual, method)
+
+    jax.lax.cond(jnp.all(converged), lambda: None, warn)
+
+
 def _tree_sub(a: Any, b: Any) -> Any:
     return jax.tree_util.tree_map(lambda u, v: u - v.astype(u.dtype), a, b)
 
@@ -551,7 +585,8 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
     rd = _real_dtype(xs.dtype)
     lam = jnp.asarray(reg).astype(rd)
     if choice.method in CLOSED and choice.plan is None and choice.iso is None:
-        choice = _choose("solve", A, L, xs, choice.method)  # re-read inside this trace
+        # re-read inside this trace (kernels traced: the certificates found outside trusted)
+        choice = _choose("solve", A, L, xs, choice.method, certs=choice.certs)
     if z is not None:  # ‖A x − y‖² + λ‖L(x − z)‖²: x = z + the solution for y − A z
         y = _tree_sub(y, A(z))
 
@@ -606,7 +641,10 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
         try:
             ok = bool(converged)
         except (jax.errors.ConcretizationTypeError, jax.errors.TracerBoolConversionError):
-            jax.debug.callback(_warn_host, converged, res, choice.method)
+            # traced: a closed form without its residual is not checked by a host callback
+            # (x is NaN where an input was; info.converged is the record)
+            if iterative or residual:
+                _warn_traced(converged, res, choice.method)
         else:
             if not ok:
                 _warn_host(converged, res, choice.method)
@@ -635,19 +673,30 @@ def _solve_jit(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual):
     return x, info, _bad_counts(y, z, A, L)
 
 
-_CHOICES: dict[Any, _Choice] = {}
+_CHOICES: dict[Any, tuple[_Choice, list[np.ndarray] | None]] = {}
+
+
+def _values(A, L) -> list[np.ndarray]:
+    return [np.asarray(v) for v in jax.tree_util.tree_leaves((A, L))]
 
 
 def _cached_choice(name, A, L, xs, method) -> _Choice:
     """The method (and the linearity check of user functions) per operator STRUCTURE: the
-    treedefs hold every static field, the kernels do not change the choice."""
+    treedefs hold every static field, the kernels do not change the choice, except where it
+    rests on a certificate checked on the kernels (a Parseval bank): then the kernels are
+    compared too."""
     try:
         key = (jax.tree_util.tree_structure(A), jax.tree_util.tree_structure(L), xs, method)
         hash(key)
     except TypeError:  # an unhashable static field: no cache
         key = None
     if key is not None and key in _CHOICES:
-        return _CHOICES[key]
+        choice, values = _CHOICES[key]
+        if values is None:
+            return choice
+        now = _values(A, L)
+        if len(now) == len(values) and all(np.array_equal(a, b) for a, b in zip(now, values)):
+            return choice
     _check_linear(name, "A", A, xs)
     if L is not None:
         _check_linear(name, "L", L, xs)
@@ -655,14 +704,15 @@ def _cached_choice(name, A, L, xs, method) -> _Choice:
     if key is not None:
         if len(_CHOICES) > 256:
             _CHOICES.clear()
-        _CHOICES[key] = choice
+        _CHOICES[key] = (choice, _values(A, L) if choice.certs else None)
     return choice
 
 
 def _hashable_choice(c: _Choice) -> _Choice:
     """The choice as a jit static argument: the plan's builders close over kernels, so the
-    jitted call re-reads the structure inside its trace (same method, same reason)."""
-    return _Choice(c.method, c.reason)
+    jitted call re-reads the structure inside its trace (same method, same reason, the same
+    certificates trusted)."""
+    return _Choice(c.method, c.reason, certs=c.certs)
 
 
 def solve(
@@ -724,7 +774,8 @@ def solve(
       residual: compute ``info.residual`` for closed forms too (``A``, ``Aᴴ``, ``L`` and
         ``Lᴴ`` once more); iterative methods always compute it.
       warn: warn (``RuntimeWarning``) when ``info.converged`` is false; under ``jit`` and
-        ``vmap`` through ``jax.debug.callback``.
+        ``vmap`` through ``jax.debug.callback``, for iterative methods and ``residual=True``
+        (a traced closed form without its residual is not checked: ``info.converged``).
 
     Returns:
       ``(x, info)``: ``x`` of ``x_like``'s shape and dtype and a :class:`SolveInfo` pytree.

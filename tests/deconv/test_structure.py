@@ -135,26 +135,6 @@ def test_gradient_penalty_branch_is_closed_form(rng):
     assert np.linalg.norm(np.asarray(other) - np.asarray(xh)) > 1e-3  # a different penalty
 
 
-def test_parseval_bank_is_closed_form(rng):
-    """An orthogonal periodization filter bank (db2): AᴴA = I, read as aliasing terms."""
-    pywt = pytest.importorskip("pywt", reason="PyWavelets not installed")
-    w = pywt.Wavelet("db2")
-    lo, hi = np.array(w.dec_lo[::-1]), np.array(w.dec_hi[::-1])
-    bank = ca.branch(ca.down(2) @ ca.corr(lo, "circular"), ca.down(2) @ ca.corr(hi, "circular"))
-    x = rand(rng, (3, 16))
-    M = dense(bank, x)
-    np.testing.assert_allclose(M.T @ M, np.eye(48), atol=1e-12)  # a Parseval frame
-    assert solve_method(bank, x)[0] == "aliasing"
-    np.testing.assert_allclose(float(norm(bank, x)), 1.0, rtol=1e-12)
-    y = jax.tree.map(lambda v: v + 0.1 * rand(rng, v.shape), bank(jnp.asarray(x)))
-    xh, info = solve(bank, y, x, reg=0.5)
-    close(xh, prox_oracle(bank, y, x, 0.5), 1e-10)
-    blur = ca.conv(rand(rng, (5,)), "circular")
-    xh, info = solve(blur, blur(jnp.asarray(x)), x, reg=0.3, L=bank)
-    assert info.method == "fourier" or info.method == "aliasing"
-    close(xh, prox_oracle(blur, blur(jnp.asarray(x)), x, 0.3, bank), 1e-9)
-
-
 @pytest.mark.parametrize("i", [0, 4, pytest.param(2, marks=pytest.mark.slow), 6])
 def test_norm_from_ir(rng, i):
     _name, A, x, _ = _structured_cases(rng)[i]
