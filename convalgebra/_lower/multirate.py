@@ -9,10 +9,12 @@ this module runs them as a *polyphase schedule*:
   transpose is a scatter-add into a zero signal) and materialised once;
 * analysis reads the two polyphase components of the extended signal (one reshape) and sums
   contiguous slices of them times scalar taps, for each filter: only the kept samples are
-  computed, and the transpose (``jax.linear_transpose`` / ``vjp``) is edge pads of that view,
-  not interior-padded arrays;
-* synthesis computes its two output phases as "valid" convolutions of the coefficients (periodic
-  ones in periodization mode) and interleaves them in one pass.
+  computed;
+* synthesis computes its two output phases as "valid" convolutions of the coefficients and
+  interleaves them in one pass (periodization: the outputs that wrap around are written into
+  the others in place, with no periodically extended copy of the coefficients);
+* the analysis is one primitive, ``wavelet_bank``, whose transpose (for ``jax.linear_transpose``
+  and ``jax.vjp``) is the matched synthesis program, not JAX's transpose of the slices.
 
 Which of the two runs a bank is the cost model's choice (:func:`strategy`, from
 ``cost.TUNING[platform]["multirate"]``); the transforms in ``convalgebra.signal`` ask it and
@@ -22,9 +24,15 @@ program cached per (filter length, mode, size bucket) instead of compiling for e
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.core import ShapedArray
+from jax.extend.core import Primitive
+from jax.interpreters import ad, batching, mlir
 
 from . import cost
 
@@ -138,8 +146,18 @@ def analysis(
     """``(↓2 (lo ⋆ ext(x)), ↓2 (hi ⋆ ext(x)))`` along the last axis, ``count`` outputs each.
 
     ``lo``/``hi`` are the correlation taps (the reversed decomposition filters), ``mode`` the
-    ``Extend`` mode, ``before`` the extended samples before ``x[0]``.
+    ``Extend`` mode, ``before`` the extended samples before ``x[0]``. One ``bank`` primitive
+    (below): its transpose in ``x`` is the matched polyphase synthesis program, for
+    ``jax.linear_transpose`` and ``jax.vjp`` alike.
     """
+    a, d = _bank_p.bind(x, lo, hi, kind="analysis", mode=mode, before=before, size=count)
+    return a, d
+
+
+def _analysis_values(
+    x: jax.Array, lo: jax.Array, hi: jax.Array, mode: str, before: int, count: int
+) -> tuple[jax.Array, jax.Array]:
+    """:func:`analysis` as plain ``jax.numpy`` (the primitive's implementation)."""
     f = lo.shape[0]
     xe = window(x, -before, 2 * (count - 1) - before + f, mode)  # materialised once
     return strided(xe, lo, count), strided(xe, hi, count)
@@ -182,18 +200,213 @@ def synthesis(
         p = t0 % 2
         taps.append((rec_lo[p::2], rec_hi[p::2]))
         shifts.append(t0 // 2 - before)  # x[2q + r] reads c[q + shift - i], i < h
-    src = 0
     if periodic:
-        src = min(shifts) - h + 1
-        a, d = (_periodic(c, src, length + max(shifts)) for c in (a, d))
+        return _periodic_synthesis(a, d, taps, shifts, length)
     phases = []
     for (g_lo, g_hi), sh in zip(taps, shifts):
-        o = sh - h + 1 - src
+        o = sh - h + 1
         phases.append(
             valid(a[..., o : o + length + h - 1], g_lo, length)
             + valid(d[..., o : o + length + h - 1], g_hi, length)
         )
     return jnp.stack(phases, axis=-1).reshape(*a.shape[:-1], 2 * length)
+
+
+def _phase_block(
+    a: jax.Array, d: jax.Array, taps: list, shifts: list[int], q0: int, q1: int, wrap: bool
+) -> jax.Array:
+    """Outputs ``x[2q + r]``, ``q0 <= q < q1``, interleaved: ``sum_i g_r[i] c[q + shifts[r] -
+    i]`` with ``c`` read periodically (``wrap``: a materialised periodic window of ``c``)."""
+    h = taps[0][0].shape[0]
+    src, stop = q0 + min(shifts) - h + 1, q1 + max(shifts)
+    if 0 <= src and stop <= a.shape[-1]:
+        a, d = a[..., src:stop], d[..., src:stop]
+    elif wrap:
+        a, d = (_periodic(c, src, stop) for c in (a, d))
+    else:
+        a, d = (window(c, src, stop, "periodic") for c in (a, d))
+    count, phases = q1 - q0, []
+    for (g_lo, g_hi), sh in zip(taps, shifts):
+        o = q0 + sh - h + 1 - src
+        phases.append(
+            valid(a[..., o : o + count + h - 1], g_lo, count)
+            + valid(d[..., o : o + count + h - 1], g_hi, count)
+        )
+    return jnp.stack(phases, axis=-1).reshape(*a.shape[:-1], 2 * count)
+
+
+def _periodic_synthesis(
+    a: jax.Array, d: jax.Array, taps: list, shifts: list[int], length: int
+) -> jax.Array:
+    """:func:`synthesis` of periodic coefficients: the outputs whose taps read no wrapped
+    coefficient straight from ``a`` and ``d`` (no extended copy of them: that copy cost as much
+    as the synthesis itself on 16 x 2^20), padded to full length, and the few border outputs
+    written into it (in place)."""
+    h, m = taps[0][0].shape[0], a.shape[-1]
+    q0, q1 = max(0, h - 1 - min(shifts)), min(length, m - max(shifts))
+    if q1 - q0 < 4 * (length - (q1 - q0)):  # short: one materialised periodic window
+        return _phase_block(a, d, taps, shifts, 0, length, True)
+    mid = _phase_block(a, d, taps, shifts, q0, q1, False)
+    out = jnp.pad(mid, [(0, 0)] * (a.ndim - 1) + [(2 * q0, 2 * (length - q1))])
+    if q0:
+        head = _phase_block(a, d, taps, shifts, 0, q0, False)
+        out = jax.lax.dynamic_update_slice_in_dim(out, head, 0, axis=-1)
+    if q1 < length:
+        tail = _phase_block(a, d, taps, shifts, q1, length, False)
+        out = jax.lax.dynamic_update_slice_in_dim(out, tail, 2 * q1, axis=-1)
+    return out
+
+
+# ---- the analysis bank as one primitive: its transpose is the matched synthesis ------------
+#
+# JAX derives the transpose of :func:`strided` as one edge pad of a polyphase view per tap,
+# summed, then the transpose of the extension (a full-size array per tap and a layout change):
+# 2-3x the time of the synthesis program, which computes the same adjoint directly. A
+# ``jax.custom_vjp`` would fix ``jax.vjp`` only (``jax.linear_transpose`` cannot transpose it),
+# so the bank is a primitive, ``wavelet_bank``, of two kinds that are each other's transposes:
+#
+# * ``analysis``: ``(x, lo, hi) -> (a, d)``, the values of :func:`_analysis_values`;
+# * ``adjoint``: ``(a, d, lo, hi) -> x``, its transpose in ``x``: ``ext^T(lo * ↑2 a + hi * ↑2 d)``
+#   (:func:`_adjoint_values`; periodization reads the coefficients periodically, as the
+#   synthesis of an orthogonal periodization bank does, and folds nothing but the repeated last
+#   sample of an odd signal).
+#
+# Both lower to their ``jax.numpy`` programs (``mlir.lower_fun``). Tangents in the filters are
+# the plain program (its transpose in the filters is the kernel gradient JAX derives: one
+# reduction per tap); under ``vmap`` the signal's batch axis moves first (the bank batches over
+# leading axes) and batched filters run the plain program.
+
+
+def adjoint(
+    a: jax.Array, d: jax.Array, lo: jax.Array, hi: jax.Array, mode: str, before: int, n: int
+) -> jax.Array:
+    """The transpose of :func:`analysis` in ``x`` (``n`` samples): ``ext^T (lo * ↑2 a + hi *
+    ↑2 d)``, the matched polyphase synthesis (for an orthogonal periodization bank, the
+    inverse)."""
+    (x,) = _bank_p.bind(a, d, lo, hi, kind="adjoint", mode=mode, before=before, size=n)
+    return x
+
+
+def _upsampled(a: jax.Array, d: jax.Array, lo: jax.Array, hi: jax.Array, size: int) -> jax.Array:
+    """``(lo * ↑2 a + hi * ↑2 d)[:size]`` (a full convolution), as two interleaved phases:
+    ``y[2q + r] = sum_i lo[2i + r] a[q - i] + hi[2i + r] d[q - i]``."""
+    f = lo.shape[0]
+    half = -(-f // 2)
+    width = -(-size // 2)
+    cfg = [(0, 0)] * (a.ndim - 1) + [(half - 1, half - 1 + max(0, width + half - 1 - a.shape[-1]))]
+    ap, dp = jnp.pad(a, cfg), jnp.pad(d, cfg)
+    phases = []
+    for r in (0, 1):
+        g_lo, g_hi = lo[r::2], hi[r::2]
+        o = half - g_lo.shape[0]
+        phases.append(valid(ap[..., o:], g_lo, width) + valid(dp[..., o:], g_hi, width))
+    y = jnp.stack(phases, axis=-1).reshape(*a.shape[:-1], 2 * width)
+    return y[..., :size]
+
+
+def _adjoint_values(
+    a: jax.Array, d: jax.Array, lo: jax.Array, hi: jax.Array, mode: str, before: int, n: int
+) -> jax.Array:
+    """:func:`adjoint` as plain ``jax.numpy`` (the primitive's implementation)."""
+    f, count = lo.shape[0], a.shape[-1]
+    if mode == "periodization" and 2 * count == n + n % 2 and f >= 2:
+        if f % 2:  # a zero tap at the end changes no value
+            lo, hi = (jnp.pad(v, (0, 1)) for v in (lo, hi))
+            f += 1
+        b = -(-(f - 1 - before) // 2)  # x[t] = sum_k lo[t + before - 2k] a[k mod count] + ...
+        y = synthesis(a, d, lo, hi, before + 2 * b, b, count, True)
+        if n % 2:  # the repeated last sample folds back onto x[n - 1]
+            y = jnp.concatenate([y[..., : n - 1], y[..., n - 1 : n] + y[..., n : n + 1]], -1)
+        return y
+    size = 2 * (count - 1) + f
+    ye = _upsampled(a, d, lo, hi, size)
+    like = jax.ShapeDtypeStruct((*a.shape[:-1], n), a.dtype)
+    (x,) = jax.linear_transpose(lambda v: window(v, -before, size - before, mode), like)(ye)
+    return x
+
+
+def _bank_values(*args: jax.Array, kind: str, mode: str, before: int, size: int) -> list:
+    if kind == "analysis":
+        x, lo, hi = args
+        return list(_analysis_values(x, lo, hi, mode, before, size))
+    a, d, lo, hi = args
+    return [_adjoint_values(a, d, lo, hi, mode, before, size)]
+
+
+def _signals(kind: str) -> int:
+    """How many leading arguments of the bank are signals (the rest are the two filters)."""
+    return 1 if kind == "analysis" else 2
+
+
+def _bank_abstract(*args: Any, kind: str, mode: str, before: int, size: int) -> list:
+    x = args[0]
+    out = ShapedArray((*x.shape[:-1], size), x.dtype)
+    return [out, out] if kind == "analysis" else [out]
+
+
+@functools.cache
+def _bank_jitted(kind: str, mode: str, before: int, size: int) -> Any:
+    return jax.jit(functools.partial(_bank_p.bind, kind=kind, mode=mode, before=before, size=size))
+
+
+def _bank_jvp(primals: Any, tangents: Any, **params: Any) -> tuple[list, list]:
+    out = _bank_p.bind(*primals, **params)
+    k = _signals(params["kind"])
+    terms = []
+    if any(type(t) is not ad.Zero for t in tangents[:k]):  # linear in the signals
+        lin = [ad.instantiate_zeros(t) for t in tangents[:k]]
+        terms.append(_bank_p.bind(*lin, *primals[k:], **params))
+    if any(type(t) is not ad.Zero for t in tangents[k:]):  # linear in the filters
+        taps = [ad.instantiate_zeros(t) for t in tangents[k:]]
+        terms.append(_bank_values(*primals[:k], *taps, **params))
+    if not terms:
+        return out, [ad.Zero(jax.typeof(o).to_tangent_aval()) for o in out]
+    tan = terms[0] if len(terms) == 1 else [u + v for u, v in zip(*terms)]
+    return out, list(tan)
+
+
+def _bank_transpose(cts: Any, *args: Any, kind: str, mode: str, before: int, size: int) -> list:
+    params: dict[str, Any] = dict(kind=kind, mode=mode, before=before, size=size)
+    k = _signals(kind)
+    sig, taps = args[:k], args[k:]
+    if any(ad.is_undefined_primal(t) for t in taps):  # linear in the filters (signals fixed)
+        if any(ad.is_undefined_primal(v) for v in sig):
+            raise NotImplementedError("wavelet_bank: transposed in the signal and the filters")
+        zeros = [jnp.zeros(t.aval.shape, t.aval.dtype) for t in taps]
+        _, pull = jax.vjp(lambda *fs: _bank_values(*sig, *fs, **params), *zeros)
+        return [None] * k + list(pull([ad.instantiate_zeros(c) for c in cts]))
+    cts = [ad.instantiate_zeros(c) for c in cts]
+    if kind == "analysis":
+        n = sig[0].aval.shape[-1]
+        (x,) = _bank_p.bind(*cts, *taps, kind="adjoint", mode=mode, before=before, size=n)
+        return [x, None, None]
+    count = sig[0].aval.shape[-1]
+    a, d = _bank_p.bind(cts[0], *taps, kind="analysis", mode=mode, before=before, size=count)
+    return [a, d, None, None]
+
+
+def _bank_batch(args: Any, dims: Any, **params: Any) -> tuple[list, list]:
+    k = _signals(params["kind"])
+    if all(dim is None for dim in dims[k:]):  # batched signals: the batch axis first
+        width = next(v.shape[dim] for v, dim in zip(args, dims) if dim is not None)
+        sig = [
+            jnp.moveaxis(v, dim, 0) if dim is not None else jnp.broadcast_to(v, (width, *v.shape))
+            for v, dim in zip(args[:k], dims[:k])
+        ]
+        out = _bank_p.bind(*sig, *args[k:], **params)
+    else:  # batched filters: the plain program, vectorised by JAX
+        out = jax.vmap(functools.partial(_bank_values, **params), in_axes=tuple(dims))(*args)
+    return list(out), [0] * len(out)
+
+
+_bank_p = Primitive("wavelet_bank")
+_bank_p.multiple_results = True
+_bank_p.def_impl(lambda *args, **params: _bank_jitted(**params)(*args))
+_bank_p.def_abstract_eval(_bank_abstract)
+mlir.register_lowering(_bank_p, mlir.lower_fun(_bank_values, multiple_results=True))
+ad.primitive_jvps[_bank_p] = _bank_jvp
+ad.primitive_transposes[_bank_p] = _bank_transpose
+batching.primitive_batchers[_bank_p] = _bank_batch
 
 
 # ---- eager calls on small inputs: one program per size bucket -------------------------------

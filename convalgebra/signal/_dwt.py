@@ -191,10 +191,11 @@ def _idwt_last(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
     return _idwt_one(a, d, w, mode=mode)
 
 
-def _small(*xs: Any) -> list[np.ndarray] | None:
+def _small(*xs: Any, w: Wavelet) -> list[np.ndarray] | None:
     """The inputs as NumPy arrays of one real float dtype when an eager call takes the bucketed
-    path (``multirate.eager_max``: no compile per new length), else ``None``."""
-    if _tracing(xs) or any(x is None for x in xs):
+    path (``multirate.eager_max``: no compile per new length), else ``None`` (also when the
+    wavelet's filters are traced: a gradient in the filters)."""
+    if _tracing(xs, w) or any(x is None for x in xs):
         return None
     arrs = [np.asarray(x) for x in xs]
     if any(a.dtype.kind not in "biuf" or a.ndim == 0 or a.size == 0 for a in arrs):
@@ -294,7 +295,7 @@ def dwt(
     """
     w = _wav(wavelet, "dwt")
     mode = _mode("dwt", mode)
-    small = _small(data)
+    small = _small(data, w=w)
     if small is not None and -small[0].ndim <= axis < small[0].ndim and small[0].shape[axis] > 1:
         a, d = _dwt_small(np.moveaxis(small[0], axis, -1), w, mode)
         return jnp.asarray(np.moveaxis(a, -1, axis)), jnp.asarray(np.moveaxis(d, -1, axis))
@@ -332,7 +333,7 @@ def idwt(cA: Any, cD: Any, wavelet: Any, mode: str = "symmetric", axis: int = -1
     """
     w = _wav(wavelet, "idwt")
     mode = _mode("idwt", mode)
-    small = _small(cA, cD)
+    small = _small(cA, cD, w=w)
     if small is not None:
         a, d = small
         ok = a.shape == d.shape and -a.ndim <= axis < a.ndim

@@ -32,7 +32,7 @@ def wavedec(
     """
     w = _wav(wavelet, "wavedec")
     mode = _mode("wavedec", mode)
-    small = _small(data)
+    small = _small(data, w=w)
     if small is not None and -small[0].ndim <= axis < small[0].ndim:
         xs = np.moveaxis(small[0], axis, -1)
         level = _level("wavedec", xs.shape[-1], w.dec_len, level)
@@ -124,7 +124,7 @@ def waverec(coeffs: Any, wavelet: Any, mode: str = "symmetric", axis: int = -1) 
                 f"result would have 2*{m} - {w.dec_len} + 2 = {n} samples)"
             )
         shape = (*shape[:-1], n)
-    small = _small(a, *ds)
+    small = _small(a, *ds, w=w)
     if small is not None:
         y = small[0]
         for d in small[1:]:

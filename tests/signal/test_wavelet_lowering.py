@@ -179,3 +179,119 @@ def test_on_low_cascade_and_extend_modes(rng):
         if mode in numpy_pad:
             want = np.pad(np.asarray(x), [(0, 0), (3, 2)], mode=numpy_pad[mode])  # pyright: ignore[reportArgumentType, reportCallIssue]
             np.testing.assert_allclose(y, want, atol=0)
+
+
+# ---- the analysis bank's transpose is the matched synthesis (a primitive, both routes) ------
+
+
+def _banks(jaxpr) -> list[str]:
+    """The kinds of the ``wavelet_bank`` primitives in a jaxpr (nested ones included)."""
+    out = []
+    for e in jaxpr.eqns:
+        if e.primitive.name == "wavelet_bank":
+            out.append(e.params["kind"])
+        for p in e.params.values():
+            sub = getattr(p, "jaxpr", None)
+            if sub is not None:
+                out += _banks(getattr(sub, "jaxpr", sub))
+    return out
+
+
+def _dense(fn, n: int) -> np.ndarray:
+    """The matrix of a PyWavelets transform ``x -> concat(coeffs)`` of ``n`` samples."""
+    cols = [np.concatenate([np.ravel(c) for c in fn(e)]) for e in np.eye(n)]
+    return np.stack(cols, axis=1)
+
+
+@pytest.mark.parametrize(
+    ("mode", "n"),
+    [("periodization", 13), ("symmetric", 16)]
+    + [  # default-run budget: the rest of the grid in the slow run
+        pytest.param(m, n, marks=pytest.mark.slow)
+        for m, n in [("periodization", 16), ("symmetric", 13), ("smooth", 13), ("antireflect", 16)]
+    ],
+)
+def test_wavedec_transpose_is_dense_adjoint_both_routes(rng, mode, n):
+    w = "db3" if n % 2 else "bior2.4"
+    fn = jax.jit(lambda v: cs.wavedec(v, w, mode, level=2))
+    x = jnp.asarray(rng.standard_normal((2, n)))
+    out = fn(x)
+    cts = [jnp.asarray(rng.standard_normal(o.shape)) for o in out]
+    (via_lt,) = jax.linear_transpose(fn, x)(cts)
+    (via_vjp,) = jax.vjp(fn, x)[1](cts)
+    dense = _dense(lambda e: pywt.wavedec(e, w, mode, level=2), n)  # the oracle
+    want = np.concatenate([np.asarray(c) for c in cts], axis=-1) @ dense
+    np.testing.assert_allclose(via_lt, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(via_vjp, want, rtol=1e-12, atol=1e-12)
+    # dot test: <A x, c> = <x, A^T c>
+    lhs = sum(float(jnp.vdot(o, c)) for o, c in zip(out, cts))
+    assert abs(lhs - float(jnp.vdot(x, via_lt))) < 1e-10 * (1 + abs(lhs))
+
+
+def test_periodization_transpose_runs_the_synthesis_program(rng):
+    """The transpose of the analysis bank is the bank's adjoint kind (the matched synthesis),
+    not JAX's transpose of the polyphase slices: for an orthogonal wavelet it is ``waverec``."""
+    w = cs.wavelet("db4")
+    f = lambda v: cs.wavedec(v, w, "periodization", level=3)  # noqa: E731
+    x = jnp.zeros((4, 64))
+    c = jax.eval_shape(f, x)
+    tr = jax.make_jaxpr(lambda cs_: jax.linear_transpose(f, x)(cs_))(
+        [jnp.zeros(s.shape) for s in c]
+    )
+    assert _banks(tr.jaxpr) == ["adjoint"] * 3
+    assert "pad" not in _prims(tr.jaxpr)
+    coeffs = pywt.wavedec(rng.standard_normal((4, 64)), "db4", "periodization", level=3)
+    (got,) = jax.jit(jax.linear_transpose(f, x))([jnp.asarray(v) for v in coeffs])
+    want = pywt.waverec(coeffs, "db4", "periodization")
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_bank_filter_gradient_and_double_transpose(rng):
+    """vjp in the filters against PyWavelets (the transform is linear in each filter: the
+    gradient in tap k is the transform by the unit filter e_k); the transpose of the transpose
+    is the forward; vmap over the batch and over the filters."""
+    n, mode = 11, "periodization"
+    x = rng.standard_normal(n)
+    base = pywt.Wavelet("db2")
+    fb = [np.asarray(f) for f in base.filter_bank]
+
+    def ours(dec_lo, dec_hi, v):
+        w = cs.Wavelet("w", dec_lo, dec_hi, jnp.asarray(fb[2]), jnp.asarray(fb[3]))
+        return cs.dwt(v, w, mode)
+
+    ca_, cd_ = (rng.standard_normal(pywt.dwt_coeff_len(n, 4, mode)) for _ in range(2))
+    _, pull = jax.vjp(lambda lo, hi: ours(lo, hi, jnp.asarray(x)), *map(jnp.asarray, fb[:2]))
+    g_lo, g_hi = pull((jnp.asarray(ca_), jnp.asarray(cd_)))
+    for k in range(4):
+        e = np.eye(4)[k]
+        unit_lo = pywt.Wavelet("u", filter_bank=[e, 0 * e, fb[2], fb[3]])
+        unit_hi = pywt.Wavelet("u", filter_bank=[0 * e, e, fb[2], fb[3]])
+        assert np.isclose(g_lo[k], pywt.dwt(x, unit_lo, mode)[0] @ ca_, rtol=1e-12)
+        assert np.isclose(g_hi[k], pywt.dwt(x, unit_hi, mode)[1] @ cd_, rtol=1e-12)
+    f = lambda v: cs.dwt(v, "db2", "smooth")  # noqa: E731
+    xj = jnp.asarray(x)
+    t = jax.linear_transpose(f, xj)
+    cts = f(xj)
+    (back,) = jax.linear_transpose(t, cts)((xj,))
+    for p, q in zip(back, pywt.dwt(x, "db2", "smooth")):
+        np.testing.assert_allclose(p, q, rtol=1e-12, atol=1e-12)
+    xb = rng.standard_normal((3, n))
+    got = jax.vmap(lambda v: jax.jit(f)(v)[0], in_axes=1, out_axes=1)(jnp.asarray(xb.T))
+    np.testing.assert_allclose(got.T, pywt.dwt(xb, "db2", "smooth")[0], rtol=1e-12)
+    los = jnp.asarray(np.stack([fb[0], 2 * fb[0]]))
+    got = jax.jit(jax.vmap(lambda lo: ours(lo, jnp.asarray(fb[1]), xj)[0]))(los)
+    np.testing.assert_allclose(got[1], 2 * got[0], rtol=1e-12)
+    np.testing.assert_allclose(got[0], pywt.dwt(x, "db2", mode)[0], rtol=1e-12)
+
+
+@pytest.mark.slow  # default-run budget
+def test_wavedec2_periodization_grad_against_dense(rng):
+    x = rng.standard_normal((6, 10))
+    fn = jax.jit(lambda v: cs.wavedec2(v, "db2", "periodization", level=1))
+    out = fn(jnp.asarray(x))
+    cts = jax.tree.map(lambda o: jnp.asarray(rng.standard_normal(o.shape)), out)
+    (g,) = jax.vjp(fn, jnp.asarray(x))[1](cts)
+    flat = lambda e: jax.tree.leaves(pywt.wavedec2(e.reshape(6, 10), "db2", "periodization", 1))  # noqa: E731
+    dense = _dense(flat, 60)
+    want = np.concatenate([np.ravel(c) for c in jax.tree.leaves(cts)]) @ dense
+    np.testing.assert_allclose(np.ravel(g), want, rtol=1e-12, atol=1e-12)
