@@ -1,7 +1,7 @@
 """What the rewritten IR says about an operator's spectrum: the ONE place that reads structure.
 
-``deconv.solve`` and ``deconv.norm`` ask two questions of an operator's lowered and rewritten
-IR (``lowered_ir``), never of the expression classes, so every operator the algebra builds is
+``deconv.solve`` and ``deconv.norm`` ask three questions of an operator's lowered and rewritten
+IR (:func:`lowered`), never of the expression classes, so every operator the algebra builds is
 seen (pinned, ``axis=``, transposed, several outputs, ``nn`` and ``signal`` operators):
 
 * :func:`spectral`: is the operator a list of *terms* ``A_i = ↓k_i ∘ C_i`` (``k_i = 1``: no
@@ -11,12 +11,23 @@ seen (pinned, ``axis=``, transposed, several outputs, ``nn`` and ``signal`` oper
   (a real FFT for real data), never by pushing impulses through the operator. Compositions
   (products), sums and scalings (sums and multiples), transposes and adjoints (conjugates),
   ``axis=`` (permutes), pins, ``Branch``/``Parallel``/``Join`` (several terms, term-wise
-  products, sums) and the stacked form of a filter bank are read.
-* :func:`isometry`: is ``AᴴA = cI`` or ``AAᴴ = cI`` (``↑k``, ``↓k``, zero pad, crop, scaled)?
-  ``↓k ∘ ↑k`` has already been cancelled by the rewrite rule ``down_up_identity``.
+  products, sums) and the stacked form of a filter bank are read. A boundary extension (an
+  opaque node) is read from the fields of the operator it lowers (:func:`extension`): a
+  periodic one followed by a valid filter is circular (``ca.pad(..., "wrap")``, ``nn``'s
+  circular padding, ``signal``'s periodic and even periodization modes); a centred
+  half-sample symmetric one followed by a symmetric filter is diagonal in the DCT-II basis
+  (``Term.half``: the symbol on the doubled period).
+* :func:`tight`: is ``AᴴA = cI`` or ``AAᴴ = cI``? ``↑k``, ``↓k``, zero pads, crops, scalings
+  and their compositions, and Parseval frames: runs of steps that read as ``↓k ∘`` circular
+  terms, certified on their filters by :func:`certify` (orthogonal periodization wavelet
+  banks, 1-D and N-D, and their multilevel cascades).
+* :func:`plan`: the spectral closed form of ``min ‖Ax − y‖² + λ‖Lx‖²`` (``L`` circular,
+  symmetric, or a Parseval frame).
 
-Everything reads static fields (modes, wraps, factors, phases, ranks); the builders use the
-kernels as traced arrays, so it runs under ``jit``, ``vmap`` and ``grad``.
+Everything reads static fields (modes, wraps, factors, phases, ranks, node and callable
+types); the builders use the kernels as traced arrays, so it runs under ``jit``, ``vmap`` and
+``grad``. The two checks on kernel *values* (orthogonality, symmetry) need concrete kernels;
+a trace trusts what was checked outside it (``trusted``).
 """
 
 from __future__ import annotations
@@ -108,7 +119,12 @@ class Term:
     mixing: bool = False  # a channel-mixing filter: the symbol is a matrix per frequency
     # a periodic extension not yet consumed: (original axis, before, after); ``shape`` is
     # then the extended shape
-    pend: tuple[tuple[int, int, int], ...] = ()
+    pend: tuple[tuple[int, int, int, str], ...] = ()  # (axis, before, after, kind)
+    # original axes on which the filters act on the half-sample symmetric extension: the
+    # symbol is that of a circular filter on the doubled period 2N (DCT-II eigenvalues: its
+    # first N bins); their kernels must be symmetric (checked by ``plan``)
+    half: frozenset[int] = frozenset()
+    sym_kernels: tuple[tuple[Any, int], ...] = ()  # (kernel, ndim) to check for symmetry
 
     @property
     def decimated(self) -> bool:
@@ -201,6 +217,8 @@ def _compose(outer: Term, inner: Term) -> Term:
         outer.phases,
         outer.mixing or inner.mixing,
         inner.pend,
+        outer.half | inner.half,
+        inner.sym_kernels + outer.sym_kernels,
     )
 
 
@@ -220,6 +238,8 @@ def _add(a: Term, b: Term) -> Term:
         chan=chan,
         cplx=a.cplx or b.cplx,
         mixing=a.mixing or b.mixing,
+        half=a.half | b.half,
+        sym_kernels=a.sym_kernels + b.sym_kernels,
     )
 
 
@@ -375,56 +395,80 @@ def _unstack(steps: tuple[IR, ...]) -> tuple[IR, ...]:
 
 
 def _extend(res: Term, kind: str, widths: Pairs) -> Term:
-    """``ext ∘ res``: a periodic extension of the trailing axes, pending until a valid
-    convolution consumes it (then that convolution is circular on the unextended period)."""
-    if kind != "periodic":
-        raise NotSpectral(f"a {kind}-sample symmetric extension is not circular")
+    """``ext ∘ res``: a periodic or half-sample symmetric extension of the trailing axes,
+    pending until a valid convolution consumes it (then that convolution is circular on the
+    period, or on the doubled period of the symmetric signal)."""
+    if kind not in ("periodic", "half"):
+        raise NotSpectral(f"a {kind}-sample symmetric extension is not read in closed form")
     if res.decimated:
         raise NotSpectral("an extension after ↓k (a multirate cascade) is not read in closed form")
     n, m = len(res.shape), len(widths)
-    pend = dict((a, (lo, hi)) for a, lo, hi in res.pend)
+    pend = {a: (lo, hi, k) for a, lo, hi, k in res.pend}
     shape = list(res.shape)
     for i, (lo, hi) in enumerate(widths):
         cur = n - m + i
         a = res.lay[cur]
-        if a in pend:
+        if a in pend or a in res.half:
             raise NotSpectral("two extensions of one axis before a convolution")
-        pend[a] = (lo, hi)
+        pend[a] = (lo, hi, kind)
         shape[cur] += lo + hi
     return dataclasses.replace(
-        res, shape=tuple(shape), pend=tuple((a, lo, hi) for a, (lo, hi) in sorted(pend.items()))
+        res, shape=tuple(shape), pend=tuple((a, *v) for a, v in sorted(pend.items()))
     )
 
 
 def _consume(c: Conv, res: Term) -> Result:
-    """``(w ⋆ valid) ∘ ext_periodic ∘ res``: the convolution circular on the period when it
-    consumes exactly the extension on each of its axes (``nn``'s ``padding_mode="circular"``,
-    ``ca.pad(..., "wrap")``, ``signal``'s periodic and even periodization modes)."""
+    """``(w ⋆ valid) ∘ ext ∘ res``: the convolution circular on the period when it consumes
+    exactly a periodic extension on each of its axes (``nn``'s ``padding_mode="circular"``,
+    ``ca.pad(..., "wrap")``, ``signal``'s periodic and even periodization modes); on the
+    doubled period 2N when it consumes a centred half-sample symmetric one (``signal``'s
+    ``symmetric``, ``scipy.ndimage``'s ``reflect``: diagonal in the DCT-II basis when the
+    kernel is symmetric, which ``plan`` checks)."""
     if c.wrap is not None or any(p != (0, 0) for p in c.pads) or any(u > 1 for u in c.up):
-        raise NotSpectral(f"{c.label()} after a periodic extension is not a valid convolution")
+        raise NotSpectral(f"{c.label()} after an extension is not a valid convolution")
     n, nd = len(res.shape), c.ndim
-    pend = dict((a, (lo, hi)) for a, lo, hi in res.pend)
-    wrap, shape = [], list(res.shape)
+    pend = {a: (lo, hi, k) for a, lo, hi, k in res.pend}
+    wrap, shape, period_shape, half = [], list(res.shape), list(res.shape), set()
     for i, cur in enumerate(range(n - nd, n)):
         a = res.lay[cur]
         if a not in pend:
             raise NotSpectral(f"{c.label()} is not circular on axis {a} (no periodic extension)")
-        lo, hi = pend.pop(a)
+        lo, hi, kind = pend.pop(a)
         period = shape[cur] - lo - hi
+        span = c.dilation[i] * (c.taps[i] - 1)
+        if kind == "half":
+            if lo != hi or lo + hi != span or c.down[i] != 1 or lo > period:
+                raise NotSpectral(
+                    f"{c.label()} is not a centred filter on the symmetric extension {(lo, hi)}"
+                )
+            wrap.append((lo, hi))
+            half.add(a)
+            shape[cur], period_shape[cur] = period, 2 * period
+            continue
         # d samples short of a full period: the last d outputs of the circular filter are
         # missing, which ↓s never reads when it keeps as many samples (periodization mode)
-        d = c.dilation[i] * (c.taps[i] - 1) - lo - hi
+        d = span - lo - hi
         s, p = c.down[i], c.down_phase[i]
         if d < 0 or (d > 0 and len(range(p, period - d, s)) != len(range(p, period, s))):
             raise NotSpectral(
                 f"{c.label()} does not keep the period (extension {(lo, hi)} on axis {a})"
             )
         wrap.append((lo, hi + d))
-        shape[cur] = period
+        shape[cur] = period_shape[cur] = period
     if pend:
         raise NotSpectral(f"an extension of axes {sorted(pend)} not consumed by {c.label()}")
+    if half and (len(half) != nd or c.kind is Kind.MIXING):
+        raise NotSpectral(f"{c.label()}: a symmetric boundary with periodic axes or mixing")
     base = dataclasses.replace(res, shape=tuple(shape), pend=())
-    conv = _conv(dataclasses.replace(c, wrap=tuple(wrap)), base.shape, base.lay, base.in_shape)
+    conv = _conv(dataclasses.replace(c, wrap=tuple(wrap)), tuple(period_shape), base.lay,
+                 base.in_shape)  # fmt: skip
+    if half:
+        conv = dataclasses.replace(
+            conv,
+            shape=tuple(shape),
+            half=frozenset(half),
+            sym_kernels=((corr_kernel(c), c.ndim),),
+        )
     return _compose(conv, base)
 
 
@@ -651,7 +695,7 @@ def certify(ir: IR, s: jax.ShapeDtypeStruct) -> Tight | None:
     if sp is None:
         return None
     terms = sp.flat()
-    if any(t.mixing or t.cplx for t in terms):
+    if any(t.mixing or t.cplx or t.half for t in terms):
         return None
     dec = {t.factors for t in terms if t.decimated}
     if len(dec) > 1:
@@ -865,7 +909,10 @@ def lowered(op: Any, xs: jax.ShapeDtypeStruct) -> IR:
 class Plan:
     """A spectral closed form for ``A`` (and ``L``): the terms, the Fourier axes, the common
     decimation (``None``: none, the plain Fourier form), whether channels mix; ``l_scale``:
-    ``LᴴL = l_scale·I`` (``L`` absent: 1; ``L`` a Parseval frame: its constant), else ``l``."""
+    ``LᴴL = l_scale·I`` (``L`` absent: 1; ``L`` a Parseval frame: its constant), else ``l``;
+    ``half``: the axes with a half-sample symmetric boundary (the DCT-II form: every filtered
+    axis is one of them), ``sym_checked``: whose kernels were checked symmetric (``"A"``,
+    ``"L"``)."""
 
     a: Spectral
     l: Spectral | None
@@ -874,15 +921,53 @@ class Plan:
     mixing: bool
     chan: int | None
     l_scale: Any = 1.0
+    half: frozenset[int] = frozenset()
+    sym_checked: tuple[str, ...] = ()
+
+    def ctx(self, xs: jax.ShapeDtypeStruct, real: bool, cdtype: Any) -> Ctx:
+        """Where the symbols are evaluated: the doubled period on the ``half`` axes."""
+        shape = tuple(2 * n if a in self.half else n for a, n in enumerate(xs.shape))
+        return Ctx(shape, self.axes, real, cdtype)
+
+    def dct_symbol(self, a: jax.Array, xs: jax.ShapeDtypeStruct) -> jax.Array:
+        """The DCT-II eigenvalues from a symbol on the doubled period: its first ``N`` bins
+        (real: the kernels are symmetric)."""
+        idx = tuple(
+            slice(0, xs.shape[i]) if i in self.half and a.shape[i] > 1 else slice(None)
+            for i in range(a.ndim)
+        )
+        return jnp.real(a[idx])
+
+
+def symmetric_kernels(terms: list[Term]) -> bool | None:
+    """Every kernel a symmetric boundary needs symmetric is (``w = flip(w)`` on its spatial
+    axes, to 4 eps); ``None`` when a kernel is traced (unknown)."""
+    for k, nd in (kn for t in terms for kn in t.sym_kernels):
+        try:
+            with jax.ensure_compile_time_eval():
+                w = np.asarray(k)
+        except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+            return None
+        axes = tuple(range(w.ndim - nd, w.ndim))
+        scale = float(np.max(np.abs(w))) if w.size else 0.0
+        eps = float(np.finfo(w.dtype).eps) if np.issubdtype(w.dtype, np.inexact) else 0.0
+        if float(np.max(np.abs(w - np.flip(w, axes)), initial=0.0)) > 4 * eps * scale:
+            return False
+    return True
 
 
 def plan(
-    A: Any, L: Any, xs: jax.ShapeDtypeStruct, l_tight: Tight | None = None
+    A: Any,
+    L: Any,
+    xs: jax.ShapeDtypeStruct,
+    l_tight: Tight | None = None,
+    sym_trusted: tuple[str, ...] | None = None,
 ) -> tuple[Plan | None, str]:
     """The spectral closed form of ``min ‖Ax − y‖² + λ‖Lx‖²``, or why there is none.
 
     ``l_tight``: ``LᴴL = cI`` (found by :func:`tight`): ``L`` adds ``λc`` to the diagonal and
-    need not be circular (e.g. an orthogonal wavelet analysis).
+    need not be circular (e.g. an orthogonal wavelet analysis). ``sym_trusted``: inside a
+    trace, the operators whose kernels were checked symmetric outside it (``None``: check).
     """
     sa, why = spectral(lowered(A, xs), tuple(xs.shape))
     if sa is None:
@@ -911,7 +996,33 @@ def plan(
     mixing = any(t.mixing for t in terms)
     if mixing and factors is not None:
         return None, "channel mixing before ↓k is not implemented in closed form"
-    return Plan(sa, sl, axes, factors, mixing, chan, l_scale), ""
+    half: frozenset[int] = frozenset().union(*(t.half for t in terms))
+    checked: tuple[str, ...] = ()
+    if half:
+        if factors is not None or mixing or not real_x or any(t.cplx for t in terms):
+            return None, "a symmetric boundary with ↓k, channel mixing or complex values"
+        if any(t.half != t.axes for t in terms):
+            return None, "a filter with a periodic or zero boundary next to a symmetric one"
+        for which, sp in (("A", sa), ("L", sl)):
+            ts = sp.flat() if sp is not None else []
+            if not any(t.sym_kernels for t in ts):
+                continue
+            if sym_trusted is not None:
+                ok = which in sym_trusted
+            else:
+                ok = symmetric_kernels(ts)
+            if ok is None:
+                return None, (
+                    f"{which}: a symmetric boundary needs symmetric kernels, which cannot be "
+                    "checked on traced kernels"
+                )
+            if not ok:
+                return None, (
+                    f"{which}: a kernel after a symmetric boundary is not symmetric "
+                    "(w ≠ flip(w)): not diagonal in the DCT basis"
+                )
+            checked += (which,)
+    return Plan(sa, sl, axes, factors, mixing, chan, l_scale, half, checked), ""
 
 
 def has_opaque_linear(op: Any, xs: jax.ShapeDtypeStruct) -> bool:

@@ -80,8 +80,14 @@ def _spectral_norm(p: _s.Plan, xs: jax.ShapeDtypeStruct) -> jax.Array:
     cd = _complex_dtype(xs.dtype)
     shape = tuple(xs.shape)
     real = not jnp.issubdtype(xs.dtype, jnp.complexfloating) and p.factors is None
-    ctx = _s.Ctx(shape, p.axes, real, cd)
+    ctx = p.ctx(xs, real, cd)
     terms = p.a.flat()
+    if p.half:  # the DCT-II eigenvalues: the first N bins of the doubled period
+        P: Any = 0
+        for t in terms:
+            h = p.dct_symbol(t.build(ctx).a, xs)
+            P = P + h * h
+        return jnp.sqrt(jnp.max(P))
     if p.mixing:
         chan = p.chan
         assert chan is not None
@@ -93,7 +99,7 @@ def _spectral_norm(p: _s.Plan, xs: jax.ShapeDtypeStruct) -> jax.Array:
         N = jnp.moveaxis(N, (0, 1), (-2, -1))
         return jnp.sqrt(jnp.max(jnp.linalg.eigvalsh(N)))
     if p.factors is None:
-        P: Any = 0
+        P = 0
         for t in terms:
             H = t.build(ctx).a
             P = P + (H.real**2 + H.imag**2)
@@ -151,6 +157,7 @@ def normal(
         p is not None
         and p.factors is None
         and not p.mixing
+        and not p.half
         and nd > 0
         and p.axes == tuple(range(n - nd, n))
         and (p.chan is None or p.chan == n - nd - 1)

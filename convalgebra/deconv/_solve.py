@@ -17,8 +17,8 @@ import convalgebra as ca
 
 from .._lower import structure as _s
 
-METHODS = ("auto", "closed", "fourier", "aliasing", "adjoint", "cg", "lsmr", "gmres")
-CLOSED = ("adjoint", "fourier", "aliasing")
+METHODS = ("auto", "closed", "fourier", "aliasing", "dct", "adjoint", "cg", "lsmr", "gmres")
+CLOSED = ("adjoint", "fourier", "aliasing", "dct")
 
 
 @ca.node(data=("iterations", "residual", "converged"))
@@ -216,13 +216,32 @@ def _closed_options(
             )
         )
 
-    p, why = _s.plan(A, L, xs, l_iso if L is not None and l_parseval else None)
+    sym_trusted = None
+    if certs is not None:
+        sym_trusted = tuple(w for w, path, _c, _k in certs if path == ("dct",))
+    p, why = _s.plan(A, L, xs, l_iso if L is not None and l_parseval else None, sym_trusted)
     parseval_l = L is not None and p is not None and p.l is None
     l_note = "; LᴴL = cI (a Parseval frame L: λc on the diagonal)" if parseval_l else ""
     p_certs = l_used if parseval_l else ()
+    if p is not None:
+        p_certs += tuple((w, ("dct",), 1.0, frozenset()) for w in p.sym_checked)
     if p is None:
-        why_not["fourier"] = why_not["aliasing"] = why
+        why_not["fourier"] = why_not["aliasing"] = why_not["dct"] = why
+    elif p.half:
+        why_not["fourier"] = why_not["aliasing"] = "a symmetric boundary (not periodic)"
+        found.append(
+            _Choice(
+                "dct",
+                f"half-sample symmetric boundary on axes {tuple(sorted(p.half))} "
+                "(scipy.ndimage mode='reflect', PyWavelets 'symmetric') with symmetric kernels "
+                "(checked): diagonal in the DCT-II basis, x = idct(Σ λᵢ dct(yᵢ) / (Σ λᵢ² + "
+                f"λ Σ μⱼ²)), eigenvalues from the kernels{l_note}",
+                plan=p,
+                certs=p_certs,
+            )
+        )
     elif p.factors is None:
+        why_not["dct"] = "no symmetric boundary"
         why_not["aliasing"] = "no term is decimated (↓k ∘ circular)"
         nt = len(p.a.flat())
         how = (
@@ -241,6 +260,7 @@ def _closed_options(
             )
         )
     else:
+        why_not["dct"] = "no symmetric boundary"
         why_not["fourier"] = f"a term is decimated by {p.factors} (not diagonal in Fourier)"
         K = int(np.prod(p.factors))
         found.append(
@@ -381,6 +401,38 @@ def _fourier_mixing(p: _s.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
     Rm = jnp.moveaxis(jnp.broadcast_to(R, R.shape[:1] + b), 0, -1)
     X = jnp.moveaxis(jnp.linalg.solve(Nm, Rm[..., None])[..., 0], -1, 0)
     return _finish(ctx.inv(_back(X, chan), tuple(xs.shape)), xs)
+
+
+def _dct(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
+    """Symmetric boundaries: ``A = Cᵀ diag(λ) C`` with ``C`` the orthonormal DCT-II on the
+    ``half`` axes, ``λ`` the first ``N`` bins of the kernel's transfer function on the
+    doubled period (Ng, Chan and Tang, SIAM J. Sci. Comput. 21(3), 1999)."""
+    from jax.scipy import fft as jfft
+
+    rd = _real_dtype(xs.dtype)
+    ctx = p.ctx(xs, True, _complex_dtype(xs.dtype))
+    axes = tuple(sorted(p.half))
+
+    def sym(t):
+        return p.dct_symbol(t.build(ctx).a, xs).astype(rd)
+
+    P: Any = 0
+    R: Any = 0
+    for t, y in zip(p.a.flat(), y_leaves):
+        h = sym(t)
+        P = P + h * h
+        R = R + h * jfft.dctn(y.astype(rd), type=2, axes=axes, norm="ortho")
+    if p.l is not None:
+        PL: Any = 0
+        for t in p.l.flat():
+            g = sym(t)
+            PL = PL + g * g
+        P = P + lam.astype(rd) * PL
+    else:
+        P = P + _l_diag(p, lam, rd)
+    zero = P == 0  # the least-norm solution; the double where keeps gradients finite
+    X = R * jnp.where(zero, 0, 1 / jnp.where(zero, 1, P))
+    return jfft.idctn(X, type=2, axes=axes, norm="ortho").astype(xs.dtype)
 
 
 def _l_diag(p: _s.Plan, lam: jax.Array, rd: Any) -> jax.Array:
@@ -611,6 +663,9 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
     elif choice.method == "aliasing":
         assert choice.plan is not None
         x, steps = _aliasing(choice.plan, y_leaves, xs, lam), zero_steps
+    elif choice.method == "dct":
+        assert choice.plan is not None
+        x, steps = _dct(choice.plan, y_leaves, xs, lam), zero_steps
     elif choice.method == "adjoint":
         x, steps = _adjoint(choice, A, y, xs, lam), zero_steps
     else:
