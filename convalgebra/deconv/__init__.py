@@ -2,7 +2,8 @@
 
 ``solve(A, y, x_like, reg=λ, L=L)`` minimises ``‖A x − y‖² + λ‖L x‖²``, in closed form where
 the expression's structure allows (circular convolutions in Fourier, ``↓k ∘`` circular by the
-aliasing formula of Zhao et al. 2016, scaled isometries by the adjoint), iteratively otherwise.
+aliasing formula of Zhao et al. 2016, symmetric boundaries by the DCT, scaled isometries and
+Parseval frames by the adjoint), iteratively otherwise.
 ``norm`` gives ``‖A‖₂``, ``normal`` the operator ``AᴴA + λLᴴL``, ``solve_method`` the choice
 ``solve`` would make and why.
 """

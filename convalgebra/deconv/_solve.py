@@ -30,8 +30,9 @@ class SolveInfo:
       method: the method used: ``"adjoint"`` (``AᴴA`` or ``AAᴴ`` a multiple of the identity),
         ``"fourier"`` (circular: diagonal, or block-diagonal for channel mixing, in Fourier),
         ``"aliasing"`` (``↓k ∘`` circular terms: the ``K = prod(k)`` aliased frequencies of
-        each group coupled, Zhao et al. 2016), ``"cg"`` (conjugate gradients on the normal
-        equations), ``"lsmr"`` or ``"gmres"`` (lineax).
+        each group coupled, Zhao et al. 2016), ``"dct"`` (a half-sample symmetric boundary
+        with symmetric kernels: diagonal in the DCT-II basis), ``"cg"`` (conjugate gradients
+        on the normal equations), ``"lsmr"`` or ``"gmres"`` (lineax).
       reason: why this method, in words.
       iterations: solver steps (int32 array): 0 for closed forms, the CG steps taken, lineax's
         ``num_steps``.
@@ -793,14 +794,19 @@ def solve(
     ``method="auto"`` reads the structure from the operator's lowered and rewritten IR (so
     pinned, ``axis=``, transposed, ``branch``/``join``/``parallel``, ``nn`` and ``signal``
     operators are all seen) and picks, in this order: ``"adjoint"`` (``AᴴA = cI`` or
-    ``AAᴴ = cI``: ``↑k``, ``↓k``, zero pad, crop, scaled), ``"fourier"`` (circular
+    ``AAᴴ = cI``: ``↑k``, ``↓k``, zero pad, crop, scaled, and Parseval frames: orthogonal
+    periodization wavelet banks, 1-D, 2-D and multilevel, certified on their filters),
+    ``"fourier"`` (circular
     convolutions and their products, sums, scalings, transposes and branches, any channels:
     one filter, one per channel, or channel mixing as a ``C_in × C_in`` system per
-    frequency; ``L`` likewise, e.g. ``L = ca.branch(Dh, Dv)`` for ``‖Dh x‖² + ‖Dv x‖²``),
-    ``"aliasing"`` (``↓k ∘`` circular terms, several terms too, e.g. an orthogonal
-    periodization filter bank (a Parseval frame, ``AᴴA = I``); Zhao et al., "Fast single
-    image super-resolution using a new analytical solution for ℓ2–ℓ2 problems", IEEE TIP
-    25(8), 2016). Otherwise ``"cg"``: conjugate gradients on ``(AᴴA + λLᴴL) x = Aᴴy`` through
+    frequency; ``L`` likewise, e.g. ``L = ca.branch(Dh, Dv)`` for ``‖Dh x‖² + ‖Dv x‖²``, or
+    a Parseval frame such as a wavelet analysis: ``LᴴL = I``), ``"aliasing"`` (``↓k ∘``
+    circular terms, several terms too, e.g. a biorthogonal periodization filter bank; Zhao
+    et al., "Fast single image super-resolution using a new analytical solution for ℓ2–ℓ2
+    problems", IEEE TIP 25(8), 2016), ``"dct"`` (``ca.signal.extend_op(.., "symmetric")``,
+    i.e. ``scipy.ndimage``'s ``mode="reflect"``, then valid filters with symmetric kernels:
+    the DCT-II diagonalises it; Ng, Chan and Tang 1999). Otherwise ``"cg"``: conjugate
+    gradients on ``(AᴴA + λLᴴL) x = Aᴴy`` through
     ``lax.custom_linear_solve``, so gradients are implicit (one more CG solve), not unrolled.
     ``"lsmr"`` (lineax LSMR on ``[A; √λ L]``) and ``"gmres"`` (lineax GMRES on a square
     ``A + λI``) need the optional ``lineax``.
@@ -820,7 +826,7 @@ def solve(
         ``I``; several outputs stack penalties (``‖L x‖² = Σ ‖Lᵢ x‖²``).
       z: the centre of the penalty (an array like ``x_like``), default 0.
       method: ``"auto"``, ``"closed"`` (any closed form, else ``ValueError``), one closed form
-        by name (``"adjoint"``, ``"fourier"``, ``"aliasing"``), ``"cg"``, ``"lsmr"``,
+        by name (``"adjoint"``, ``"fourier"``, ``"aliasing"``, ``"dct"``), ``"cg"``, ``"lsmr"``,
         ``"gmres"``.
       tol: relative tolerance of iterative methods, > 0 (default 1e-5 for float32, 1e-10 for
         float64).
