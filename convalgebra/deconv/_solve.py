@@ -707,17 +707,19 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
     return x, info
 
 
-def _bad_counts(*trees: Any) -> jax.Array:
-    """The number of non-finite entries of each tree's inexact array leaves."""
+def _flags(converged: jax.Array, *trees: Any) -> jax.Array:
+    """One small array for the host: per tree, whether an inexact leaf holds a non-finite
+    value; last, whether every ``converged`` is false somewhere (one transfer, no counts:
+    the message counts on the host, in the error path only)."""
 
     def bad(tree):
-        out = jnp.zeros((), jnp.int32)
+        out = jnp.zeros((), bool)
         for leaf in jax.tree_util.tree_leaves(tree):
             if hasattr(leaf, "dtype") and jnp.issubdtype(leaf.dtype, jnp.inexact):
-                out = out + jnp.sum(~jnp.isfinite(leaf)).astype(jnp.int32)
+                out = out | ~jnp.all(jnp.isfinite(leaf))
         return out
 
-    return jnp.stack([bad(t) for t in trees])
+    return jnp.stack([bad(t) for t in trees] + [~jnp.all(converged)])
 
 
 @functools.partial(jax.jit, static_argnames=("xs", "choice", "tol", "maxiter", "residual"))
@@ -726,10 +728,32 @@ def _solve_jit(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual):
         A, L, y, reg, z, xs=xs, choice=choice, tol=tol, maxiter=maxiter, residual=residual,
         warn=False,
     )  # fmt: skip
-    return x, info, _bad_counts(y, z, A, L)
+    return x, info, _flags(info.converged, y, z, A, L)
 
 
 _CHOICES: dict[Any, tuple[_Choice, list[np.ndarray] | None]] = {}
+_OUTS: dict[Any, Any] = {}
+
+
+def _shape_key(op: Any) -> Any:
+    """An operator's structure: its treedef (every static field) and its leaves' shapes and
+    dtypes (a kernel's size decides output shapes and boundary readings), not their values."""
+    leaves, tree = jax.tree_util.tree_flatten(op)
+    return tree, tuple((np.shape(v), str(getattr(v, "dtype", type(v).__name__))) for v in leaves)
+
+
+def _out_struct(A: ca.Operator, xs: jax.ShapeDtypeStruct) -> Any:
+    """``A.out_struct(xs)``, cached per operator structure (static fields) and input."""
+    try:
+        key = (_shape_key(A), xs)
+        hash(key)
+    except TypeError:
+        return A.out_struct(xs)
+    if key not in _OUTS:
+        if len(_OUTS) > 256:
+            _OUTS.clear()
+        _OUTS[key] = A.out_struct(xs)
+    return _OUTS[key]
 
 
 def _values(A, L) -> list[np.ndarray]:
@@ -738,11 +762,12 @@ def _values(A, L) -> list[np.ndarray]:
 
 def _cached_choice(name, A, L, xs, method) -> _Choice:
     """The method (and the linearity check of user functions) per operator STRUCTURE: the
-    treedefs hold every static field, the kernels do not change the choice, except where it
+    treedefs hold every static field, with the leaves' shapes and dtypes; the kernels'
+    values do not change the choice, except where it
     rests on a certificate checked on the kernels (a Parseval bank): then the kernels are
     compared too."""
     try:
-        key = (jax.tree_util.tree_structure(A), jax.tree_util.tree_structure(L), xs, method)
+        key = (_shape_key(A), _shape_key(L), xs, method)
         hash(key)
     except TypeError:  # an unhashable static field: no cache
         key = None
@@ -871,7 +896,7 @@ def solve(
         isinstance(maxiter, bool) or not isinstance(maxiter, numbers.Integral) or maxiter < 1
     ):
         raise ValueError(f"{name}: maxiter must be an int >= 1, got {maxiter!r}")
-    out = A.out_struct(xs)
+    out = _out_struct(A, xs)
     y = jax.tree_util.tree_map(jnp.asarray, y)
     got = jax.tree_util.tree_map(lambda a: (tuple(a.shape), np.dtype(a.dtype).name), y)
     want = jax.tree_util.tree_map(
@@ -902,22 +927,19 @@ def solve(
         # eager: one compiled program per structure (λ a traced scalar: no retrace per value);
         # the non-finite counts come back with the result, checked before it is returned
         choice = _cached_choice(name, A, L, xs, method)
+        # a Python λ goes in as a NumPy scalar (jit's fast path; jnp.asarray cost 34 µs)
+        lam = reg if hasattr(reg, "dtype") else np.asarray(reg)
         x, info, bad = _solve_jit(
-            A, L, y, jnp.asarray(reg), z, xs=xs, choice=choice, tol=t, maxiter=it,
+            A, L, y, lam, z, xs=xs, choice=choice, tol=t, maxiter=it,
             residual=bool(residual),
         )  # fmt: skip
-        counts = np.asarray(bad)
-        if counts.any():
-            what = ("y", "z", "A (a kernel or scale)", "L (a kernel or scale)")
-            i = int(np.flatnonzero(counts)[0])
-            tree = (y, z, A, L)[i]
-            total = sum(int(np.size(a)) for a in jax.tree_util.tree_leaves(tree))
-            raise ValueError(
-                f"{name}: {what[i]} holds {int(counts[i])} non-finite value(s) (NaN or inf) "
-                f"out of {total}; a solver cannot give a meaningful x (under jit the result "
-                "is NaN)"
-            )
-        if warn and not bool(np.all(np.asarray(info.converged))):
+        flags = np.asarray(bad)
+        if flags[:4].any():  # the error path: counted on the host, one line naming solve
+            _check_finite(name, "y", y)
+            _check_finite(name, "z", z)
+            _check_finite(name, "A (a kernel or scale)", A)
+            _check_finite(name, "L (a kernel or scale)", L)
+        if warn and flags[4]:
             _warn_host(info.converged, info.residual, info.method)
         return x, info
     _check_finite(name, "y", y)
