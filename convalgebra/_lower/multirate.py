@@ -18,8 +18,9 @@ this module runs them as a *polyphase schedule*:
 
 Which of the two runs a bank is the cost model's choice (:func:`strategy`, from
 ``cost.TUNING[platform]["multirate"]``); the transforms in ``convalgebra.signal`` ask it and
-carry no platform knowledge. :func:`eager_max` is the size below which an eager call runs a
-program cached per (filter length, mode, size bucket) instead of compiling for each length.
+carry no platform knowledge. :func:`eager_max` is the size below which an eager call runs the
+NumPy form of the same algebra (:func:`analysis_numpy`, :func:`synthesis_numpy`) instead of
+compiling a program for each new length, mode and wavelet.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def strategy(ndim: int, taps: int, mode: str = "symmetric", platform: str | None
 
 
 def eager_max(platform: str | None = None) -> int:
-    """Samples per call below which eager transforms run the bucketed cached programs."""
+    """Samples per call up to which eager transforms run the NumPy forms (no compile)."""
     return int(cost.tuning(_platform(platform))["multirate"]["eager_max"])
 
 
@@ -409,28 +410,24 @@ ad.primitive_transposes[_bank_p] = _bank_transpose
 batching.primitive_batchers[_bank_p] = _bank_batch
 
 
-# ---- eager calls on small inputs: one program per size bucket -------------------------------
+# ---- eager calls on small inputs: the same algebra in NumPy ----------------------------------
 #
-# An eager transform would compile one program per (filter length, mode, length). Below
-# :func:`eager_max` samples the signal is zero-padded to a power-of-two bucket and its true
-# length passed as a *traced* scalar: the extension reads its samples by index (a gather, cheap
-# at these sizes) from positions computed from that length, so one compiled program serves every
-# length of the bucket. The caller slices the kept outputs.
+# An eager transform would compile one XLA program per (filter length, mode, length); a program
+# serving a bucket of lengths still paid a dispatch, a pad and a gather per call (40-70x
+# PyWavelets' time on small signals). Below :func:`eager_max` samples the transforms run these
+# NumPy forms of the same polyphase algebra instead: no compile at all, the extension's index
+# table (from ``Extend``'s definition) cached per (mode, length), each level one matrix product
+# of the strided windows of the extended signal (analysis) or one weighted gather (synthesis).
 
 
-def bucket(n: int, least: int = 8) -> int:
-    """The power of two at least ``max(n, least)``."""
-    return 1 << max(int(n) - 1, least - 1).bit_length()
-
-
+@functools.lru_cache(maxsize=512)
 def ext_table(mode: str, n: int, before: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     """The extended samples ``-before .. size - before - 1`` of a length-``n`` signal as
-    ``ext[p] = sum_t w[t, p] x[idx[t, p]]`` (three terms, NumPy, ``n >= 2``): the bucketed
-    program's inputs, so that neither the length nor the mode is part of the program."""
+    ``ext[p] = sum_t w[t, p] x[idx[t, p]]`` (``t`` over the terms the mode needs, ``n >= 2``)."""
     from ..signal._extend import _terms  # the extension's definition (one place)
 
     p = np.arange(size) - before
-    idx = np.zeros((3, size), np.int32)
+    idx = np.zeros((3, size), np.intp)
     wts = np.zeros((3, size))
     inside = (p >= 0) & (p < n)
     idx[0, inside], wts[0, inside] = p[inside], 1.0
@@ -438,42 +435,79 @@ def ext_table(mode: str, n: int, before: int, size: int) -> tuple[np.ndarray, np
     for t, (i, w) in enumerate(_terms(mode, n, out)):
         idx[t, ~inside] = i
         wts[t, ~inside] = np.broadcast_to(w, out.shape)
-    return idx, wts
+    used = [t for t in range(3) if t == 0 or np.any(wts[t] != 0)]
+    return idx[used], wts[used]
 
 
-@jax.jit(static_argnames=("count",))
-def analysis_bucketed(
-    x: jax.Array, idx: jax.Array, wts: jax.Array, lo: jax.Array, hi: jax.Array, count: int
-) -> tuple[jax.Array, jax.Array]:
-    """:func:`analysis` of a zero-padded bucket ``x``, its extension read by :func:`ext_table`
-    (traced): one program per bucket shape and filter bucket length."""
-    xe = jnp.take(x, idx[0], axis=-1) * wts[0].astype(x.dtype)
-    for t in (1, 2):
-        xe = xe + jnp.take(x, idx[t], axis=-1) * wts[t].astype(x.dtype)
-    return strided(xe, lo, count), strided(xe, hi, count)
+def _real(dtype: np.dtype) -> np.dtype:
+    """The real dtype of ``dtype`` (complex64 -> float32)."""
+    return np.finfo(dtype).dtype if np.dtype(dtype).kind in "fc" else np.dtype(float)
 
 
-def synth_table(
-    m: int, start: int, before: int, periodic: bool, length: int, taps: int
+def _windows(x: np.ndarray, width: int, count: int, step: int, offset: int = 0) -> np.ndarray:
+    """The view ``w[..., k, j] = x[..., offset + step * k + j]``, ``k < count``, ``j < width``
+    (``x`` contiguous in its last axis; no copy)."""
+    x = np.ascontiguousarray(x)
+    s = x.strides[-1]
+    return np.lib.stride_tricks.as_strided(
+        x[..., offset:],
+        shape=(*x.shape[:-1], count, width),
+        strides=(*x.strides[:-1], step * s, s),
+        writeable=False,
+    )
+
+
+def analysis_numpy(
+    x: np.ndarray, lo: np.ndarray, hi: np.ndarray, mode: str, before: int, count: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Where output ``t`` reads its ``j``-th tap: ``x[t] = sum_j rec[j] c[ii[t, j]] ok[t, j]``
-    (``u[t + start - j]``, ``u`` the up-sampled, periodically extended coefficients)."""
-    pos = np.arange(2 * length)[:, None] + start - np.arange(taps)[None, :]
-    i = pos // 2 - before
-    ok = pos % 2 == 0
-    if periodic:
-        ii = np.mod(i, m)
+    """:func:`analysis` in NumPy (``x`` float or complex, ``n >= 2``; the result in its dtype)."""
+    f = lo.shape[0]
+    idx, wts = ext_table(mode, x.shape[-1], before, 2 * (count - 1) + f)
+    rd = _real(x.dtype)
+    xe = x[..., idx[0]]
+    if not np.all(wts[0] == 1):
+        xe = xe * wts[0].astype(rd)
+    for t in range(1, idx.shape[0]):
+        xe = xe + x[..., idx[t]] * wts[t].astype(rd)
+    win = _windows(xe, f, count, 2)
+    y = win @ np.stack([lo, hi], axis=-1).astype(rd)  # (..., count, 2)
+    return y[..., 0], y[..., 1]
+
+
+def synthesis_numpy(
+    a: np.ndarray,
+    d: np.ndarray,
+    rec_lo: np.ndarray,
+    rec_hi: np.ndarray,
+    start: int,
+    before: int,
+    length: int,
+    periodic: bool,
+) -> np.ndarray:
+    """:func:`synthesis` in NumPy: ``2 * length`` outputs of the coefficients ``a``, ``d``, each
+    output phase one matrix product of the sliding windows of the coefficients."""
+    rd = _real(np.result_type(a.dtype, d.dtype))
+    rec_lo, rec_hi = (np.asarray(v, rd) for v in (rec_lo, rec_hi))
+    if rec_lo.shape[0] % 2:  # a zero tap at the end changes no value
+        rec_lo, rec_hi = (np.pad(v, (0, 1)) for v in (rec_lo, rec_hi))
+    h, m = rec_lo.shape[0] // 2, a.shape[-1]
+    taps, shifts = [], []
+    for r in (0, 1):
+        p = (r + start) % 2
+        taps.append((rec_lo[p::2][::-1], rec_hi[p::2][::-1]))
+        shifts.append((r + start) // 2 - before)  # x[2q + r] reads c[q + shift - i], i < h
+    src, stop = min(shifts) - h + 1, length + max(shifts)
+    if src < 0 or stop > m:
+        pos = np.arange(src, stop)
+        if periodic:
+            a, d = a[..., pos % m], d[..., pos % m]
+        else:
+            keep = ((pos >= 0) & (pos < m)).astype(rd)
+            a, d = a[..., np.clip(pos, 0, m - 1)] * keep, d[..., np.clip(pos, 0, m - 1)] * keep
     else:
-        ok &= (i >= 0) & (i < m)
-        ii = np.clip(i, 0, m - 1)
-    return ii.astype(np.int32), ok
-
-
-@jax.jit
-def synthesis_bucketed(
-    a: jax.Array, d: jax.Array, ii: jax.Array, ok: jax.Array, rec_lo: jax.Array, rec_hi: jax.Array
-) -> jax.Array:
-    """:func:`synthesis` of zero-padded buckets by the index table of :func:`synth_table`."""
-    lo = jnp.where(ok, rec_lo[None, :], 0).astype(a.dtype)
-    hi = jnp.where(ok, rec_hi[None, :], 0).astype(a.dtype)
-    return jnp.sum(jnp.take(a, ii, axis=-1) * lo + jnp.take(d, ii, axis=-1) * hi, axis=-1)
+        a, d = a[..., src:stop], d[..., src:stop]
+    out = np.empty((*a.shape[:-1], 2 * length), np.result_type(a.dtype, d.dtype))
+    for r, ((g_lo, g_hi), sh) in enumerate(zip(taps, shifts)):
+        o = sh - h + 1 - src
+        out[..., r::2] = _windows(a, h, length, 1, o) @ g_lo + _windows(d, h, length, 1, o) @ g_hi
+    return out

@@ -10,7 +10,6 @@ transforms apply the 1-D bank along each axis; the stationary transform uses the
 
 from __future__ import annotations
 
-import math
 from typing import Any, cast
 
 import jax
@@ -112,14 +111,15 @@ def synthesis_ops(
     )
 
 
-def _last(fn: str, x: jax.Array, axis: int) -> tuple[jax.Array, int]:
+def _last(fn: str, x: Any, axis: int, xp: Any = jnp) -> tuple[Any, int]:
+    """``x`` with ``axis`` moved last (``xp``: ``jnp``, or ``np`` on the eager NumPy path)."""
     if x.ndim == 0:
         raise ValueError(f"{fn}: data must have at least one axis, got a scalar")
     if not -x.ndim <= axis < x.ndim:
         raise AxisError(  # a ValueError (and IndexError), as PyWavelets'
             f"{fn}: axis {axis} is out of range for data of shape {x.shape}"
         )
-    return jnp.moveaxis(x, axis, -1), axis % x.ndim
+    return xp.moveaxis(x, axis, -1), axis % x.ndim
 
 
 # ---- one level, on the last axis -------------------------------------------------------------
@@ -191,54 +191,49 @@ def _idwt_last(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
     return _idwt_one(a, d, w, mode=mode)
 
 
-def _small(*xs: Any, w: Wavelet) -> list[np.ndarray] | None:
-    """The inputs as NumPy arrays of one real float dtype when an eager call takes the bucketed
-    path (``multirate.eager_max``: no compile per new length), else ``None`` (also when the
-    wavelet's filters are traced: a gradient in the filters)."""
+def _small(*xs: Any, w: Any) -> list[np.ndarray] | None:
+    """The inputs as NumPy arrays of one float or complex dtype when an eager call takes the
+    NumPy path (``multirate.eager_max``: no compile per new length, mode or wavelet), else
+    ``None`` (also when the wavelets' filters are traced: a gradient in the filters)."""
     if _tracing(xs, w) or any(x is None for x in xs):
         return None
     arrs = [np.asarray(x) for x in xs]
-    if any(a.dtype.kind not in "biuf" or a.ndim == 0 or a.size == 0 for a in arrs):
+    if any(a.dtype.kind not in "biufc" or a.ndim == 0 or a.size == 0 for a in arrs):
         return None
     if sum(a.size for a in arrs) > multirate.eager_max():
         return None
-    dt = np.result_type(*[a.dtype if a.dtype.kind == "f" else np.dtype(float) for a in arrs])
+    dt = np.result_type(*[a.dtype if a.dtype.kind in "fc" else np.dtype(float) for a in arrs])
     dt = np.dtype(jax.dtypes.canonicalize_dtype(dt))
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        return None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)) and dt.kind != "c":
+        return None  # float16: computed in float32 by the traced path, as PyWavelets
     return [a.astype(dt, copy=False) for a in arrs]
 
 
-def _rows(x: np.ndarray, size: int, least: int) -> tuple[np.ndarray, tuple[int, ...]]:
-    """``x`` as a zero-padded ``(bucket(batch), bucket(size))`` array, and its leading shape."""
-    lead = x.shape[:-1]
-    b = math.prod(lead)
-    out = np.zeros((multirate.bucket(b, 1), multirate.bucket(size, least)), x.dtype)
-    out[:b, : x.shape[-1]] = x.reshape(b, x.shape[-1])
-    return out, lead
+def _host(x: Any) -> Any:
+    """``x`` as the NumPy array the eager path computes with when it can take that path
+    (concrete and small: :func:`_small`), else as an inexact JAX array. The glue of the
+    multilevel and N-D transforms (shape checks, trims, zeros) then runs in NumPy too: an eager
+    ``jnp`` operation compiles a program for each new shape."""
+    small = _small(x, w=None)
+    return small[0] if small is not None else _inexact(jnp.asarray(x))
 
 
-def _taps(fs: Any, dtype: Any) -> list[np.ndarray]:
-    """Filters zero-padded to a bucket length (one program serves the wavelets of a bucket)."""
-    size = multirate.bucket(len(fs[0]), 8)
-    return [np.pad(np.asarray(f, dtype), (0, size - len(f))) for f in fs]
+def _out(v: np.ndarray) -> jax.Array:
+    """A NumPy result as a ``jax.Array``: ``jax.device_put`` (``jnp.asarray`` compiles a
+    conversion program for each new shape: ~15 ms, the eager path's whole first-call cost)."""
+    return jax.device_put(v)
 
 
 def _dwt_small(x: np.ndarray, w: Wavelet, mode: str) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_analysis` of a NumPy ``x`` (``n >= 2``) by the bucketed program."""
+    """:func:`_analysis` of a NumPy ``x`` (``n >= 2``) in NumPy."""
     n, f = x.shape[-1], w.dec_len
-    xb, lead = _rows(x, n, 8)
     b = f // 2 - 1 if mode == "periodization" else f - 2
-    lo, hi = _taps((w.dec_lo[::-1], w.dec_hi[::-1]), x.dtype)
-    count = (xb.shape[-1] + lo.shape[0] - 1) // 2
-    idx, wts = multirate.ext_table(_MODE_TO_EXT[mode], n, b, 2 * (count - 1) + lo.shape[0])
-    a, d = multirate.analysis_bucketed(xb, idx, wts, lo, hi, count=count)
-    m, rows = dwt_length(n, f, mode), math.prod(lead)
-    return tuple(np.ascontiguousarray(np.asarray(c)[:rows, :m].reshape(*lead, m)) for c in (a, d))  # pyright: ignore[reportReturnType]
+    lo, hi = (np.asarray(v)[::-1] for v in (w.dec_lo, w.dec_hi))
+    return multirate.analysis_numpy(x, lo, hi, _MODE_TO_EXT[mode], b, dwt_length(n, f, mode))
 
 
 def _idwt_small(a: np.ndarray, d: np.ndarray, w: Wavelet, mode: str) -> np.ndarray:
-    """:func:`_synthesis` of NumPy coefficients (``2m - F + 2 >= 1``) by the bucketed program."""
+    """:func:`_synthesis` of NumPy coefficients (``2m - F + 2 >= 1``) in NumPy."""
     m, f = a.shape[-1], w.dec_len
     periodic = mode == "periodization"
     if periodic:
@@ -247,13 +242,8 @@ def _idwt_small(a: np.ndarray, d: np.ndarray, w: Wavelet, mode: str) -> np.ndarr
         start, keep = s0 + 2 * before, m
     else:
         before, start, keep = 0, f - 2, m - f // 2 + 1
-    ab, lead = _rows(a, m, 8)
-    db, _ = _rows(d, m, 8)
-    lo, hi = _taps((w.rec_lo, w.rec_hi), a.dtype)
-    ii, ok = multirate.synth_table(m, start, before, periodic, ab.shape[-1], lo.shape[0])
-    y = multirate.synthesis_bucketed(ab, db, ii, ok, lo, hi)
-    rows = math.prod(lead)
-    return np.ascontiguousarray(np.asarray(y)[:rows, : 2 * keep].reshape(*lead, 2 * keep))
+    lo, hi = np.asarray(w.rec_lo), np.asarray(w.rec_hi)
+    return multirate.synthesis_numpy(a, d, lo, hi, start, before, keep, periodic)
 
 
 def _dwt_axis(x: jax.Array, w: Wavelet, mode: str, ndim: int) -> tuple[jax.Array, jax.Array]:
@@ -298,7 +288,7 @@ def dwt(
     small = _small(data, w=w)
     if small is not None and -small[0].ndim <= axis < small[0].ndim and small[0].shape[axis] > 1:
         a, d = _dwt_small(np.moveaxis(small[0], axis, -1), w, mode)
-        return jnp.asarray(np.moveaxis(a, -1, axis)), jnp.asarray(np.moveaxis(d, -1, axis))
+        return _out(np.moveaxis(a, -1, axis)), _out(np.moveaxis(d, -1, axis))
     x, ax = _last("dwt", _inexact(jnp.asarray(data)), axis)
     a, d = _dwt_last(x, w, mode)
     return jnp.moveaxis(a, -1, ax), jnp.moveaxis(d, -1, ax)
@@ -339,7 +329,7 @@ def idwt(cA: Any, cD: Any, wavelet: Any, mode: str = "symmetric", axis: int = -1
         ok = a.shape == d.shape and -a.ndim <= axis < a.ndim
         if ok and (mode == "periodization" or 2 * a.shape[axis] - w.dec_len + 2 >= 1):
             y = _idwt_small(np.moveaxis(a, axis, -1), np.moveaxis(d, axis, -1), w, mode)
-            return jnp.asarray(np.moveaxis(y, -1, axis))
+            return _out(np.moveaxis(y, -1, axis))
     a, d = _pair("idwt", cA, cD)
     a, ax = _last("idwt", a, axis)
     d = jnp.moveaxis(d, axis, -1)

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._dwt import _dwt_axis, _idwt_last
+from ._dwt import _dwt_axis, _dwt_small, _host, _idwt_last, _idwt_small, _out, _small
 from ._peraxis import check_level, modes_per_axis, wavelets_per_axis
 from ._wavelet import _inexact
 
@@ -35,11 +35,21 @@ def dwtn(
 ) -> dict[str, jax.Array]:
     """One level of the N-D DWT, as ``pywt.dwtn``: keys like ``"ad"`` (approximation along the
     first axis, detail along the second)."""
-    x = _inexact(jnp.asarray(data))
-    axes = _axes("dwtn", x.ndim, axes, distinct=False)  # a repeated axis: transformed again
+    ndim = np.ndim(data)
+    axes = _axes("dwtn", ndim, axes, distinct=False)  # a repeated axis: transformed again
     ws = wavelets_per_axis("dwtn", wavelet, len(axes))
     modes = modes_per_axis("dwtn", mode, len(axes))
-    out = {"": x}
+    small = _small(data, w=ws)
+    if small is not None and all(small[0].shape[a] > 1 for a in axes):  # NumPy, no compile
+        cur: dict[str, np.ndarray] = {"": small[0]}
+        for ax, w, mode in zip(axes, ws, modes):
+            nxt = {}
+            for key, v in cur.items():
+                a, d = _dwt_small(np.moveaxis(v, ax, -1), w, mode)
+                nxt[key + "a"], nxt[key + "d"] = np.moveaxis(a, -1, ax), np.moveaxis(d, -1, ax)
+            cur = nxt
+        return {k: _out(v) for k, v in cur.items()}
+    out = {"": _inexact(jnp.asarray(data))}
     for ax, w, mode in zip(axes, ws, modes):
         nxt = {}
         for key, v in out.items():
@@ -68,7 +78,7 @@ def idwtn(
         raise ValueError(
             f"idwtn: keys must be strings of 'a'/'d' of one length, got {sorted(given)}"
         )
-    arrs = {k: _inexact(jnp.asarray(v)) for k, v in given.items()}
+    arrs = {k: _host(v) for k, v in given.items()}
     shapes = {v.shape for v in arrs.values()}
     if len(shapes) != 1:
         raise ValueError(
@@ -83,6 +93,26 @@ def idwtn(
         raise ValueError(f"idwtn: keys of length {nd} need {nd} axes, got axes {axes}")
     ws = wavelets_per_axis("idwtn", wavelet, nd)
     modes = modes_per_axis("idwtn", mode, nd)
+    small = _small(*arrs.values(), w=ws)
+    if small is not None:  # NumPy, no compile
+        got = dict(zip(arrs, small))
+        zero_np = np.zeros(shape, small[0].dtype)
+        cur_np = {
+            "".join(k): got.get("".join(k), zero_np) for k in itertools.product("ad", repeat=nd)
+        }
+        if all(
+            m_ == "periodization" or 2 * shape[axes[i]] - ws[i].dec_len + 2 >= 1
+            for i, m_ in enumerate(modes)
+        ):
+            for i in reversed(range(nd)):
+                ax = axes[i]
+                nxt_np = {}
+                for key in {k[:i] for k in cur_np}:
+                    a = np.moveaxis(cur_np[key + "a"], ax, -1)
+                    d = np.moveaxis(cur_np[key + "d"], ax, -1)
+                    nxt_np[key] = np.moveaxis(_idwt_small(a, d, ws[i], modes[i]), -1, ax)
+                cur_np = nxt_np
+            return _out(cur_np[""])
     dt = jnp.result_type(*[v.dtype for v in arrs.values()])
     zero = jnp.zeros(shape, dt)
     cur = {
@@ -128,7 +158,7 @@ def wavedec2(
 ) -> list[Any]:
     """Multi-level 2-D decomposition, as ``pywt.wavedec2``:
     ``[cA_n, (cH_n, cV_n, cD_n), ..., (cH_1, cV_1, cD_1)]``."""
-    x = _inexact(jnp.asarray(data))
+    x = _host(data)
     axes = tuple(axes)
     if len(axes) != 2:
         raise ValueError(f"wavedec2: needs two axes, got {axes}")
@@ -155,13 +185,14 @@ def waverec2(coeffs: Any, wavelet: Any, mode: str = "symmetric", axes: Any = (-2
             f"waverec2: Unexpected detail coefficient type: {bad[0]}; each detail level must be "
             "a tuple (cH, cV, cD) as wavedec2 returns"
         )
-    a = _inexact(jnp.asarray(coeffs[0]))
+    a = _host(coeffs[0])
     axes = tuple(axes)
     ax = _axes("waverec2", a.ndim, axes)
     for j, det in enumerate(coeffs[1:], start=1):
         ref = next((d for d in det if d is not None), None)
         if ref is not None:
-            ref = jnp.asarray(ref)
+            ref = _host(ref)
+            a = _host(a)  # the previous level's result (NumPy again on the eager path)
             sl = [slice(None)] * a.ndim
             for i in ax:
                 if a.shape[i] == ref.shape[i] + 1:

@@ -9,7 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._dwt import _analysis, _dwt_small, _idwt_small, _last, _small, _synthesis
+from ._dwt import _analysis, _dwt_small, _idwt_small, _last, _out, _small, _synthesis
 from ._modes import _mode
 from ._peraxis import check_level
 from ._wavelet import Wavelet, _inexact, _wav
@@ -43,7 +43,7 @@ def wavedec(
             a, d = _dwt_small(a, w, mode)
             out.append(d)
         else:
-            return [jnp.asarray(np.moveaxis(c, -1, axis)) for c in [a, *out[::-1]]]
+            return [_out(np.moveaxis(c, -1, axis)) for c in [a, *out[::-1]]]
     x, ax = _last("wavedec", _inexact(jnp.asarray(data)), axis)
     level = _level("wavedec", x.shape[-1], w.dec_len, level)
     return [jnp.moveaxis(c, -1, ax) for c in _wavedec_last(x, w, mode, level)]
@@ -90,29 +90,36 @@ def waverec(coeffs: Any, wavelet: Any, mode: str = "symmetric", axis: int = -1) 
             "waverec: Unexpected detail coefficient type: a dict; the details must be arrays "
             "[cA_n, cD_n, ..., cD_1] as wavedec returns (wavedecn's output goes to waverecn)"
         )
+    small = _small(*[c for c in coeffs if c is not None], w=w) if len(coeffs) > 1 else None
+    if small is not None:  # eager and small: NumPy throughout (no compile, no dispatch)
+        given = iter(small)
+        coeffs = [None if c is None else next(given) for c in coeffs]
+        xp, conv = np, (lambda v: v)
+    else:
+        xp, conv = jnp, (lambda v: _inexact(jnp.asarray(v)))
     if coeffs[0] is None:  # PyWavelets: a missing approximation is zeros
         ref = next((d for d in coeffs[1:] if d is not None), None)
         if ref is None:
             raise ValueError("waverec: at least one coefficient array must be given (all None)")
-        coeffs = [jnp.zeros_like(_inexact(jnp.asarray(ref))), *coeffs[1:]]
-    a = _inexact(jnp.asarray(coeffs[0]))
+        coeffs = [xp.zeros_like(conv(ref)), *coeffs[1:]]
+    a = conv(coeffs[0])
     if len(coeffs) == 1:
         return a
-    a, ax = _last("waverec", a, axis)
+    a, ax = _last("waverec", a, axis, xp)
     ds = []
     shape = a.shape
     for j, d in enumerate(coeffs[1:], start=1):
         if d is None:
-            d = jnp.zeros(shape, a.dtype)
+            d = xp.zeros(shape, a.dtype)
         else:
-            d = jnp.moveaxis(_inexact(jnp.asarray(d)), axis, -1)
+            d = xp.moveaxis(conv(d), axis, -1)
         if shape[-1] == d.shape[-1] + 1:
             shape = (*shape[:-1], shape[-1] - 1)
         if shape != d.shape:
             raise ValueError(
                 f"waverec: coefficient shape mismatch at coeffs[{j}]: the approximation has "
                 f"shape {np.moveaxis(np.empty(shape, np.int8), -1, ax).shape}, the detail "
-                f"{jnp.moveaxis(d, -1, ax).shape} (lengths must be equal, or the approximation "
+                f"{xp.moveaxis(d, -1, ax).shape} (lengths must be equal, or the approximation "
                 "one longer)"
             )
         ds.append(d)
@@ -124,12 +131,11 @@ def waverec(coeffs: Any, wavelet: Any, mode: str = "symmetric", axis: int = -1) 
                 f"result would have 2*{m} - {w.dec_len} + 2 = {n} samples)"
             )
         shape = (*shape[:-1], n)
-    small = _small(a, *ds, w=w)
     if small is not None:
-        y = small[0]
-        for d in small[1:]:
+        y = a
+        for d in ds:
             if y.shape[-1] == d.shape[-1] + 1:
                 y = y[..., :-1]
             y = _idwt_small(y, d, w, mode)
-        return jnp.asarray(np.moveaxis(y, -1, ax))
+        return _out(np.moveaxis(y, -1, ax))
     return jnp.moveaxis(_waverec_last(a, ds, w, mode), -1, ax)

@@ -10,7 +10,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from ._dwt import dwt, idwt
+from ._dwt import _host, dwt, idwt
 from ._peraxis import (
     as_called,
     check_level,
@@ -44,7 +44,7 @@ def _idwtn_axes(
 ) -> jax.Array:
     """One level of the inverse over ``axes``; missing or ``None`` bands are zeros."""
     nd = len(axes)
-    given = {k: inexact(v) for k, v in coeffs.items() if v is not None}
+    given = {k: _host(v) for k, v in coeffs.items() if v is not None}
     if not given:
         raise ValueError(f"{fn}: at least one coefficient array must be given (all are None)")
     bad = [k for k in coeffs if len(k) != nd or set(k) - {"a", "d"}]
@@ -61,7 +61,6 @@ def _idwtn_axes(
         )
     shape = shapes.pop()
     dt = jnp.result_type(*[v.dtype for v in given.values()])
-    zero = jnp.zeros(shape, dt)
     cur: dict[str, jax.Array | None] = {
         "".join(k): (given["".join(k)].astype(dt) if "".join(k) in given else None)
         for k in itertools.product("ad", repeat=nd)
@@ -76,7 +75,7 @@ def _idwtn_axes(
             nxt[key] = idwt(a, d, ws[i], modes[i], axis=axes[i])
         cur = nxt
     out = cur[""]
-    return zero if out is None else out
+    return jnp.zeros(shape, dt) if out is None else out
 
 
 @as_called("wavedecn")
@@ -112,7 +111,7 @@ def wavedecn(
       >>> c[0].shape, sorted(c[1])[:3], c[2]["ddd"].shape
       ((2, 2, 2), ['aad', 'ada', 'add'], (4, 4, 4))
     """
-    x = inexact(data)
+    x = _host(data)
     axes_ = unique_axes("wavedecn", x.ndim, axes)
     ws = wavelets_per_axis("wavedecn", wavelet, len(axes_))
     modes = modes_per_axis("wavedecn", mode, len(axes_))
@@ -174,7 +173,7 @@ def waverecn(coeffs: Any, wavelet: Any, mode: Any = "symmetric", axes: Any = Non
         raise ValueError("waverecn: at least one coefficient must be given (all are None)")
     ndims = {jnp.ndim(v) for d in ds for v in d.values() if v is not None}
     if a is not None:
-        a = inexact(a)
+        a = _host(a)
         ndims.add(a.ndim)
     if len(ndims) != 1:
         raise ValueError(
@@ -198,7 +197,7 @@ def waverecn(coeffs: Any, wavelet: Any, mode: Any = "symmetric", axes: Any = Non
                     f"approximation has shape {a.shape}, the details {ref} (equal, or the "
                     "approximation one longer)"
                 )
-            a = a[tuple(slice(s) for s in ref)]
+            a = _host(a)[tuple(slice(s) for s in ref)]
         level = {**d, "a" * nd: a}
         a = _idwtn_axes("waverecn", level, ws, modes, axes_)
     assert a is not None

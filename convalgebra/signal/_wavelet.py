@@ -4,6 +4,7 @@ arrays (:func:`wavelet`), and the lengths a transform takes (``dwt_length``, ``d
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any
 
@@ -60,6 +61,18 @@ def wavelet(w: Any, fn: str = "wavelet") -> Wavelet:
     """
     if isinstance(w, Wavelet):
         return w
+    if isinstance(w, str):
+        return _named(w, fn)
+    return _wavelet(w, fn)
+
+
+@functools.lru_cache(maxsize=256)
+def _named(w: str, fn: str) -> Wavelet:
+    """:func:`wavelet` of a name, once per name (an eager transform asks for it on every call)."""
+    return _wavelet(w, fn)
+
+
+def _wavelet(w: Any, fn: str) -> Wavelet:
     name = "custom"
     if isinstance(w, str):
         try:

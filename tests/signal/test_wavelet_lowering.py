@@ -1,6 +1,8 @@
 """Wavelet banks through the compiler (issue 21 item 2) and eager calls without a compile per
 length (item 6): the strategy comes from ``cost.TUNING``, the jitted transforms nest no jit and
-gather nothing, the bucketed eager path equals PyWavelets, and the renamed ``*_op`` banks."""
+gather nothing, the analysis bank's transpose is the matched synthesis (both routes, dense and
+PyWavelets oracles), the eager NumPy path equals PyWavelets and compiles nothing, and the
+renamed ``*_op`` banks."""
 
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ def test_jitted_wavedec2_periodization_nests_no_jit_and_gathers_nothing():
 
 
 @pytest.mark.parametrize("mode", pywt.Modes.modes)
-def test_eager_bucketed_path_equals_pywt(rng, mode):
+def test_eager_numpy_path_equals_pywt(rng, mode):
     for wav in ("db1", "db3", "bior2.4"):
         for n in (2, 3, 9, 30):
             x = rng.standard_normal((2, n))
@@ -95,22 +97,54 @@ class _nothing:
         return False
 
 
-def _cached(fn) -> int:
-    return fn._cache_size()  # the number of compiled programs of a jitted function
+class _compiles:
+    """Counts XLA backend compiles inside the block (jax.monitoring's compile event)."""
+
+    EVENT = "/jax/core/compile/backend_compile_duration"
+
+    def __enter__(self):
+        self.n = 0
+
+        def listen(event, _secs, **_kw):
+            self.n += event == self.EVENT
+
+        self._listen = listen
+        jax.monitoring.register_event_duration_secs_listener(listen)
+        return self
+
+    def __exit__(self, *a):
+        jax.monitoring.unregister_event_duration_listener(self._listen)
+        return False
 
 
-def test_eager_calls_share_one_program_per_bucket(rng):
-    cs.dwt(rng.standard_normal(17), "db2", "symmetric")  # bucket 32, filters bucket 8
-    cs.idwt(rng.standard_normal(11), rng.standard_normal(11), "db2", "symmetric")
-    n_a = _cached(multirate.analysis_bucketed)
-    n_s = _cached(multirate.synthesis_bucketed)
-    for n in range(17, 33):  # new lengths, modes and wavelets of the same buckets
-        for mode in ("zero", "smooth", "periodization", "antireflect"):
-            for wav in ("db2", "db3", "sym4"):
-                a, d = cs.dwt(rng.standard_normal(n), wav, mode)
-                cs.idwt(a, d, wav, mode)
-    assert _cached(multirate.analysis_bucketed) == n_a
-    assert _cached(multirate.synthesis_bucketed) == n_s
+def test_eager_calls_compile_nothing(rng):
+    """Below eager_max the eager transforms run the NumPy form of the bank: new lengths, modes,
+    wavelets and dtypes compile no XLA program (values against PyWavelets)."""
+    assert multirate.eager_max() >= 1024
+    with _compiles() as seen:
+        for n in (17, 30, 61):
+            for mode in ("zero", "smooth", "periodization", "antireflect"):
+                for wav in ("db2", "sym4", "bior3.5"):
+                    x = rng.standard_normal((2, n)).astype(np.float32 if n == 30 else float)
+                    a, d = cs.dwt(x, wav, mode)
+                    ra, rd = pywt.dwt(x, wav, mode)
+                    tol = 1e-5 if n == 30 else 1e-12
+                    np.testing.assert_allclose(a, ra, rtol=tol, atol=tol)
+                    assert a.dtype == ra.dtype and isinstance(a, jax.Array)
+                    np.testing.assert_allclose(
+                        cs.idwt(a, d, wav, mode), pywt.idwt(ra, rd, wav, mode), rtol=tol, atol=tol
+                    )
+            c = cs.wavedec(x, "db2", "symmetric", level=2)
+            want = pywt.waverec(pywt.wavedec(x, "db2", "symmetric", level=2), "db2", "symmetric")
+            np.testing.assert_allclose(cs.waverec(c, "db2", "symmetric"), want, atol=1e-5)
+            x2 = rng.standard_normal((n, 9)) + 1j * rng.standard_normal((n, 9))
+            c2 = cs.wavedec2(x2, "db2", "periodization", level=1)
+            rec2 = cs.waverec2(c2, "db2", "periodization")
+            np.testing.assert_allclose(np.asarray(rec2)[:n, :9], x2, atol=1e-12)  # odd: n + 1
+            r2 = pywt.dwtn(x2, "db3", "smooth")
+            for k, v in cs.dwtn(x2, "db3", "smooth").items():
+                np.testing.assert_allclose(v, r2[k], rtol=1e-12, atol=1e-12)
+    assert seen.n == 0
 
 
 def test_eager_path_not_taken_under_trace_or_large(rng):
