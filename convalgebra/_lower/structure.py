@@ -632,7 +632,7 @@ COISO = frozenset({"coiso"})  # AAᴴ = cI
 BOTH = ISO | COISO  # square: c^{-1/2} A is unitary
 
 Path = tuple[Any, ...]  # where a certificate applies: child indices ("i:j" for a run of steps)
-Trusted = dict[Path, tuple[float, frozenset[str]]]
+Trusted = dict[Path, tuple[float, frozenset[str], float]]  # path -> (c, kinds, tol)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -640,19 +640,23 @@ class Tight:
     """``AᴴA = cI`` (``"iso"`` in ``kinds``) and/or ``AAᴴ = cI`` (``"coiso"``).
 
     ``certs`` are the value certificates it rests on (a filter bank's orthogonality, checked on
-    its kernels): ``(path, c, kinds)``, static, so a trace can trust what was checked outside.
+    its kernels): ``(path, c, kinds, tol)``, static, so a trace can trust what was checked outside.
     """
 
     kinds: frozenset[str]
     c: Any  # a Python float, or a 0-d array (a traced scale)
-    certs: tuple[tuple[Path, float, frozenset[str]], ...] = ()
+    certs: tuple[tuple[Path, float, frozenset[str], float], ...] = ()
+    tol: float = 0.0  # the relative accuracy of ``c`` (a certificate's tolerance; exact: 0)
 
 
 def _chain(outer: Tight | None, inner: Tight | None) -> Tight | None:
     """``outer ∘ inner``: ``(BA)ᴴ(BA) = c_B AᴴA`` needs both iso, ``BA(BA)ᴴ`` both co-iso."""
     if outer is None or inner is None or not (outer.kinds & inner.kinds):
         return None
-    return Tight(outer.kinds & inner.kinds, outer.c * inner.c, inner.certs + outer.certs)
+    return Tight(
+        outer.kinds & inner.kinds, outer.c * inner.c, inner.certs + outer.certs,
+        outer.tol + inner.tol,
+    )  # fmt: skip
 
 
 def _static(c: Any) -> float | None:
@@ -742,7 +746,7 @@ def certify(ir: IR, s: jax.ShapeDtypeStruct) -> Tight | None:
     cg = float(np.mean(np.real(np.diagonal(G, axis1=-2, axis2=-1))))
     if np.max(np.abs(G - cg * np.eye(len(gs)))) <= tol * cg and abs(cg - c) <= tol * c:
         kinds.add("coiso")
-    return Tight(frozenset(kinds), c) if kinds else None
+    return Tight(frozenset(kinds), c, tol=tol) if kinds else None
 
 
 def tight(ir: IR, s: Any, trusted: Trusted | None = None) -> Tight | None:
@@ -767,10 +771,12 @@ def _cert(ir: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | None:
     if trusted is not None:
         if path not in trusted:
             return None
-        c, kinds = trusted[path]
-        return Tight(kinds, c, ((path, c, kinds),))
+        c, kinds, tol = trusted[path]
+        return Tight(kinds, c, ((path, c, kinds, tol),), tol)
     t = certify(ir, s)
-    return None if t is None else Tight(t.kinds, t.c, ((path, float(t.c), t.kinds),))
+    if t is None:
+        return None
+    return Tight(t.kinds, t.c, ((path, float(t.c), t.kinds, t.tol),), t.tol)
 
 
 def _tight(node: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | None:
@@ -796,7 +802,7 @@ def _tight(node: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | Non
             m = abs(node.value) ** 2
         else:
             return None
-        return Tight(t.kinds, t.c * m, t.certs)
+        return Tight(t.kinds, t.c * m, t.certs, t.tol)
     if isinstance(node, Seq):
         return _tight_seq(node, s, path, trusted)
     if isinstance(node, Parallel):
@@ -810,10 +816,11 @@ def _tight(node: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | Non
             return None
         c0 = cs[0]
         assert c0 is not None
-        # equal constants (certified ones agree to the certificate's tolerance)
-        if any(abs(c - c0) > 1e-9 * abs(c0) for c in cs if c is not None):
+        # equal constants (certified ones agree to the certificates' tolerance)
+        tol = max(t.tol for t in tt)
+        if any(abs(c - c0) > (2 * tol + 1e-12) * abs(c0) for c in cs if c is not None):
             return None
-        return Tight(kinds, tt[0].c, sum((t.certs for t in tt), ()))
+        return Tight(kinds, tt[0].c, sum((t.certs for t in tt), ()), tol)
     if isinstance(node, (Branch, Join)):
         want = "iso" if isinstance(node, Branch) else "coiso"
         ins = [s] * len(node.terms) if isinstance(node, Branch) else list(s)
@@ -823,14 +830,15 @@ def _tight(node: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | Non
             total: Any = 0.0
             for t in tt:
                 total = total + t.c
-            return Tight(frozenset({want}), total, sum((t.certs for t in tt), ()))
+            tol = max(t.tol for t in tt)
+            return Tight(frozenset({want}), total, sum((t.certs for t in tt), ()), tol)
         return _cert(node, s, path, trusted)
     if isinstance(node, Pullback):
         t = _tight(node.body, node.in_struct, (*path, 0), trusted)
         if t is None:
             return None
         swap = frozenset({"iso": "coiso", "coiso": "iso"}[k] for k in t.kinds)
-        return Tight(swap, t.c, t.certs)
+        return Tight(swap, t.c, t.certs, t.tol)
     if isinstance(node, (Conv, Add)):
         return _cert(node, s, path, trusted)
     return None

@@ -162,7 +162,8 @@ def _show(A: ca.Operator) -> str:
 
 
 # ---- the choice of method ---------------------------------------------------------------------
-Certs = tuple[tuple[str, _s.Path, float, frozenset], ...]  # ("A" or "L", path, c, kinds)
+# ("A" or "L", path, c, kinds, tol): a Parseval certificate; path ("dct",): symmetric kernels
+Certs = tuple[tuple[str, _s.Path, float, frozenset, float], ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,7 +179,7 @@ class _Choice:
 def _trusted(certs: Certs | None, which: str) -> _s.Trusted | None:
     if certs is None:
         return None
-    return {p: (c, k) for w, p, c, k in certs if w == which}
+    return {p: (c, k, t) for w, p, c, k, t in certs if w == which and p != ("dct",)}
 
 
 def _tight(op, xs, which: str, certs: Certs | None) -> _s.Tight | None:
@@ -219,13 +220,13 @@ def _closed_options(
 
     sym_trusted = None
     if certs is not None:
-        sym_trusted = tuple(w for w, path, _c, _k in certs if path == ("dct",))
+        sym_trusted = tuple(w for w, path, *_ in certs if path == ("dct",))
     p, why = _s.plan(A, L, xs, l_iso if L is not None and l_parseval else None, sym_trusted)
     parseval_l = L is not None and p is not None and p.l is None
     l_note = "; LᴴL = cI (a Parseval frame L: λc on the diagonal)" if parseval_l else ""
     p_certs = l_used if parseval_l else ()
     if p is not None:
-        p_certs += tuple((w, ("dct",), 1.0, frozenset()) for w in p.sym_checked)
+        p_certs += tuple((w, ("dct",), 1.0, frozenset(), 0.0) for w in p.sym_checked)
     if p is None:
         why_not["fourier"] = why_not["aliasing"] = why_not["dct"] = why
     elif p.half:

@@ -275,3 +275,17 @@ def test_each_family_is_recognised_and_labels_do_not_matter(rng):
             assert _s.tight(ir, xs) is not None, name
         else:
             assert _s.spectral(ir, shape)[0] is not None, name
+
+
+def test_parseval_cascade_float32(rng):
+    """float32 filters: the levels' constants agree to the certificate's tolerance (64 eps),
+    so the two-level cascade is still Parseval; x matches the float64 oracle to float32."""
+    cs = _cs()
+    one = cs.dwt2_op("db2", "periodization", in_size=(8, 8), dtype=jnp.float32)
+    two = cs.dwt2_op("db2", "periodization", in_size=(4, 4), dtype=jnp.float32)
+    W = ca.parallel(two, None, None, None) @ one
+    xs = jax.ShapeDtypeStruct((8, 8), jnp.float32)
+    y = W(jnp.asarray(rand(rng, (8, 8), np.float32)))
+    xh, info = solve(W, y, xs, reg=0.3)
+    assert info.method == "adjoint" and xh.dtype == jnp.float32
+    close(xh, oracle(W, y, jax.ShapeDtypeStruct((8, 8), jnp.float64), 0.3), 1e-5)
