@@ -21,3 +21,16 @@ def test_solve_bench_tiny():
         for r in results:
             if r.case == c.name and r.rel_err is not None:
                 assert r.rel_err <= fs.AGREE, (r.formulation, r.rel_err)
+
+
+@pytest.mark.slow
+def test_deblur_rows_tiny():
+    """The deblurring rows (circular and symmetric boundaries) agree with the hand-written
+    rfft2 and dctn Tikhonov solutions."""
+    results = fs.run_deblur(16, repeat=1)
+    rows = {r.formulation: r for r in results}
+    assert "ca.solve dct jit (x)" in rows and "hand dctn Tikhonov" in rows
+    for r in results:
+        if r.rel_err is not None:
+            assert r.rel_err <= fs.AGREE, (r.formulation, r.rel_err)
+    assert "dct closed form / hand dctn" in fs.report_deblur(results)
