@@ -85,7 +85,10 @@ TUNING: dict[str, dict[str, Any]] = {
             # seconds per sample of the inner scan's two layout changes (time-major and back):
             # a 16 x 2^20 float32 transpose ran 230 ms on the loaded 2-core CPU
             "transpose": 14e-9,
-            "gemm_rate": 10e9,  # flops/s of the (rows, L) @ (L, L) Toeplitz product
+            # flops/s of the (rows, L + d) @ (L + d, L) Toeplitz product: it is bound by memory
+            # more than by flops (16 x 2^20 float32, 4 sections: L = 16, 32, 64 ran 166, 150,
+            # 140 ms, loaded 2-core EPYC), so the rate is set for L = 64 to win at that size
+            "gemm_rate": 40e9,
             "assoc_level": 20e-6,  # seconds per level of the associative scan
             "blocks": {"scan": (64, 128, 256, 512, 1024, 2048, 4096), "toeplitz": (16, 32, 64)},
         },

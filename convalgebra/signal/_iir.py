@@ -258,20 +258,24 @@ def _sequential(x, sys_, s0):
     return jnp.moveaxis(y, 0, -1), jnp.stack(z, axis=-1)
 
 
-def _carry_scan(U, P, s0):
-    """Block start states ``S[k+1] = P S[k] + U[k]`` by ``lax.scan`` over the blocks."""
+def _carry_scan(U, P, s0, reverse: bool = False):
+    """Block start states ``S[k+1] = P S[k] + U[k]`` by ``lax.scan`` over the blocks (with
+    ``reverse``, from the last block: ``S[k-1] = P S[k] + U[k]``)."""
     Ut = jnp.moveaxis(U, -2, 0)
     init = jnp.zeros(Ut.shape[1:], U.dtype) if s0 is None else s0
 
     def step(s, u):
         return s @ P.T + u, s
 
-    s_end, starts = jax.lax.scan(step, init, Ut)
+    s_end, starts = jax.lax.scan(step, init, Ut, reverse=reverse)
     return jnp.moveaxis(starts, 0, -2), s_end
 
 
-def _carry_assoc(U, P, s0):
+def _carry_assoc(U, P, s0, reverse: bool = False):
     """Block start states by ``lax.associative_scan`` of the affine maps ``s -> P s + u``."""
+    if reverse:
+        starts, s_end = _carry_assoc(jnp.flip(U, -2), P, s0)
+        return jnp.flip(starts, -2), s_end
     Ut = jnp.moveaxis(U, -2, 0)
     if s0 is not None:
         Ut = jnp.concatenate([Ut[:1] + (s0 @ P.T)[None], Ut[1:]])
@@ -286,6 +290,9 @@ def _carry_assoc(U, P, s0):
     first = jnp.zeros_like(Ut[:1]) if s0 is None else s0[None]
     starts = jnp.concatenate([first, ends[:-1]])
     return jnp.moveaxis(starts, 0, -2), ends[-1]
+
+
+_CARRIES = {"scan": _carry_scan, "assoc": _carry_assoc}
 
 
 def _blocked(x, sys_, s0, inner: str, L: int, carry: str):
@@ -307,7 +314,7 @@ def _blocked(x, sys_, s0, inner: str, L: int, carry: str):
         z0 = tuple(jnp.zeros((*batch, k), x.dtype) for _ in range(d))
         z, Yt = jax.lax.scan(step, z0, jnp.moveaxis(X, -1, 0))  # Yt: (L, *batch, k)
         U = jnp.stack(z, axis=-1)
-        starts, s_end = (_carry_scan if carry == "scan" else _carry_assoc)(U, Pw[L], s0)
+        starts, s_end = _CARRIES[carry](U, Pw[L], s0)
         for j in range(d):  # d multiply-adds per sample, fused with the transpose back
             Yt = Yt + CA[:, j].reshape(L, *([1] * (len(batch) + 1))) * starts[..., j]
         y = jnp.moveaxis(Yt, 0, -1).reshape(*batch, k * L)
@@ -317,12 +324,13 @@ def _blocked(x, sys_, s0, inner: str, L: int, carry: str):
         lag = np.arange(L)[:, None] - np.arange(L)[None, :]
         T = jnp.where(jnp.asarray(lag >= 0), h[np.clip(lag, 0, None)], jnp.zeros((), h.dtype))
         G = AB[::-1].T  # (d, L): column j is A^(L-1-j) B
-        Y = X @ T.T  # the zero-state response of every block
         U = X @ G.T  # the state each block leaves from rest
-        starts, s_end = (_carry_scan if carry == "scan" else _carry_assoc)(U, Pw[L], s0)
-        for j in range(d):  # d multiply-adds per sample in one fusion (a (rows, d) @ (d, L)
-            Y = Y + starts[..., j : j + 1] * CA[:, j]  # product ran ~8x slower on XLA:CPU)
-        y = Y.reshape(*batch, k * L)
+        starts, s_end = _CARRIES[carry](U, Pw[L], s0)
+        # the zero-state response and the free response of the start state in one product of
+        # [block | start state] (L + d wide): 1.3x faster on XLA:CPU than a separate pass of d
+        # multiply-adds per sample over the product (a (rows, d) @ (d, L) product ran ~8x slower)
+        XS = jnp.concatenate([X, starts.astype(X.dtype)], axis=-1)
+        y = (XS @ jnp.concatenate([T.T, CA.T])).reshape(*batch, k * L)
     if r:
         yr, s_end = _sequential(x[..., k * L :], sys_, s_end)
         y = jnp.concatenate([y, yr], axis=-1)
@@ -390,6 +398,199 @@ def _run_ss(x, sys_, s0, recurrence):
     return _blocked(x, sys_, s0, inner, L, carry)
 
 
+def anticausal(x, sys_, fir: jax.Array | None = None, recurrence: str = "auto"):
+    """``g = Hᵀ x`` (the filter run backwards in time) and, with ``fir``, ``Σ_m fir[m] g[n + m]``.
+
+    In Toeplitz blocks, without reversing the signal: a block's response from rest is one product
+    with the reversed-index Toeplitz matrix, the block states are carried from the last block to
+    the first, and the FIR of the result is applied to the block products (shifted reads of one
+    materialized array) and, in closed form, to the free responses of this block's and the next
+    block's states (``2 d`` multiply-adds per sample). Returns ``(g, fir_of_g)`` (the second
+    ``None`` without ``fir``).
+    """
+    with jax.default_matmul_precision("highest"):
+        return _anticausal(x, sys_, fir, recurrence)
+
+
+def _anticausal(x, sys_, fir, recurrence):
+    A, B, C, D, _ = sys_
+    n, d = x.shape[-1], A.shape[0]
+    batch = x.shape[:-1]
+    inner, L, carry = (
+        plan(math.prod(batch), n, d, recurrence) if d and n > 2 else ("sequential", 0, "")
+    )
+    if inner != "toeplitz" or n % L:  # the reversed program
+        g = jnp.flip(run_ss(jnp.flip(x, -1), sys_, None, recurrence)[0], -1)
+        return g, None if fir is None else _fir_transpose(fir, g)
+    Pw = _powers(A, L + 1)
+    CA = jnp.einsum("j,ijk->ik", C, Pw[:L])  # (L, d)
+    AB = Pw[:L] @ B
+    h = jnp.concatenate([D[None], CA[: L - 1] @ B])
+    lag = np.arange(L)[:, None] - np.arange(L)[None, :]
+    T = jnp.where(jnp.asarray(lag >= 0), h[np.clip(lag, 0, None)], jnp.zeros((), h.dtype))
+    k = n // L
+    X = x.reshape(*batch, k, L)
+    U = X @ AB  # the state a block leaves at its start, run backwards from rest
+    starts, _ = _CARRIES[carry](U, Pw[L], None, reverse=True)
+    # the block products and the free responses of the entering states in one product, so that
+    # g is one materialized array (its FIR's shifted reads and the lag products then read it; a
+    # fused free response was recomputed by each of them)
+    XS = jnp.concatenate([X, starts], axis=-1)  # (..., k, L + d)
+    g = (XS @ jnp.concatenate([T, CA[::-1].T])).reshape(*batch, n)
+    return g, None if fir is None else _fir_transpose(fir, g)
+
+
+# ---- gradients from the filter's own fast forms ------------------------------------------------
+#
+# For ``y = (B/A) x`` (``A[0]`` not necessarily 1) and a cotangent ``c`` of ``y``, let
+# ``g = (1/A)ᵀ c`` be the anti-causal all-pole filter of ``c`` (the fast forward program run on
+# the reversed signal). Then
+#
+#     ∂L/∂x = Bᵀ g                       (the anti-causal FIR of ``g`` by ``B``),
+#     ∂L/∂B[m] = Σ_n g[n] x[n - m],      ∂L/∂A[m] = -Σ_n g[n] y[n - m],
+#
+# a few lagged dot products of length N instead of JAX's per-block ``Xᵀ dY`` products. A cascade
+# of sections is ``B = Π b_i``, ``A = Π a_i`` (polynomial products, differentiated by JAX), and
+# its all-pole part runs as sections ``[1, 0, 0, a_i]``. The gradient is a ``jax.custom_jvp``
+# whose tangent is the transpose of that pullback (as ``_lower/fast.py`` does for convolutions):
+# ``jax.vjp`` transposes it back into the pullback, and ``jax.linear_transpose`` (which inlines
+# ``custom_jvp`` functions) still derives the transpose of the forward program.
+
+
+def _is_zero(t: object) -> bool:
+    return isinstance(t, jax.custom_derivatives.SymbolicZero)
+
+
+def _polys(sos: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The numerator and denominator of a cascade, ``Π b_i`` and ``Π a_i`` (``2 n + 1`` each)."""
+    B, A = sos[0, :3], sos[0, 3:]
+    for s in sos[1:]:
+        B, A = jnp.convolve(B, s[:3]), jnp.convolve(A, s[3:])
+    return B, A
+
+
+def _lag_dots(g: jax.Array, vs: tuple[jax.Array, ...], k: int) -> jax.Array:
+    """``[[Σ g[..., n] v[..., n - m] for m < k] for v in vs]``, summed over every axis.
+
+    The time axis is cut into rows of ``P >= k - 1`` samples (a free reshape): the products of
+    ``g``'s rows and of the next rows with ``v``'s rows (``(2P x R) (R x P)``) hold every lag up
+    to ``P``, within a row and across one row boundary. XLA:CPU ran shifted reductions ~10x
+    slower than these products (and a concatenation of the two ``g`` row sets ~2x slower).
+    """
+    n = g.shape[-1]
+    P = max(8, -(-(k - 1) // 8) * 8)
+    pad = (-n) % P
+    widths = [(0, 0)] * (g.ndim - 1)
+    if pad:
+        g = jnp.pad(g, [*widths, (0, pad)])
+        vs = tuple(jnp.pad(v, [*widths, (0, pad)]) for v in vs)
+    nxt = jnp.pad(g[..., P:], [*widths, (0, P)])  # each signal's next row (zeros after its end)
+
+    def rows_dot(a, b):  # Σ_r a[r, i] b[r, j]
+        a, b = a.reshape(-1, P), b.reshape(-1, P)
+        dims = (((0,), (0,)), ((), ()))
+        return jax.lax.dot_general(a, b, dims, precision=jax.lax.Precision.HIGHEST)
+
+    i = np.arange(P)[:, None]
+    j = np.arange(P)[None, :]
+    same = np.stack([(i - j == m) for m in range(k)]).astype(np.float64)  # (k, P, P)
+    cross = np.stack([(P + i - j == m) for m in range(k)]).astype(np.float64)
+    out = []
+    for v in vs:
+        M0, M1 = rows_dot(g, v), rows_dot(nxt, v)
+        out.append(
+            jnp.einsum("ab,mab->m", M0, jnp.asarray(same, M0.dtype))
+            + jnp.einsum("ab,mab->m", M1, jnp.asarray(cross, M1.dtype))
+        )
+    return jnp.stack(out)
+
+
+def _fir_transpose(B: jax.Array, g: jax.Array) -> jax.Array:
+    """``Σ_m B[m] g[..., n + m]`` (``g`` zero after its end): the transpose of the FIR ``B``."""
+    n = g.shape[-1]
+    out = B[0] * g
+    for m in range(1, B.shape[0]):
+        if m >= n:
+            break
+        out = out + B[m] * jnp.pad(g[..., m:], [(0, 0)] * (g.ndim - 1) + [(0, m)])
+    return out
+
+
+def _coef_system(kind: str, c: tuple[jax.Array, ...]):
+    return system(sos=c[0]) if kind == "sos" else system(c[0], c[1])
+
+
+def _pullback(kind, recurrence, c, x, y, ct, want_c: bool, want_x: bool):
+    """``(∂L/∂c, ∂L/∂x)`` (``None`` where not wanted) for the cotangent ``ct`` of ``y``."""
+    if kind == "sos":
+        (s,) = c
+        B, A = _polys(s)
+        one = jnp.ones_like(s[:, :1])
+        allpole = system(sos=jnp.concatenate([one, 0 * one, 0 * one, s[:, 3:]], axis=1))
+    else:
+        B, A = c
+        allpole = system(jnp.ones_like(A[:1]), A)
+    g, ct_x = anticausal(ct, allpole, B if want_x else None, recurrence)  # (1/A)ᵀ ct, Bᵀ g
+    ct_c = None
+    if want_c:
+        d = _lag_dots(g, (x, y), A.shape[0])
+        dB, dA = d[0], -d[1]
+        ct_c = jax.vjp(_polys, c[0])[1]((dB, dA)) if kind == "sos" else (dB, dA)
+    return ct_c, ct_x
+
+
+def fast_grad_filter(kind: str, c: tuple[jax.Array, ...], x: jax.Array, recurrence: str):
+    """``y`` of the filter ``c`` (``kind`` "tf": ``(b, a)`` of equal lengths; "sos": ``(sos,)``)
+    on real ``x`` along its last axis from rest, with the gradient of :func:`_pullback`."""
+
+    @jax.custom_jvp
+    def f(c, x):
+        return run_ss(x, _coef_system(kind, c), None, recurrence)[0]
+
+    def jvp(primals, tangents):
+        c, x = primals
+        dc, dx = tangents
+        y = f(c, x)
+        want_c = not all(_is_zero(t) for t in dc)
+        want_x = not _is_zero(dx)
+        if not (want_c or want_x):
+            return y, jnp.zeros_like(y)
+        struct = jax.ShapeDtypeStruct(y.shape, y.dtype)
+
+        def pull(ct):
+            ct_c, ct_x = _pullback(kind, recurrence, c, x, y, ct, want_c, want_x)
+            return (ct_c if want_c else ()), (ct_x if want_x else ())
+
+        dc_ = tuple(jnp.zeros_like(ci) if _is_zero(t) else t for ci, t in zip(c, dc))
+        args = (dc_ if want_c else ()), (dx if want_x else ())
+        (t,) = jax.linear_transpose(pull, struct)(args)
+        return y, t
+
+    f.defjvp(jvp, symbolic_zeros=True)
+    return f(tuple(c), x)
+
+
+def filter_from_rest(x, b=None, a=None, sos=None, recurrence: str = "auto") -> jax.Array:
+    """``y`` of ``b/a`` or ``sos`` (in ``x``'s dtype) along the last axis of ``x`` from rest.
+
+    Real coefficients take :func:`fast_grad_filter` (complex data as two real filters);
+    complex ones and ``recurrence="sequential"`` (the definition) JAX's derived gradient.
+    """
+    coefs = (sos,) if sos is not None else (b, a)
+    if recurrence == "sequential" or any(jnp.iscomplexobj(v) for v in coefs) or x.shape[-1] < 2:
+        return run_ss(x, system(b, a, sos), None, recurrence)[0]
+    if jnp.iscomplexobj(x):
+        y = filter_from_rest(jnp.stack([x.real, x.imag]), b, a, sos, recurrence)
+        return jax.lax.complex(y[0], y[1])
+    if sos is not None:
+        return fast_grad_filter("sos", (sos / sos[:, 3:4],), x, recurrence)
+    assert b is not None and a is not None
+    k = max(b.shape[0], a.shape[0])
+    bn = jnp.pad(b, (0, k - b.shape[0])) / a[0]
+    an = jnp.pad(a, (0, k - a.shape[0])) / a[0]
+    return fast_grad_filter("tf", (bn, an), x, recurrence)
+
+
 # ---- operators -------------------------------------------------------------------------------
 @node(data=("b", "a", "sos"))
 class Recursive(ca.Operator):
@@ -443,6 +644,13 @@ class Recursive(ca.Operator):
         _, dt = self._infer(x.shape, x.dtype)
         ax = self.axis % x.ndim
         xm = jnp.moveaxis(x.astype(dt), ax, -1)
+        if self.initial == "zero":
+            if self.sos is not None:
+                y = filter_from_rest(xm, sos=_cast(self.sos, dt), recurrence=recurrence)
+            else:
+                b, a = _cast(self.b, dt, self.a), _cast(self.a, dt, self.b)
+                y = filter_from_rest(xm, b, a, recurrence=recurrence)
+            return jnp.moveaxis(y, -1, ax)
         sys_, zi = self._system(dt)
         s0 = None if zi is None else zi.astype(xm.dtype) * xm[..., :1]
         y, _ = run_ss(xm, sys_, s0, recurrence)
@@ -594,10 +802,10 @@ def sosfilt_zi(sos: jax.typing.ArrayLike) -> jax.Array:
 def _run_tf(b, a, x, zi, *, weak, axis):
     dt = _result_dtype(x.dtype, [b, a], weak)
     xm = jnp.moveaxis(x.astype(dt), axis, -1)
-    sys_ = system(_cast(b, dt, a), _cast(a, dt, b))
+    bc, ac = _cast(b, dt, a), _cast(a, dt, b)
     if zi is None:
-        y, _ = run_ss(xm, sys_)
-        return jnp.moveaxis(y, -1, axis)
+        return jnp.moveaxis(filter_from_rest(xm, bc, ac), -1, axis)
+    sys_ = system(bc, ac)
     s0 = jnp.broadcast_to(jnp.moveaxis(zi.astype(dt), axis, -1), (*xm.shape[:-1], sys_[0].shape[0]))
     y, zf = run_ss(xm, sys_, s0)
     return jnp.moveaxis(y, -1, axis), jnp.moveaxis(zf, -1, axis)
@@ -607,10 +815,10 @@ def _run_tf(b, a, x, zi, *, weak, axis):
 def _run_sos(sos, x, zi, *, weak, axis):
     dt = _result_dtype(x.dtype, [sos], weak)
     xm = jnp.moveaxis(x.astype(dt), axis, -1)
-    sys_ = system(sos=_cast(sos, dt))
+    sc = _cast(sos, dt)
     if zi is None:
-        y, _ = run_ss(xm, sys_)
-        return jnp.moveaxis(y, -1, axis)
+        return jnp.moveaxis(filter_from_rest(xm, sos=sc), -1, axis)
+    sys_ = system(sos=sc)
     n = sos.shape[0]
     z = jnp.moveaxis(zi.astype(dt), axis + 1, -1)  # (n, ..., 2)
     s0 = jnp.moveaxis(z, 0, -2).reshape(*xm.shape[:-1], 2 * n)
