@@ -931,6 +931,9 @@ class Plan:
     l_scale: Any = 1.0
     half: frozenset[int] = frozenset()
     sym_checked: tuple[str, ...] = ()
+    # traced kernels whose symmetry is checked when the program runs (``(kernel, ndim)``):
+    # the solve branches (``lax.cond``) to CG where one is not symmetric
+    sym_runtime: tuple[tuple[Any, int], ...] = ()
 
     def ctx(self, xs: jax.ShapeDtypeStruct, real: bool, cdtype: Any) -> Ctx:
         """Where the symbols are evaluated: the doubled period on the ``half`` axes."""
@@ -962,6 +965,16 @@ def symmetric_kernels(terms: list[Term]) -> bool | None:
         if float(np.max(np.abs(w - np.flip(w, axes)), initial=0.0)) > 4 * eps * scale:
             return False
     return True
+
+
+def symmetric_traced(kernels: tuple[tuple[Any, int], ...]) -> jax.Array:
+    """:func:`symmetric_kernels` as a traced boolean (for kernels traced at choice time)."""
+    ok = jnp.asarray(True)
+    for k, nd in kernels:
+        axes = tuple(range(k.ndim - nd, k.ndim))
+        eps = jnp.finfo(k.dtype).eps
+        ok = ok & (jnp.max(jnp.abs(k - jnp.flip(k, axes))) <= 4 * eps * jnp.max(jnp.abs(k)))
+    return ok
 
 
 def plan(
@@ -1006,6 +1019,7 @@ def plan(
         return None, "channel mixing before ↓k is not implemented in closed form"
     half: frozenset[int] = frozenset().union(*(t.half for t in terms))
     checked: tuple[str, ...] = ()
+    runtime: tuple[tuple[Any, int], ...] = ()
     if half:
         if factors is not None or mixing or not real_x or any(t.cplx for t in terms):
             return None, "a symmetric boundary with ↓k, channel mixing or complex values"
@@ -1019,18 +1033,16 @@ def plan(
                 ok = which in sym_trusted
             else:
                 ok = symmetric_kernels(ts)
-            if ok is None:
-                return None, (
-                    f"{which}: a symmetric boundary needs symmetric kernels, which cannot be "
-                    "checked on traced kernels"
-                )
+            if ok is None:  # traced kernels: checked when the program runs
+                runtime += tuple(kn for t in ts for kn in t.sym_kernels)
+                continue
             if not ok:
                 return None, (
                     f"{which}: a kernel after a symmetric boundary is not symmetric "
                     "(w ≠ flip(w)): not diagonal in the DCT basis"
                 )
             checked += (which,)
-    return Plan(sa, sl, axes, factors, mixing, chan, l_scale, half, checked), ""
+    return Plan(sa, sl, axes, factors, mixing, chan, l_scale, half, checked, runtime), ""
 
 
 def has_opaque_linear(op: Any, xs: jax.ShapeDtypeStruct) -> bool:

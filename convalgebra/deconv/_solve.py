@@ -231,12 +231,18 @@ def _closed_options(
         why_not["fourier"] = why_not["aliasing"] = why_not["dct"] = why
     elif p.half:
         why_not["fourier"] = why_not["aliasing"] = "a symmetric boundary (not periodic)"
+        sym_how = (
+            "checked when the program runs: traced kernels; CG where one is not"
+            if p.sym_runtime
+            else "checked"
+        )
         found.append(
             _Choice(
                 "dct",
                 f"half-sample symmetric boundary on axes {tuple(sorted(p.half))} "
                 "(scipy.ndimage mode='reflect', PyWavelets 'symmetric') with symmetric kernels "
-                "(checked): diagonal in the DCT-II basis, x = idct(Σ λᵢ dct(yᵢ) / (Σ λᵢ² + "
+                f"({sym_how}): "
+                "diagonal in the DCT-II basis, x = idct(Σ λᵢ dct(yᵢ) / (Σ λᵢ² + "
                 f"λ Σ μⱼ²)), eigenvalues from the kernels{l_note}",
                 plan=p,
                 certs=p_certs,
@@ -658,13 +664,30 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
 
     zero_steps = jnp.asarray(0, jnp.int32)
     iterative = choice.method not in CLOSED
+    # traced kernels a closed form needs symmetric: checked when the program runs, CG else
+    runtime = choice.plan.sym_runtime if choice.plan is not None else ()
+    if runtime:
+        residual = True  # the CG branch's convergence is judged by the residual
     b = At(y).astype(xs.dtype) if (iterative or residual) else None
+    closed_ok: Any = True
     if choice.method == "fourier":
         assert choice.plan is not None
         x, steps = _fourier(choice.plan, y_leaves, xs, lam), zero_steps
     elif choice.method == "aliasing":
         assert choice.plan is not None
         x, steps = _aliasing(choice.plan, y_leaves, xs, lam), zero_steps
+    elif choice.method == "dct" and runtime:
+        assert choice.plan is not None and b is not None
+        p_dct, bb = choice.plan, b
+        closed_ok = _s.symmetric_traced(runtime)
+
+        def by_cg():
+            xc, k = _iterative("cg", A, L, y, xs, lam, tol, maxiter, normal_op, bb)
+            return xc.astype(xs.dtype), k
+
+        x, steps = jax.lax.cond(
+            closed_ok, lambda: (_dct(p_dct, y_leaves, xs, lam), zero_steps), by_cg
+        )
     elif choice.method == "dct":
         assert choice.plan is not None
         x, steps = _dct(choice.plan, y_leaves, xs, lam), zero_steps
@@ -689,6 +712,8 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
     elif residual:
         # exact up to rounding (eps · cond); a singular system (no unique minimiser) is caught
         converged = finite & (res <= float(np.sqrt(jnp.finfo(rd).eps)))
+        if runtime:  # the CG branch: converged to its tolerance
+            converged = jnp.where(closed_ok, converged, finite & (res <= 2 * tol))
     else:
         converged = finite
     if z is not None:

@@ -112,7 +112,8 @@ def test_not_dct_where_it_does_not_hold(rng):
 
 
 def test_dct_symmetry_is_checked_on_values(rng):
-    """The cached choice follows the kernel values; traced kernels cannot be checked (CG)."""
+    """The cached choice follows the kernel values; traced kernels are checked when the
+    program runs (lax.cond: the DCT where symmetric, CG where not)."""
     xs = jax.ShapeDtypeStruct((10,), jnp.float64)
     A = sym_blur(W5)
     y = A(jnp.asarray(rand(rng, (10,))))
@@ -122,9 +123,14 @@ def test_dct_symmetry_is_checked_on_values(rng):
     xb, ib = solve(B, y, xs, reg=0.1, tol=1e-12)
     assert ib.method == "cg"
     close(xb, oracle(B, y, xs, 0.1), 1e-8)
-    # closed over under jit (concrete): DCT; passed in (traced): CG, same x
+    # closed over under jit (concrete): checked while tracing
     xa, ia = jax.jit(lambda y: solve(A, y, xs, reg=0.1))(y)
-    xt, it = jax.jit(lambda A, y: solve(A, y, xs, reg=0.1, tol=1e-12))(A, y)
-    assert ia.method == "dct" and it.method == "cg"
+    assert ia.method == "dct" and int(ia.iterations) == 0
     close(xa, oracle(A, y, xs, 0.1), 1e-10)
-    close(xt, xa, 1e-8)
+    # passed in (traced): one program, the check at run time
+    f = jax.jit(lambda A, y: solve(A, y, xs, reg=0.1, tol=1e-12))
+    for op, closed in ((A, True), (B, False)):
+        xt, it = f(op, y)
+        assert it.method == "dct" and (int(it.iterations) == 0) == closed
+        assert bool(it.converged)
+        close(xt, oracle(op, y, xs, 0.1), 1e-8)
