@@ -259,6 +259,64 @@ def test_sosfiltfilt_gradient_by_finite_differences(rng):
     )
 
 
+# ---- the custom gradient (anti-causal all-pole run, lagged products) -------------------------
+def _plain(fn_name, *coefs):
+    """The same filter by JAX's autodiff of the sample-by-sample definition (the oracle)."""
+    if fn_name == "sosfilt":
+        return cs.sosfilt_op(coefs[0], recurrence="sequential")
+    return cs.lfilter_op(*coefs, recurrence="sequential")
+
+
+@pytest.mark.parametrize(
+    "n", [64, pytest.param(203, marks=pytest.mark.slow)]
+)  # 64: Toeplitz blocks run backwards; 203: the reversed program
+def test_custom_gradient_matches_plain_autodiff(rng, n):  # sosfilt (lfilter: the slow grid)
+    x = jnp.asarray(rng.standard_normal((2, n)))
+    c = jnp.asarray(rng.standard_normal((2, n)))
+    sos = jnp.asarray(ss.butter(4, 0.3, output="sos")) * jnp.asarray([1, 1, 1, 2, 2, 2.0])
+    got = jax.grad(lambda s, v: jnp.sum(cs.sosfilt(s, v) * c), argnums=(0, 1))(sos, x)
+    ref = jax.grad(lambda s, v: jnp.sum(_plain("sosfilt", s)(v) * c), argnums=(0, 1))(sos, x)
+    assert all(rel(g, r) < 1e-10 for g, r in zip(got, ref))
+
+
+@pytest.mark.slow  # default-run budget: CI runs the slow grid
+def test_custom_gradient_lfilter_complex_data_jvp_and_transposes(rng):
+    n = 128
+    x = jnp.asarray(rng.standard_normal((2, n)))
+    c = jnp.asarray(rng.standard_normal((2, n)))
+    b, a = jnp.asarray([0.2, 0.1]), jnp.asarray([2.0, -1.2, 0.5])  # b shorter, a[0] != 1
+    got = jax.grad(lambda b, a, v: jnp.sum(cs.lfilter(b, a, v) * c), argnums=(0, 1, 2))(b, a, x)
+    ref = jax.grad(lambda b, a, v: jnp.sum(_plain("lfilter", b, a)(v) * c), argnums=(0, 1, 2))(
+        b, a, x
+    )
+    assert all(rel(g, r) < 1e-10 for g, r in zip(got, ref))
+    sos = jnp.asarray(ss.cheby1(8, 0.05, 0.2, output="sos"))
+    xc = jnp.asarray(rng.standard_normal((n,)) + 1j * rng.standard_normal((n,)))
+    got = jax.grad(lambda s: jnp.sum(jnp.abs(cs.sosfilt(s, xc)) ** 2))(sos)
+    ref = jax.grad(lambda s: jnp.sum(jnp.abs(_plain("sosfilt", s)(xc)) ** 2))(sos)
+    assert rel(got, ref) < 1e-10
+    ds = jnp.asarray(rng.standard_normal(sos.shape))  # forward mode: the transposed pullback
+    t = jax.jvp(lambda s: cs.sosfilt(s, xc.real), (sos,), (ds,))[1]
+    tr = jax.jvp(lambda s: _plain("sosfilt", s)(xc.real), (sos,), (ds,))[1]
+    assert rel(t, tr) < 1e-10
+    # the operator's two transpose routes: the custom rule (vjp) and JAX's (linear_transpose)
+    op = cs.sosfilt_op(sos)
+    c = rng.standard_normal((2, n))
+    anti = ss.sosfilt(np.array(sos), c[:, ::-1].copy())[:, ::-1]
+    for method in ("vjp", "linear_transpose"):
+        assert rel(ca.transpose(op, jnp.zeros((2, n)), method=method)(c), anti) < 1e-12
+        assert ca.testing.check_adjoint(op, jnp.zeros((2, n)), method=method) < 1e-12
+
+
+def test_lag_dots_against_numpy(rng):
+    from convalgebra.signal import _iir
+
+    g, x = rng.standard_normal((3, 50)), rng.standard_normal((3, 50))  # 50: padded rows
+    got = np.asarray(_iir._lag_dots(jnp.asarray(g), (jnp.asarray(x),), 11))[0]
+    ref = [sum(np.dot(g[i, m:], x[i, : 50 - m]) for i in range(3)) for m in range(11)]
+    assert rel(got, ref) < 1e-12
+
+
 # ---- bad input -------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "call,match",
