@@ -511,3 +511,20 @@ def synthesis_numpy(
         o = sh - h + 1 - src
         out[..., r::2] = _windows(a, h, length, 1, o) @ g_lo + _windows(d, h, length, 1, o) @ g_hi
     return out
+
+
+def stationary_numpy(
+    x: np.ndarray, lo: np.ndarray, hi: np.ndarray, dilation: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """One stationary (à trous) level in NumPy: ``(lo ⋆ ↑dilation, hi ⋆ ↑dilation)`` on the
+    periodic signal, ``n`` outputs each (``lo``/``hi`` the correlation taps)."""
+    n, f = x.shape[-1], lo.shape[0]
+    before = dilation * (f // 2 - 1)
+    xe = x[..., np.arange(-before, n - before + dilation * (f - 1)) % n]
+    win = np.ascontiguousarray(xe)
+    s = win.strides[-1]
+    win = np.lib.stride_tricks.as_strided(
+        win, (*win.shape[:-1], n, f), (*win.strides[:-1], s, dilation * s), writeable=False
+    )
+    y = win @ np.stack([lo, hi], axis=-1).astype(_real(x.dtype))
+    return y[..., 0], y[..., 1]

@@ -11,7 +11,8 @@ import numpy as np
 
 import convalgebra as ca
 
-from ._dwt import _idwt_last, _last
+from .._lower import multirate
+from ._dwt import _idwt_last, _idwt_small, _last, _out, _small
 from ._extend import extend
 from ._peraxis import is_orthogonal
 from ._run import run
@@ -90,7 +91,11 @@ def swt(
             UserWarning,
             stacklevel=2,
         )
-    x, ax = _last("swt", _inexact(jnp.asarray(data)), axis)
+    small = _small(data, w=w)  # eager and small: NumPy, no compile (multirate.eager_max)
+    if small is not None:
+        x, ax = _last("swt", small[0], axis, np)
+    else:
+        x, ax = _last("swt", _inexact(jnp.asarray(data)), axis)
     n = x.shape[-1]
     top = swt_max_level(n)
     if level is None:
@@ -106,6 +111,14 @@ def swt(
         raise ValueError(f"swt: start_level must be >= 0, got {start_level}")
     out = []
     a = x
+    if small is not None:
+        scale = 1 / np.sqrt(2.0) if norm else 1.0
+        lo, hi = (np.asarray(f)[::-1] * scale for f in (w.dec_lo, w.dec_hi))
+        for j in range(start_level, start_level + level):
+            a, d = multirate.stationary_numpy(a, lo, hi, 2**j)
+            out.append((_out(np.moveaxis(a, -1, ax)), _out(np.moveaxis(d, -1, ax))))
+        out = out[::-1]
+        return [out[0][0], *[d for _, d in out]] if trim_approx else out
     for j in range(start_level, start_level + level):
         y = run(swt_op(w, 2**j, dtype=x.dtype, norm=norm), a[..., None, :])
         a, d = y[..., 0, :], y[..., 1, :]
@@ -133,13 +146,19 @@ def iswt(coeffs: Any, wavelet: Any, norm: bool = False, axis: int = -1) -> jax.A
         details = [c[1] for c in coeffs]
     else:
         a, details = coeffs[0], list(coeffs[1:])
-    a, ax = _last("iswt", _inexact(jnp.asarray(a)), axis)
+    small = _small(a, *details, w=w)  # eager and small: NumPy, no compile
+    if small is not None:
+        a, details = small[0], small[1:]
+        xp, conv = np, (lambda v: v)
+    else:
+        xp, conv = jnp, (lambda v: _inexact(jnp.asarray(v)))
+    a, ax = _last("iswt", conv(a), axis, xp)
     n = a.shape[-1]
     nlev = len(details)
     if n % (2**nlev):
         raise ValueError(f"iswt: the length {n} must be divisible by 2**levels = {2**nlev}")
     for i, d in enumerate(details):
-        d = jnp.moveaxis(_inexact(jnp.asarray(d)), axis, -1)
+        d = xp.moveaxis(conv(d), axis, -1)
         if d.shape != a.shape:
             raise ValueError(
                 f"iswt: every band must have the approximation's shape {a.shape}, got {d.shape} "
@@ -150,11 +169,12 @@ def iswt(coeffs: Any, wavelet: Any, norm: bool = False, axis: int = -1) -> jax.A
         step = 2 ** (nlev - 1 - i)
         lead = a.shape[:-1]
         # phase p = samples p, p + step, ...: shape (..., step, n / step)
-        ap = jnp.swapaxes(a.reshape(*lead, n // step, step), -1, -2)
-        dp = jnp.swapaxes(d.reshape(*lead, n // step, step), -1, -2)
-        x1 = _idwt_last(ap[..., 0::2], dp[..., 0::2], w, "periodization")
-        x2 = _idwt_last(ap[..., 1::2], dp[..., 1::2], w, "periodization")
-        x2 = jnp.roll(x2, 1, axis=-1)
+        ap = xp.swapaxes(a.reshape(*lead, n // step, step), -1, -2)
+        dp = xp.swapaxes(d.reshape(*lead, n // step, step), -1, -2)
+        idwt = _idwt_small if small is not None else _idwt_last
+        x1 = idwt(ap[..., 0::2], dp[..., 0::2], w, "periodization")
+        x2 = idwt(ap[..., 1::2], dp[..., 1::2], w, "periodization")
+        x2 = xp.roll(x2, 1, axis=-1)
         r = (x1 + x2) / 2
-        a = jnp.swapaxes(r, -1, -2).reshape(*lead, n)
-    return jnp.moveaxis(a, -1, ax)
+        a = xp.swapaxes(r, -1, -2).reshape(*lead, n)
+    return _out(np.moveaxis(a, -1, ax)) if small is not None else jnp.moveaxis(a, -1, ax)
