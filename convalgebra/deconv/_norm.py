@@ -150,7 +150,8 @@ def normal(
     iso = _s.tight(_s.lowered(A, xs), xs)
     if iso is not None and "iso" in iso.kinds and L is None:
         return (iso.c + reg) * ca.identity()
-    p, _ = _s.plan(A, L, xs)
+    l_tight = _s.tight(_s.lowered(L, xs), xs) if L is not None else None
+    p, _ = _s.plan(A, L, xs, l_tight if l_tight is not None and "iso" in l_tight.kinds else None)
     n = len(xs.shape)
     nd = len(p.axes) if p is not None else 0
     if (
@@ -175,7 +176,7 @@ def normal(
                 G = t.build(ctx).a
                 P = P + lam * (G.real**2 + G.imag**2)
         elif not (isinstance(reg, (int, float)) and reg == 0):
-            P = P + lam
+            P = P + lam * jnp.asarray(p.l_scale).astype(lam.dtype)  # LᴴL = cI (L = I: 1)
         spatial = tuple(xs.shape[-nd:])
         k = ctx.inv(P.astype(ctx.cdtype), tuple(xs.shape)[: n - nd] + spatial)
         lead = k.shape[: k.ndim - nd]

@@ -15,7 +15,7 @@ from conftest import rand
 import convalgebra as ca
 from convalgebra._lower import ir as _ir
 from convalgebra._lower import structure as _s
-from convalgebra.deconv import norm, solve, solve_method
+from convalgebra.deconv import norm, normal, solve, solve_method
 
 pytestmark = pytest.mark.usefixtures("quick_compiles")
 
@@ -148,6 +148,11 @@ def test_parseval_regulariser_quick(rng):
     xh, info = solve(A, y, xs, reg=0.2, L=L)
     assert info.method == "fourier" and "Parseval" in info.reason
     close(xh, oracle(A, y, xs, 0.2, L), 1e-9)
+    # the normal operator AᴴA + λLᴴL: one circular convolution (LᴴL = I read from the IR)
+    N = normal(A, xs, reg=0.2, L=L)
+    assert "circular" in N.notation()
+    M, G = dense(A, xs), dense(L, xs)
+    np.testing.assert_allclose(dense(N, xs), M.T @ M + 0.2 * G.T @ G, atol=1e-10)
 
 
 def test_parseval_from_core_branch(rng):
