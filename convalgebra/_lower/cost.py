@@ -47,16 +47,29 @@ TUNING: dict[str, dict[str, Any]] = {
         "ynnpack_guard": True,
         # merged 2-D channel-mixing kernels ran 1.4-1.9x slower than the two convolutions
         "merged_2d_penalty": 2.0,
-        # rational resampling ↓Q (w ⋆) ↑P (_lower/resample.py, strategy "poly"): G chunked
-        # (rows, L) @ (L, P/G) products; rate: flops/s of the batched dot_general at full width
-        # (sqrt(L * P/G) >= full_width); per_sample: seconds per sample moved (windows,
-        # interleave). 160/147 on 1 x 441000: 2-3 ms (G 8) against 31 ms for one P-channel
-        # strided convolution and 40 ms for a gather of windows (float32, loaded 2-core CPU)
+        # rational resampling ↓Q (w ⋆) ↑P (_lower/resample.py, strategy "poly"): the block
+        # form (x as rows of Q, one (rows, Q) @ (Q, P) product, no copy) or G chunked
+        # (rows, L) @ (L, P/G) products on windows. rate/rate_f64: peak flops/s of the product,
+        # times k / (k + k_half) for a contraction of k and sqrt(n / n_full) for n < n_full
+        # outputs (YNNPACK, 2-core EPYC: 50 GF/s f32 and 9 GF/s f64 at (38, 20), 76/22 at
+        # (147, 160), 70/36 at (441, 160)); window (+ window_per_chunk x G): seconds per
+        # window sample written and read again (one fusion per chunk, from x), interleave: per
+        # output sample (the G products into the output's layout, or the block form's pass);
+        # float32 figures, x2 for float64; x in_cache where the arrays fit in cache_bytes.
+        # 16 x 441000 float32, one run (load 5): 160/147 block 82 ms, G 1/2/4/8/16
+        # 85/64/72/111/165, SciPy 119; 441/160 G 1/3/7/9/21 316/273/261/270/340, SciPy 392
         # max_windows: the windows read at most this x (input + output) samples (peak memory)
         "rational": {
-            "rate": 20e9,
-            "full_width": 32.0,
-            "per_sample": 1.0e-9,
+            "rate": 86e9,
+            "rate_f64": 37e9,
+            "k_half": 20.0,
+            "k_half_f64": 100.0,
+            "n_full": 32.0,
+            "window": 1.2e-9,
+            "window_per_chunk": 0.15e-9,
+            "interleave": 2.0e-9,
+            "in_cache": 0.2,
+            "cache_bytes": 24e6,
             "max_chunks": 64,
             "max_windows": 1.0,
         },
@@ -114,8 +127,15 @@ TUNING: dict[str, dict[str, Any]] = {
         "merged_2d_penalty": 1.0,
         "rational": {
             "rate": 5e11,
-            "full_width": 32.0,
-            "per_sample": 1e-11,
+            "rate_f64": 5e10,
+            "k_half": 32.0,
+            "k_half_f64": 32.0,
+            "n_full": 32.0,
+            "window": 1e-11,
+            "window_per_chunk": 0.0,
+            "interleave": 1e-11,
+            "in_cache": 1.0,
+            "cache_bytes": 0.0,
             "max_chunks": 64,
             "max_windows": 1.0,
         },

@@ -7,22 +7,32 @@ with ``v = pad(↑u,pu x, lo, hi)``, reads for output ``t`` one phase of ``w``: 
     ``y[t] = sum_m w[e(t) + u m] x[i0(t) + m]``  (about ``len(w) / u`` taps).
 
 With ``g = gcd(u, s)``, ``P = u / g`` and ``Q = s / g``, the outputs ``t = P q + a`` of one
-residue ``a`` share the phase ``e(a)`` and their windows advance by ``Q``: each residue is a
-strided correlation. The residues are cut into ``G`` contiguous chunks (``G`` divides ``P``);
-the windows of one chunk lie within ``L ≈ Q / G + len(w) / u`` samples, so each chunk is a dense
-``(rows, L) @ (L, P / G)`` product on windows read from a block view of ``x`` (``x`` reshaped to
-rows of ``Q`` samples; slices and one concatenation, no gather of ``x``). One batched
-``dot_general`` computes every chunk; its output ``(rows, G, P / G)`` is already interleaved.
+residue ``a`` share the phase ``e(a)`` and their windows advance by ``Q``. Two programs, both
+without an intermediate of ``u`` times the signal; the cost model (``estimate``, from
+``cost.TUNING[platform]["rational"]``) picks one per node, shape and dtype:
 
-Work is ``L`` multiply-adds per output, memory ``x``'s windows (``(1 + G len(w) / (u Q))``
-times ``x``) and the output: no intermediate of ``u`` times the signal. The transpose is again
-such a node (``u`` and ``s`` swap), so ``Aᵀ`` and gradients run the same program
-(:func:`fast.fast_linear`). ``G`` and whether this form runs at all are the cost model's
-(``cost.TUNING[platform]["rational"]``). The alternatives measured (2-core CPU, jax 0.10.2,
-160/147 on 1 x 441000): one strided convolution with ``P`` output channels (window ``Q + len(w)/u``)
-ran 1.1-7x slower in float32 and 30x in float64 (XLA:CPU's float64 convolutions are not
-vectorised); ``P`` separate strided convolutions 100x (compile 7-14 s); a gather of windows times
-the phase kernels 4-15x.
+* **block** (``G = 0``, where ``Q`` divides ``n`` and the output is whole rows of ``P``): ``x``
+  *is* a ``(rows, Q)`` matrix (a reshape, no copy) and the output a ``(rows, P)`` one, so one
+  ``(rows, Q) @ (Q, P)`` product computes every output in its final layout; the taps that
+  reach the previous or next row are two small products added in one pass. ``Q`` multiply-adds
+  per output (``Q / taps`` times the kept work, at the product's full rate): the choice when
+  many channels make every copy expensive (16 x 441000 at 160/147, 160/441).
+* **chunks** (``G`` dividing ``P``): the residues cut into ``G`` contiguous chunks, whose
+  windows lie within ``L ≈ Q / G + len(w) / u`` samples; per chunk one fusion writes its
+  windows ``(rows, L)`` from ``x`` and one ``(rows, L) @ (L, P / G)`` product computes its
+  outputs, and one fusion interleaves the ``G`` results into the output. ``L`` multiply-adds
+  per output; memory ``(1 + G len(w) / (u Q))`` times ``x`` for the windows.
+
+The transpose is again such a node (``u`` and ``s`` swap), so ``Aᵀ`` and gradients run these
+programs too (:func:`fast.fast_linear`); ``jax.linear_transpose`` of an eager call transposes
+the forward program itself, which holds only products, pads, slices, reshapes and adds (their
+double transposes are the same program). The alternatives measured (2-core CPU, jax 0.10.2,
+160/147 on 1 x 441000): one strided convolution with ``P`` output channels (window
+``Q + len(w)/u``) ran 1.1-7x slower in float32 and 30x in float64 (XLA:CPU's float64
+convolutions are not vectorised); ``P`` separate strided convolutions 100x (compile 7-14 s); a
+gather of windows times the phase kernels 4-15x; the chunks' windows stacked into one batched
+product 3x slower windows; the block form's row-crossing taps added in place
+(``dynamic_update_slice``) a faster forward, but JAX's transpose of it copied the output twice.
 """
 
 from __future__ import annotations
@@ -135,68 +145,178 @@ def _kernel_matrix(w: jax.Array, p: RationalPlan, u: int) -> jax.Array:
     return jnp.where(jnp.asarray(mask), taken, jnp.zeros((), w.dtype))
 
 
-def _windows(x: jax.Array, p: RationalPlan) -> jax.Array:
-    """``(G, b, rows, L)``: ``out[g, b, q, l] = x_padded[b, Q q + starts[g] + l]``.
+def _windows(x: jax.Array, p: RationalPlan) -> list[jax.Array]:
+    """Per chunk ``g``, ``(b, rows, L)``: ``out[g][b, q, l] = x_padded[b, Q q + starts[g] + l]``.
 
-    Per chunk: rows of ``Q`` samples from its start (a slice and a reshape), the first ``L``
-    of each (and of the next rows when ``L > Q``): XLA fuses the slices into the one
-    fusion that writes the windows.
+    Per chunk (and per ``Q`` samples of its window when ``L > Q``): ``x`` padded (or cropped)
+    so that the window starts at sample 0, viewed as rows of ``Q`` samples, the first ``L`` of
+    each: one fusion per chunk reading ``x`` itself (no padded copy of ``x``). The chunks stay
+    separate arrays: stacked into one ``(G, b, rows, L)`` operand, XLA:CPU's fusion selected
+    the chunk per element and ran 3x slower (16 x 441000 float32, 160/147, G = 4: 43 ms
+    against 15 ms).
     """
     b = x.shape[0]
-    hi = p.nb * p.Q - p.n - p.left
-    xp = lax.pad(x, jnp.zeros((), x.dtype), [(0, 0, 0), (p.left, hi, 0)])
+    z = jnp.zeros((), x.dtype)
+    nd = -(-p.L // p.Q)
     chunks = []
     for s0 in p.starts:
-        nd = -(-p.L // p.Q)
         parts = []
         for d in range(nd):
-            a = s0 + d * p.Q
-            rowsd = lax.slice_in_dim(xp, a, a + p.Q * p.rows, axis=1).reshape(b, p.rows, p.Q)
-            parts.append(rowsd[:, :, : min(p.Q, p.L - d * p.Q)])
+            a = s0 + d * p.Q - p.left  # the window's first sample, relative to x
+            cfg = [(0, 0, 0), (-a, a + p.Q * p.rows - p.n, 0)]
+            rows = lax.pad(x, z, cfg).reshape(b, p.rows, p.Q)
+            parts.append(rows[:, :, : min(p.Q, p.L - d * p.Q)])
         chunks.append(parts[0] if nd == 1 else jnp.concatenate(parts, axis=2))
-    return jnp.stack(chunks, axis=0)
+    return chunks
 
 
 def forward(c: Conv, x: jax.Array, w: jax.Array, G: int, precision: Any = None) -> jax.Array:
-    """``c`` on ``x`` (``(..., n)``) with the dense correlation kernel ``w``, ``G`` chunks."""
+    """``c`` on ``x`` (``(..., n)``) with the dense correlation kernel ``w``: ``G`` chunks, or
+    the block form (``G = 0``, :func:`block_plan`)."""
     lead, n = x.shape[:-1], x.shape[-1]
+    prec = lax.Precision.HIGHEST if precision is None else precision
+    if G == 0:
+        bp = block_plan(c, n)
+        assert bp is not None
+        return _block(c, x, w, bp, prec)
     p = plan(c, n, G)
     xb = x.reshape((math.prod(lead), n))
     wm = _kernel_matrix(w, p, c.up[0]).astype(x.dtype)
-    prec = lax.Precision.HIGHEST if precision is None else precision
-    y = lax.dot_general(_windows(xb, p), wm, (((3,), (1,)), ((0,), (0,))), precision=prec)
-    # (G, b, rows, P/G) -> (b, rows, G, P/G): the residues in order, rows of P outputs
-    y = jnp.transpose(y, (1, 2, 0, 3)).reshape((xb.shape[0], p.rows * p.P))
+    dims = (((2,), (0,)), ((), ()))
+    ys = [lax.dot_general(v, wm[g], dims, precision=prec) for g, v in enumerate(_windows(xb, p))]
+    # G x (b, rows, P/G) -> (b, rows, G, P/G): the residues in order, rows of P outputs (one
+    # fusion, with the crop to T outputs)
+    y = jnp.stack(ys, axis=2).reshape((xb.shape[0], p.rows * p.P))
     return y[:, : p.T].reshape((*lead, p.T))
 
 
-def estimate(c: Conv, in_shape: tuple[int, ...], G: int, platform: str) -> float:
-    """Estimated seconds of :func:`forward` with ``G`` chunks (``cost.TUNING``'s "rational")."""
+@dataclasses.dataclass(frozen=True)
+class BlockPlan:
+    """The "block" form: ``x`` viewed as ``R`` rows of ``Q`` samples (no copy, ``Q`` divides
+    ``n``), output rows of ``P`` (``T = R P``, the output's own layout). Row ``r`` of the output
+    is ``X[r] @ K[0]`` plus, for the residues whose taps reach the previous (next) row,
+    ``X[r - 1, jm:] @ K[-1][jm:, :am]`` (``X[r + 1, :jp] @ K[1][:jp, ap:]``), added in place."""
+
+    n: int
+    P: int
+    Q: int
+    R: int
+    jm: int  # first sample of the previous row that any residue reads (Q: none)
+    am: int  # residues [0, am) read the previous row
+    jp: int  # samples [0, jp) of the next row are read (0: none)
+    ap: int  # residues [ap, P) read the next row
+
+
+def block_plan(c: Conv, n: int) -> BlockPlan | None:
+    """The block plan of ``c`` on ``n`` samples, or ``None`` where it does not apply."""
+    P, Q, T, res = residues(c, n)
+    if n % Q or T != (n // Q) * P or n // Q < 2:
+        return None
+    jm, am, jp, ap = Q, 0, 0, P
+    for a, (_, t, i0) in enumerate(res):
+        if t == 0:
+            continue
+        if i0 < -Q or i0 + t > 2 * Q:
+            return None  # taps beyond the neighbouring rows
+        if i0 < 0:
+            jm, am = min(jm, Q + i0), a + 1
+        if i0 + t > Q:
+            jp, ap = max(jp, i0 + t - Q), min(ap, a)
+    return BlockPlan(n=n, P=P, Q=Q, R=n // Q, jm=jm, am=am, jp=jp, ap=ap)
+
+
+def _block_kernels(w: jax.Array, c: Conv, n: int) -> jax.Array:
+    """``(3, Q, P)``: ``K[d + 1][j, a]`` is the tap of residue ``a`` on sample ``j`` of row
+    ``r + d`` (``d`` in -1, 0, 1)."""
+    P, Q, _, res = residues(c, n)
+    u = c.up[0]
+    idx = np.zeros((3, Q, P), np.int64)
+    mask = np.zeros((3, Q, P), bool)
+    for a, (e, t, i0) in enumerate(res):
+        o = i0 + np.arange(t)
+        idx[o // Q + 1, o % Q, a] = e + u * np.arange(t)
+        mask[o // Q + 1, o % Q, a] = True
+    taken = jnp.take(w, jnp.asarray(idx.reshape(-1)), axis=0).reshape(idx.shape)
+    return jnp.where(jnp.asarray(mask), taken, jnp.zeros((), w.dtype))
+
+
+def _block(c: Conv, x: jax.Array, w: jax.Array, bp: BlockPlan, prec: Any) -> jax.Array:
+    """The "block" program: one product over the row view, plus the row-crossing products
+    padded to the output's rows and added in one fused pass. (Added in place instead, with
+    ``dynamic_update_slice``, the forward saved that pass, but JAX's transpose of it, which
+    ``jax.linear_transpose`` of an eager call differentiates, copied the output twice more.)"""
+    lead = x.shape[:-1]
+    b, R, P, Q = math.prod(lead), bp.R, bp.P, bp.Q
+    X = x.reshape(b, R, Q)
+    K = _block_kernels(w, c, bp.n).astype(x.dtype)
+    dims = (((2,), (0,)), ((), ()))
+    y = lax.dot_general(X, K[1], dims, precision=prec)  # (b, R, P)
+    z = jnp.zeros((), x.dtype)
+    if bp.am:  # rows 1.. read the end of the previous row
+        part = lax.dot_general(X[:, : R - 1, bp.jm :], K[0, bp.jm :, : bp.am], dims, precision=prec)
+        y = y + lax.pad(part, z, [(0, 0, 0), (1, 0, 0), (0, P - bp.am, 0)])
+    if bp.jp:  # rows ..R-2 read the start of the next row
+        part = lax.dot_general(X[:, 1:, : bp.jp], K[2, : bp.jp, bp.ap :], dims, precision=prec)
+        y = y + lax.pad(part, z, [(0, 0, 0), (0, 1, 0), (bp.ap, 0, 0)])
+    return y.reshape((*lead, R * P))
+
+
+def _rate(t: dict[str, Any], dtype: Any, k: int, n: int) -> float:
+    """Flops/s of a ``(m, k) @ (k, n)`` product: TUNING's peak for the dtype, less for short
+    contractions (``k / (k + k_half)``) and narrow outputs (``sqrt(n / n_full)``)."""
+    wide = np.dtype(dtype).itemsize > 4
+    peak, k_half = (t["rate_f64"], t["k_half_f64"]) if wide else (t["rate"], t["k_half"])
+    return peak * k / (k + k_half) * min(1.0, (n / t["n_full"]) ** 0.5)
+
+
+def estimate(c: Conv, in_shape: tuple[int, ...], G: int, platform: str, dtype: Any = None) -> float:
+    """Estimated seconds of :func:`forward` with ``G`` chunks, or of the block form (``G = 0``):
+    the product's flops at :func:`_rate`, plus the samples the chunked form writes and reads
+    again (its windows, ``window`` + ``window_per_chunk`` G seconds each; the interleave,
+    ``interleave`` each), scaled by the itemsize and, when the program's arrays fit in
+    ``cache_bytes``, by ``in_cache`` (``cost.TUNING[platform]["rational"]``). The block form
+    makes one pass over the output (the row-crossing products, ``interleave`` per sample)."""
     t = cost.tuning(platform)["rational"]
-    p = plan(c, in_shape[-1], G)
-    batch = math.prod(in_shape[:-1])
+    dtype = np.dtype(dtype if dtype is not None else c.kernel.dtype)
+    n, batch = in_shape[-1], math.prod(in_shape[:-1])
+    overhead = cost.OVERHEAD + cost.COMPILE_PER_OP / cost.AMORTIZE
+    scale = dtype.itemsize / 4
+    if G == 0:
+        bp = block_plan(c, n)
+        assert bp is not None
+        flops = 2.0 * batch * bp.R * bp.P * bp.Q
+        out = batch * bp.R * bp.P
+        if (batch * n + 2 * out) * dtype.itemsize <= t["cache_bytes"]:
+            scale *= t["in_cache"]
+        return flops / _rate(t, dtype, bp.Q, bp.P) + out * t["interleave"] * scale + 9 * overhead
+    p = plan(c, n, G)
     pg = p.P // p.G
     flops = 2.0 * batch * p.rows * p.P * p.L
-    rate = t["rate"] * min(1.0, (p.L * pg) ** 0.5 / t["full_width"])
-    moved = batch * (p.rows * p.G * p.L + 2 * p.rows * p.P)  # windows, product, interleave
-    ops = p.G * 3 + 4
-    return flops / rate + moved * t["per_sample"] + ops * (cost.OVERHEAD + cost.COMPILE_PER_OP
-                                                          / cost.AMORTIZE)  # fmt: skip
+    windows = batch * p.rows * p.G * p.L
+    out = batch * p.rows * p.P
+    if (batch * n + windows + 2 * out) * dtype.itemsize <= t["cache_bytes"]:
+        scale *= t["in_cache"]
+    moved = windows * (t["window"] + t["window_per_chunk"] * p.G) + out * t["interleave"]
+    return flops / _rate(t, dtype, p.L, pg) + moved * scale + (p.G * 3 + 4) * overhead
 
 
 def _window_size(p: RationalPlan) -> int:
     return p.rows * p.G * p.L
 
 
-def choose_chunks(c: Conv, in_shape: tuple[int, ...], platform: str) -> tuple[int, float]:
-    """The cheapest ``G`` (a divisor of ``P`` up to ``TUNING``'s ``max_chunks``) and its cost."""
+def choose_chunks(
+    c: Conv, in_shape: tuple[int, ...], platform: str, dtype: Any = None
+) -> tuple[int, float]:
+    """The cheapest form: ``G`` chunks (a divisor of ``P`` up to ``TUNING``'s ``max_chunks``)
+    or the block form (``G = 0``, where :func:`block_plan` applies), and its cost."""
     n = in_shape[-1]
     P, _, T, _ = residues(c, n)
     t = cost.tuning(platform)["rational"]
     fits = [g for g in divisors(P) if g <= t["max_chunks"]]
     # memory: the windows at most max_windows x (input + output), unless no G fits
     small = [g for g in fits if _window_size(plan(c, n, g)) <= t["max_windows"] * (n + T)]
-    best = min((estimate(c, in_shape, g, platform), g) for g in small or fits[:1])
+    forms = ([0] if block_plan(c, n) is not None else []) + (small or fits[:1])
+    best = min((estimate(c, in_shape, g, platform, dtype), g) for g in forms)
     return best[1], best[0]
 
 
@@ -218,7 +338,7 @@ def emit(c: Conv, x: jax.Array, w: jax.Array, *, linear: bool, precision: Any) -
 
     platform = jax.default_backend()  # the chunks are the cost model's, as for every node
     n = x.shape[-1]
-    G = choose_chunks(c, x.shape, platform)[0]
+    G = choose_chunks(c, x.shape, platform, x.dtype)[0]
 
     def fwd(x: jax.Array, w: jax.Array) -> jax.Array:
         return forward(c, x, w, G, precision)
@@ -226,7 +346,7 @@ def emit(c: Conv, x: jax.Array, w: jax.Array, *, linear: bool, precision: Any) -
     def transposed(ct: jax.Array, w: jax.Array) -> jax.Array:
         wt = _kernel_t(w, Kind.SINGLE, 1).astype(ct.dtype)
         t = transpose_conv(c, (n,), wt)
-        gt = choose_chunks(t, ct.shape, platform)[0]
+        gt = choose_chunks(t, ct.shape, platform, ct.dtype)[0]
         return forward(t, ct, wt, gt, precision)
 
     return fast_linear(fwd, transposed, fwd, x, w, linear)

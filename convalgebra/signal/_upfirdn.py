@@ -51,21 +51,43 @@ def upfirdn_length(n: int, k: int, up: int, down: int) -> int:
     return ((n - 1) * up + k - 1) // down + 1
 
 
-def _widths(n: int, k: int, up: int, down: int) -> tuple[int, int]:
+def _kept(n: int, k: int, up: int, down: int, keep: tuple[int, int] | None) -> tuple[int, int]:
+    """``(first, count)``: the kept outputs are samples ``first + t down`` of ``h * ↑up x``
+    (``keep``; by default all of ``upfirdn``'s)."""
+    return keep if keep is not None else (0, upfirdn_length(n, k, up, down))
+
+
+def _widths(
+    n: int, k: int, up: int, down: int, keep: tuple[int, int] | None = None
+) -> tuple[int, int]:
     """The samples left and right of ``x`` the filter reaches at the kept outputs."""
-    last = (upfirdn_length(n, k, up, down) - 1) * down
+    first, count = _kept(n, k, up, down, keep)
+    last = first + (count - 1) * down
     return -(-(k - 1) // up), max(0, last // up - (n - 1))
 
 
 def _core(
-    h: jax.Array | np.ndarray, n: int, before: int, after: int, up: int, down: int
+    h: jax.Array | np.ndarray,
+    n: int,
+    before: int,
+    after: int,
+    up: int,
+    down: int,
+    keep: tuple[int, int] | None = None,
 ) -> ca.Operator:
-    """``↓down crop(h * ↑up e)`` on an already extended ``e`` of ``before + n + after``."""
+    """``↓down crop(h * ↑up e)`` on an already extended ``e`` of ``before + n + after``.
+
+    ``keep=(first, count)`` keeps samples ``first + t down`` (``t < count``) of ``h * ↑up x``
+    (``resample_poly``'s centred outputs): the crop sits before ``↓down``, so the lowering sees
+    one node that computes exactly the kept outputs.
+    """
     k = h.shape[0]
-    last = (upfirdn_length(n, k, up, down) - 1) * down
+    first, count = _kept(n, k, up, down, keep)
     full = (n + before + after) * up + k - 1
-    start = before * up
-    op = ca.crop((start, full - (start + last + 1))) @ ca.conv(h, "full")
+    start = before * up + first
+    stop = start + (count - 1) * down + 1
+    assert stop <= full, (stop, full)
+    op = ca.crop((start, full - stop)) @ ca.conv(h, "full")
     if down > 1:
         op = ca.down(down) @ op
     if up > 1:
@@ -110,7 +132,9 @@ def upfirdn_op(
     return _upfirdn_op(h, in_size, up, down, mode, "upfirdn_op")
 
 
-def _upfirdn_op(h: Any, n: Any, up: Any, down: Any, mode: str, fn: str) -> ca.Operator:
+def _upfirdn_op(
+    h: Any, n: Any, up: Any, down: Any, mode: str, fn: str, keep: tuple[int, int] | None = None
+) -> ca.Operator:
     h = _filter1d(fn, h)
     up = _factor(fn, "up", up)
     down = _factor(fn, "down", down)
@@ -118,9 +142,9 @@ def _upfirdn_op(h: Any, n: Any, up: Any, down: Any, mode: str, fn: str) -> ca.Op
         raise ValueError(f"{fn}: unknown mode {mode!r}; choose one of {SCIPY_MODES}")
     n = _factor(fn, "in_size", n)
     if mode == "constant":
-        return _core(h, n, 0, 0, up, down)
-    before, after = _widths(n, h.shape[0], up, down)
-    return _core(h, n, before, after, up, down) @ extend((before, after), _SCIPY_TO_EXT[mode])
+        return _core(h, n, 0, 0, up, down, keep)
+    before, after = _widths(n, h.shape[0], up, down, keep)
+    return _core(h, n, before, after, up, down, keep) @ extend((before, after), _SCIPY_TO_EXT[mode])
 
 
 def _move(fn: str, x: jax.Array, axis: int) -> tuple[jax.Array, int]:
@@ -176,7 +200,15 @@ def upfirdn(
 
 
 def _upfirdn(
-    h: Any, x: Any, up: Any, down: Any, axis: int, mode: str, cval: Any, fn: str
+    h: Any,
+    x: Any,
+    up: Any,
+    down: Any,
+    axis: int,
+    mode: str,
+    cval: Any,
+    fn: str,
+    keep: tuple[int, int] | None = None,
 ) -> jax.Array:
     """:func:`upfirdn`; errors name ``fn``, the public function the user called."""
     h = _filter1d(fn, h)
@@ -185,14 +217,14 @@ def _upfirdn(
     x = _as_inexact(x, h)  # NumPy's promotion: a float64 filter is never rounded to float32
     hj = h.astype(x.dtype)  # NumPy stays NumPy: a constant under jit
     n = x.shape[-1]
-    y = run(_upfirdn_op(hj, n, up, down, mode, fn), x)
+    y = run(_upfirdn_op(hj, n, up, down, mode, fn, keep), x)
     if mode == "constant" and cval != 0:
         # ext_c(x) = ext_0(x) + c 1_outside: the constant adds c times the response to the
         # indicator of the extension (a fixed vector, computed on the extended grid).
-        before, after = _widths(n, h.shape[0], up, down)
+        before, after = _widths(n, h.shape[0], up, down, keep)
         ind = np.ones(n + before + after)
         ind[before : before + n] = 0
-        resp = run(_core(hj, n, before, after, up, down), jnp.asarray(ind, x.dtype))
+        resp = run(_core(hj, n, before, after, up, down, keep), jnp.asarray(ind, x.dtype))
         y = y + jnp.asarray(cval, x.dtype) * resp
     return jnp.moveaxis(y, -1, ax)
 
@@ -265,16 +297,18 @@ def resample_filter(up: int, down: int, window: Any = ("kaiser", 5.0)) -> tuple[
     return np.asarray(h), half
 
 
-def _padded_filter(h: Any, n: int, up: int, down: int, half_len: int) -> tuple[Any, int, int]:
-    """SciPy's zero-padded filter (outputs centred), the first kept output and the count."""
+def _centred(h: Any, n: int, up: int, down: int, half_len: int) -> tuple[Any, tuple[int, int]]:
+    """SciPy's centred outputs: ``(h, (half_len, n_out))``, output ``t`` being sample
+    ``half_len + t down`` of ``h * ↑up x``. SciPy pads ``h`` with zeros before (``down -
+    half_len % down``) and after and crops ``upfirdn``'s output; the same samples, without the
+    leading zeros (which would add taps to every phase). ``h`` gets trailing zeros only where a
+    short window array leaves the last outputs beyond the full convolution."""
     n_out = -(-n * up // down)
-    pre = down - half_len % down
-    keep_from = (half_len + pre) // down
-    post = 0
-    while upfirdn_length(n, h.shape[0] + pre + post, up, down) < n_out + keep_from:
-        post += 1
-    pad = jnp.pad if isinstance(h, jax.Array) else np.pad
-    return pad(h, (pre, post)), keep_from, n_out
+    last = half_len + (n_out - 1) * down
+    post = max(0, last - ((n - 1) * up + h.shape[0] - 1))
+    if post:
+        h = (jnp.pad if isinstance(h, jax.Array) else np.pad)(h, (0, post))
+    return h, (half_len, n_out)
 
 
 _BACKGROUND = {
@@ -312,7 +346,7 @@ def _resample_poly(
     h, half_len = _design(fn, up, down, window, x.dtype)
     x = _as_inexact(x, h)
     n = x.shape[-1]
-    h, keep_from, n_out = _padded_filter(h, n, up, down, half_len)
+    h, keep = _centred(h, n, up, down, half_len)
     background = None
     if padtype in _BACKGROUND:
         background = _BACKGROUND[padtype](x, axis=-1, keepdims=True)
@@ -320,8 +354,7 @@ def _resample_poly(
         mode = "constant"
     else:
         mode = padtype
-    y = _upfirdn(h, x, up, down, -1, mode, 0 if cval is None else cval, fn)
-    y = y[..., keep_from : keep_from + n_out]
+    y = _upfirdn(h, x, up, down, -1, mode, 0 if cval is None else cval, fn, keep)
     if background is not None:
         y = y + background
     return jnp.moveaxis(y, -1, ax)
@@ -366,7 +399,5 @@ def resample_poly_op(
     if up == down == 1:
         return ca.identity()
     h, half_len = _design(fn, up, down, window, dtype)
-    h, keep_from, n_out = _padded_filter(h, n, up, down, half_len)
-    op = _upfirdn_op(h, n, up, down, mode, fn)
-    total = upfirdn_length(n, h.shape[0], up, down)
-    return ca.crop((keep_from, total - keep_from - n_out)) @ op
+    h, keep = _centred(h, n, up, down, half_len)
+    return _upfirdn_op(h, n, up, down, mode, fn, keep)

@@ -154,3 +154,74 @@ def test_kernel_gradient_through_poly(rng):
 
     jax.test_util.check_grads(f, (h,), order=1, modes=["rev"])
     close(f(h), scipy_signal.upfirdn(np.asarray(h), np.asarray(x), 7, 5))
+
+
+def _rational_node(up, down, n, b):
+    from convalgebra._expr.explain import recorded
+
+    op = cs.resample_poly_op(up, down, in_size=n)
+    records = recorded(op, jax.ShapeDtypeStruct((b, n), jnp.float64))[2]
+    (rec,) = [r for r in records if r.strategy == "poly"]
+    return rec.conv
+
+
+@pytest.mark.parametrize(
+    "up,down,n",
+    [
+        (160, 147, 147 * 6),
+        (441, 160, 700),
+        pytest.param(147, 160, 160 * 5, marks=pytest.mark.slow),
+        pytest.param(160, 441, 441 * 3, marks=pytest.mark.slow),
+    ],
+)
+def test_every_form_of_the_poly_program_matches_scipy(rng, up, down, n, request):
+    # the block form (x as rows of down samples, no copy) where it applies, and chunked
+    # windows for every chunk count the cost model may choose: the same values as SciPy
+    from convalgebra._lower import resample
+    from convalgebra._lower.conv import corr_kernel
+
+    c = _rational_node(up, down, n, 2)
+    x = rng.standard_normal((2, n))
+    ref = scipy_signal.resample_poly(x, up, down, axis=-1)
+    P = resample.residues(c, n)[0]
+    forms = [0] if resample.block_plan(c, n) is not None else []
+    assert bool(forms) == (n % down == 0)  # the block form needs rows of `down` samples
+    chunks = [g for g in resample.divisors(P) if g <= 16]
+    slow = request.node.get_closest_marker("slow") is not None
+    forms += chunks if slow else chunks[:2] + chunks[-1:]  # default run: 1, the next, the most
+    w = corr_kernel(c)
+    for G in forms:
+        close(jax.jit(lambda v, G=G: resample.forward(c, v, w, G))(jnp.asarray(x)), ref)
+
+
+def test_block_form_reads_x_in_place_and_is_chosen_on_many_channels():
+    # 16 channels of whole rows: the cost model picks the block form, whose program holds no
+    # array beyond the input, the product, the output and the (Q, P) kernels (no windows)
+    from convalgebra._lower import resample
+    from convalgebra._lower.conv import corr_kernel
+
+    big = _rational_node(160, 147, 441000, 16)  # 10 s of 16 channels: the block form
+    assert resample.choose_chunks(big, (16, 441000), "cpu", np.float32)[0] == 0
+    n = 147 * 300
+    c = _rational_node(160, 147, n, 16)
+    x = jnp.zeros((16, n), jnp.float32)
+    w = corr_kernel(c).astype(jnp.float32)
+    jaxpr = jax.make_jaxpr(lambda v: resample.forward(c, v, w, 0))(x).jaxpr
+    assert _largest(jaxpr) <= 16 * 160 * 300  # the output: x is read in place (a reshape)
+    peak = _memory(jax.jit(lambda v: resample.forward(c, v, w, 0)).lower(x).compile())
+    out = 16 * 160 * 300
+    assert peak <= 1.05 * 4 * (x.size + 2 * out)  # x, the product and the output
+
+
+def test_resample_poly_short_window_array_matches_scipy(rng):
+    # a window shorter than up: the last outputs lie beyond the full convolution (zeros)
+    x = rng.standard_normal((2, 31))
+    for up, down, h in [(5, 2, np.ones(3)), (7, 3, np.array([0.5])), (3, 7, np.hanning(9))]:
+        close(
+            cs.resample_poly(x, up, down, axis=-1, window=h),
+            scipy_signal.resample_poly(x, up, down, axis=-1, window=h),
+        )
+        close(
+            cs.resample_poly(x, up, down, axis=-1, window=h, cval=1.5),
+            scipy_signal.resample_poly(x, up, down, axis=-1, window=h, cval=1.5),
+        )
