@@ -7,13 +7,15 @@ states): ``s[t+1] = A s[t] + B x[t]``, ``y[t] = C s[t] + D x[t]``. A cascade of 
 sections is one state-space system whose state is the sections' states, stacked.
 
 The recurrence is associative. It runs blocked: the signal is cut into blocks of ``L`` samples;
-within a block the zero-state response is one matrix product with the ``L x L`` Toeplitz matrix
-of the impulse response (and the block's final state one product with an ``L x d`` matrix), so
-almost all the work is one large matrix multiplication; the ``N / L`` block states are then
-carried either by a ``lax.scan`` over blocks or by ``lax.associative_scan`` (logarithmic depth).
-The cost model (``TUNING["recurrence"]`` in ``_lower/cost.py``) picks ``L`` and the carry. The
-transposes are those JAX derives from this program (``ca.transpose``): the same recursion run
-backwards in time, the anti-causal filter.
+the state each block leaves from rest is one product with an ``L x d`` matrix; the ``N / L``
+block states are carried by a ``lax.scan`` over blocks or by ``lax.associative_scan``
+(logarithmic depth); the output is one product of ``[block | start state]`` with the ``L x L``
+Toeplitz matrix of the impulse response stacked on the free responses ``C A^i``, so almost all
+the work is one large matrix multiplication. The cost model (``TUNING["recurrence"]`` in
+``_lower/cost.py``) picks ``L`` and the carry. The transposes are those JAX derives
+(``ca.transpose``): the same recursion run backwards in time, the anti-causal filter. Filters
+from rest with real coefficients have their own gradient rule (:func:`fast_grad_filter`: an
+anti-causal all-pole run in the same blocks and lagged dot products).
 """
 
 from __future__ import annotations
