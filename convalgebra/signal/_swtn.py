@@ -13,10 +13,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._dwt import _host, _out
 from ._peraxis import (
     ShapeMismatchError,
     as_called,
-    inexact,
     is_orthogonal,
     unique_axes,
     wavelets_per_axis,
@@ -81,7 +81,7 @@ def swtn(
       >>> len(c), sorted(c[0]), c[0]["aa"].shape
       (2, ['aa', 'ad', 'da', 'dd'], (8, 8))
     """
-    x = inexact(data)
+    x = _host(data)
     axes_ = unique_axes("swtn", x.ndim, axes)
     given, ws = _axis_wavelets("swtn", wavelet, len(axes_))
     return _swtn("swtn", x, given, ws, level, start_level, axes_, trim_approx, norm)
@@ -103,7 +103,7 @@ def _swtn(
     if level < 0:
         raise ValueError(f"{fn}: level must be >= 0, got {level}")
     if level == 0:  # as PyWavelets: no level
-        return [x] if trim_approx else []
+        return [_out(x) if isinstance(x, np.ndarray) else x] if trim_approx else []
     if start_level < 0:
         raise ValueError(f"{fn}: start_level must be >= 0, got {start_level}")
     top = start_level + level
@@ -138,20 +138,23 @@ def _swtn(
 def _iswt_step(a: Any, d: Any, w: Wavelet, step: int, axis: int) -> jax.Array:
     """One inverse stationary level along ``axis`` at dilation ``step``: the 1-D inverse on each
     of the ``step`` interleaved subsequences (PyWavelets' phase loop)."""
+    a, d = (None if v is None else _host(v) for v in (a, d))
+    xp: Any = np if all(isinstance(v, np.ndarray) for v in (a, d) if v is not None) else jnp
     if a is None:
-        a = jnp.zeros_like(d)
+        a = xp.zeros_like(d)
     if d is None:
-        d = jnp.zeros_like(a)
+        d = xp.zeros_like(a)
     dt = jnp.result_type(a.dtype, d.dtype)
-    a, d = jnp.moveaxis(a.astype(dt), axis, -1), jnp.moveaxis(d.astype(dt), axis, -1)
+    a, d = xp.moveaxis(a.astype(dt), axis, -1), xp.moveaxis(d.astype(dt), axis, -1)
     n, lead = a.shape[-1], a.shape[:-1]
 
-    def split(v: jax.Array) -> jax.Array:  # (..., n) -> (..., step, n / step)
-        return jnp.swapaxes(v.reshape(*lead, n // step, step), -1, -2)
+    def split(v: Any) -> Any:  # (..., n) -> (..., step, n / step)
+        return xp.swapaxes(v.reshape(*lead, n // step, step), -1, -2)
 
     r = iswt([(split(a), split(d))], w, axis=-1)
-    r = jnp.swapaxes(r, -1, -2).reshape(*lead, n)
-    return jnp.moveaxis(r, -1, axis)
+    r = _host(r) if xp is np else r  # the eager NumPy path keeps NumPy between the steps
+    r = xp.swapaxes(r, -1, -2).reshape(*lead, n)
+    return xp.moveaxis(r, -1, axis)
 
 
 def _iswtn(fn: str, coeffs: Any, ws: list[Wavelet], axes_arg: Any, norm: bool) -> jax.Array:
@@ -168,7 +171,7 @@ def _iswtn(fn: str, coeffs: Any, ws: list[Wavelet], axes_arg: Any, norm: bool) -
     first = coeffs[0] if trim else coeffs[0].get("a" * nd)
     if first is None:
         raise ValueError(f"{fn}: the coarsest approximation cA_n must be given")
-    out = inexact(first)
+    out = _host(first)
     axes = unique_axes(fn, out.ndim, axes_arg)
     if len(axes) != nd:
         raise ValueError(
@@ -192,7 +195,7 @@ def _iswtn(fn: str, coeffs: Any, ws: list[Wavelet], axes_arg: Any, norm: bool) -
         if bad:
             raise ValueError(f"{fn}: invalid coefficient keys {sorted(bad)} at level {nlev - j}")
         cur: dict[str, Any] = {
-            "".join(k): (None if det.get("".join(k)) is None else inexact(det["".join(k)]))
+            "".join(k): (None if det.get("".join(k)) is None else _host(det["".join(k)]))
             for k in itertools.product("ad", repeat=nd)
         }
         cur["a" * nd] = out  # the running reconstruction replaces the level's approximation
@@ -211,7 +214,7 @@ def _iswtn(fn: str, coeffs: Any, ws: list[Wavelet], axes_arg: Any, norm: bool) -
                 )
             cur = nxt
         out = cur[""]
-    return out
+    return _out(out) if isinstance(out, np.ndarray) else out
 
 
 @as_called("iswtn")
@@ -284,7 +287,7 @@ def swt2(
       ((4, 4), 0.0)
     """
     axes = tuple(axes)
-    x = inexact(data)
+    x = _host(data)
     if len(axes) != 2:
         raise ValueError(f"swt2: expected 2 axes, got {axes}")
     axes_ = unique_axes("swt2", x.ndim, axes)
