@@ -296,7 +296,9 @@ def estimate(c: Conv, in_shape: tuple[int, ...], G: int, platform: str, dtype: A
     out = batch * p.rows * p.P
     if (batch * n + windows + 2 * out) * dtype.itemsize <= t["cache_bytes"]:
         scale *= t["in_cache"]
-    moved = windows * (t["window"] + t["window_per_chunk"] * p.G) + out * t["interleave"]
+    # one chunk of whole rows: the product is the output (no interleave, no crop)
+    inter = 0 if p.G == 1 and p.rows * p.P == p.T else out * t["interleave"]
+    moved = windows * (t["window"] + t["window_per_chunk"] * p.G) + inter
     return flops / _rate(t, dtype, p.L, pg) + moved * scale + (p.G * 3 + 4) * overhead
 
 
