@@ -647,6 +647,8 @@ class Tight:
     c: Any  # a Python float, or a 0-d array (a traced scale)
     certs: tuple[tuple[Path, float, frozenset[str], float], ...] = ()
     tol: float = 0.0  # the relative accuracy of ``c`` (a certificate's tolerance; exact: 0)
+    # traced booleans that must hold when the program runs (certificates on traced kernels)
+    checks: tuple[Any, ...] = ()
 
 
 def _chain(outer: Tight | None, inner: Tight | None) -> Tight | None:
@@ -655,7 +657,7 @@ def _chain(outer: Tight | None, inner: Tight | None) -> Tight | None:
         return None
     return Tight(
         outer.kinds & inner.kinds, outer.c * inner.c, inner.certs + outer.certs,
-        outer.tol + inner.tol,
+        outer.tol + inner.tol, inner.checks + outer.checks,
     )  # fmt: skip
 
 
@@ -717,16 +719,7 @@ def certify(ir: IR, s: jax.ShapeDtypeStruct) -> Tight | None:
         return None
     cd = np.complex128 if jax.config.jax_enable_x64 else np.complex64  # pyright: ignore
     ctx = Ctx(tuple(small), sp.axes, False, jnp.dtype(cd))
-    hs = []
-    try:
-        with jax.ensure_compile_time_eval():
-            for t in sp2.flat():
-                h = phase(ctx, t, t.build(ctx).a)
-                hs.append(np.broadcast_to(np.asarray(h, np.complex128), tuple(small)))
-    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
-        return None
     K = int(np.prod(factors))
-    gs = [group(h, factors) for h in hs]  # (..., M..., K), NumPy
     # the kernels' own rounding (64 eps of the least precise one), and at least 1e-10:
     # PyWavelets' tabulated filters are orthogonal to 1.4e-11 (sym20; dmey only to 2e-3)
     eps = max(
@@ -734,6 +727,17 @@ def certify(ir: IR, s: jax.ShapeDtypeStruct) -> Tight | None:
         default=float(np.finfo(np.float64).eps),
     )
     tol = max(64 * eps, 1e-10)
+    hs = []
+    try:
+        with jax.ensure_compile_time_eval():
+            for t in sp2.flat():
+                h = phase(ctx, t, t.build(ctx).a)
+                hs.append(np.broadcast_to(np.asarray(h, np.complex128), tuple(small)))
+    except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError):
+        n_in = int(np.prod(shape))
+        n_out = sum(int(np.prod(t.out_shape)) for t in terms)
+        return _certify_traced(sp2, ctx, factors, tol, n_in, n_out)
+    gs = [group(h, factors) for h in hs]  # (..., M..., K), NumPy
     kinds: set[str] = set()
     M = sum(np.conj(g)[..., :, None] * g[..., None, :] for g in gs) / K
     c = float(np.mean(np.real(np.diagonal(M, axis1=-2, axis2=-1))))
@@ -747,6 +751,28 @@ def certify(ir: IR, s: jax.ShapeDtypeStruct) -> Tight | None:
     if np.max(np.abs(G - cg * np.eye(len(gs)))) <= tol * cg and abs(cg - c) <= tol * c:
         kinds.add("coiso")
     return Tight(frozenset(kinds), c, tol=tol) if kinds else None
+
+
+def _certify_traced(
+    sp: Spectral, ctx: Ctx, factors: tuple[int, ...], tol: float, n_in: int, n_out: int
+) -> Tight | None:
+    """:func:`certify` for kernels traced at choice time: the same check, as a traced boolean
+    the solve branches on when the program runs (``Tight.checks``). The kind is read from the
+    sizes: ``AᴴA = cI`` is claimed (and ``AAᴴ`` too when square), checked by ``M = cI``."""
+    terms = sp.flat()
+    if n_out < n_in or len(terms) < 2 or not all(t.decimated for t in terms):
+        return None  # only filter banks (a plain circular filter is read spectrally)
+    K = int(np.prod(factors))
+    gs = [group(jnp.broadcast_to(phase(ctx, t, t.build(ctx).a), ctx.shape), factors)
+          for t in sp.flat()]  # fmt: skip
+    M: Any = 0
+    for g in gs:
+        M = M + jnp.conj(g)[..., :, None] * g[..., None, :] / K
+    c = jnp.mean(jnp.real(jnp.diagonal(M, axis1=-2, axis2=-1)))
+    eye = jnp.eye(K, dtype=M.dtype) * c.astype(M.dtype)
+    ok = (c > 0) & (jnp.max(jnp.abs(M - eye)) <= tol * c)
+    kinds = BOTH if n_out == n_in else ISO
+    return Tight(kinds, c, tol=tol, checks=(ok,))
 
 
 def tight(ir: IR, s: Any, trusted: Trusted | None = None) -> Tight | None:
@@ -776,6 +802,8 @@ def _cert(ir: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | None:
     t = certify(ir, s)
     if t is None:
         return None
+    if t.checks:  # traced kernels: checked when the program runs, nothing to trust later
+        return t
     return Tight(t.kinds, t.c, ((path, float(t.c), t.kinds, t.tol),), t.tol)
 
 
@@ -802,7 +830,7 @@ def _tight(node: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | Non
             m = abs(node.value) ** 2
         else:
             return None
-        return Tight(t.kinds, t.c * m, t.certs, t.tol)
+        return Tight(t.kinds, t.c * m, t.certs, t.tol, t.checks)
     if isinstance(node, Seq):
         return _tight_seq(node, s, path, trusted)
     if isinstance(node, Parallel):
@@ -811,16 +839,24 @@ def _tight(node: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | Non
             return None
         tt = [t for t in ts if t is not None]
         kinds = frozenset.intersection(*(t.kinds for t in tt))
-        cs = [_static(t.c) for t in tt]
-        if not kinds or any(c is None for c in cs):
+        if not kinds:
             return None
+        cs = [_static(t.c) for t in tt]
+        tol = max(t.tol for t in tt)
+        checks = sum((t.checks for t in tt), ())
+        certs = sum((t.certs for t in tt), ())
+        if any(c is None for c in cs):  # traced constants: equal when the program runs
+            if not checks:
+                return None
+            c0t = jnp.asarray(tt[0].c)
+            same = [jnp.abs(t.c - c0t) <= (2 * tol + 1e-12) * jnp.abs(c0t) for t in tt]
+            return Tight(kinds, tt[0].c, certs, tol, (*checks, *same))
         c0 = cs[0]
         assert c0 is not None
         # equal constants (certified ones agree to the certificates' tolerance)
-        tol = max(t.tol for t in tt)
         if any(abs(c - c0) > (2 * tol + 1e-12) * abs(c0) for c in cs if c is not None):
             return None
-        return Tight(kinds, tt[0].c, sum((t.certs for t in tt), ()), tol)
+        return Tight(kinds, tt[0].c, certs, tol, checks)
     if isinstance(node, (Branch, Join)):
         want = "iso" if isinstance(node, Branch) else "coiso"
         ins = [s] * len(node.terms) if isinstance(node, Branch) else list(s)
@@ -831,14 +867,15 @@ def _tight(node: IR, s: Any, path: Path, trusted: Trusted | None) -> Tight | Non
             for t in tt:
                 total = total + t.c
             tol = max(t.tol for t in tt)
-            return Tight(frozenset({want}), total, sum((t.certs for t in tt), ()), tol)
+            checks = sum((t.checks for t in tt), ())
+            return Tight(frozenset({want}), total, sum((t.certs for t in tt), ()), tol, checks)
         return _cert(node, s, path, trusted)
     if isinstance(node, Pullback):
         t = _tight(node.body, node.in_struct, (*path, 0), trusted)
         if t is None:
             return None
         swap = frozenset({"iso": "coiso", "coiso": "iso"}[k] for k in t.kinds)
-        return Tight(swap, t.c, t.certs, t.tol)
+        return Tight(swap, t.c, t.certs, t.tol, t.checks)
     if isinstance(node, (Conv, Add)):
         return _cert(node, s, path, trusted)
     return None
@@ -934,6 +971,7 @@ class Plan:
     # traced kernels whose symmetry is checked when the program runs (``(kernel, ndim)``):
     # the solve branches (``lax.cond``) to CG where one is not symmetric
     sym_runtime: tuple[tuple[Any, int], ...] = ()
+    checks: tuple[Any, ...] = ()  # a Parseval L's run-time certificate (traced kernels)
 
     def ctx(self, xs: jax.ShapeDtypeStruct, real: bool, cdtype: Any) -> Ctx:
         """Where the symbols are evaluated: the doubled period on the ``half`` axes."""
@@ -995,8 +1033,9 @@ def plan(
         return None, f"A: {why}"
     sl = None
     l_scale: Any = 1.0
+    l_checks: tuple[Any, ...] = ()
     if L is not None and l_tight is not None and "iso" in l_tight.kinds:
-        l_scale = l_tight.c
+        l_scale, l_checks = l_tight.c, l_tight.checks
     elif L is not None:
         sl, why = spectral(lowered(L, xs), tuple(xs.shape))
         if sl is None:
@@ -1042,7 +1081,7 @@ def plan(
                     "(w ≠ flip(w)): not diagonal in the DCT basis"
                 )
             checked += (which,)
-    return Plan(sa, sl, axes, factors, mixing, chan, l_scale, half, checked, runtime), ""
+    return Plan(sa, sl, axes, factors, mixing, chan, l_scale, half, checked, runtime, l_checks), ""
 
 
 def has_opaque_linear(op: Any, xs: jax.ShapeDtypeStruct) -> bool:

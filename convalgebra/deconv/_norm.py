@@ -56,7 +56,7 @@ def norm(
     rd = _real_dtype(xs.dtype)
     if method == "auto":
         iso = _s.tight(_s.lowered(A, xs), xs)
-        if iso is not None:
+        if iso is not None and not iso.checks:  # (checks: traced kernels, unproven)
             return jnp.sqrt(jnp.asarray(iso.c).astype(rd))
         p, _ = _s.plan(A, None, xs)
         if p is not None:
@@ -148,10 +148,12 @@ def normal(
     if L is not None:
         L.out_struct(xs)
     iso = _s.tight(_s.lowered(A, xs), xs)
-    if iso is not None and "iso" in iso.kinds and L is None:
+    if iso is not None and "iso" in iso.kinds and L is None and not iso.checks:
         return (iso.c + reg) * ca.identity()
     l_tight = _s.tight(_s.lowered(L, xs), xs) if L is not None else None
-    p, _ = _s.plan(A, L, xs, l_tight if l_tight is not None and "iso" in l_tight.kinds else None)
+    if l_tight is not None and ("iso" not in l_tight.kinds or l_tight.checks):
+        l_tight = None
+    p, _ = _s.plan(A, L, xs, l_tight)
     n = len(xs.shape)
     nd = len(p.axes) if p is not None else 0
     if (

@@ -186,6 +186,13 @@ def _tight(op, xs, which: str, certs: Certs | None) -> _s.Tight | None:
     return _s.tight(_s.lowered(op, xs), xs, _trusted(certs, which))
 
 
+def _checked_at_run_time(c: _Choice) -> bool:
+    """Whether a closed form rests on a certificate checked only when the program runs."""
+    if c.method == "adjoint" and c.iso is not None and c.l_iso is not None:
+        return bool(c.iso.checks or c.l_iso.checks)
+    return c.plan is not None and bool(c.plan.checks or c.plan.sym_runtime)
+
+
 def _closed_options(
     A: ca.Operator, L: ca.Operator | None, xs: jax.ShapeDtypeStruct, certs: Certs | None = None
 ):
@@ -221,7 +228,11 @@ def _closed_options(
     sym_trusted = None
     if certs is not None:
         sym_trusted = tuple(w for w, path, *_ in certs if path == ("dct",))
-    p, why = _s.plan(A, L, xs, l_iso if L is not None and l_parseval else None, sym_trusted)
+    p, why = None, ""
+    if l_iso is not None and l_iso.checks:  # a run-time certificate: a spectral L first
+        p, why = _s.plan(A, L, xs, None, sym_trusted)
+    if p is None:
+        p, why = _s.plan(A, L, xs, l_iso if L is not None and l_parseval else None, sym_trusted)
     parseval_l = L is not None and p is not None and p.l is None
     l_note = "; LᴴL = cI (a Parseval frame L: λc on the diagonal)" if parseval_l else ""
     p_certs = l_used if parseval_l else ()
@@ -281,6 +292,8 @@ def _closed_options(
                 certs=p_certs,
             )
         )
+    # a closed form checked only when the program runs comes after the unconditional ones
+    found.sort(key=_checked_at_run_time)
     return found, why_not
 
 
@@ -664,35 +677,46 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
 
     zero_steps = jnp.asarray(0, jnp.int32)
     iterative = choice.method not in CLOSED
-    # traced kernels a closed form needs symmetric: checked when the program runs, CG else
-    runtime = choice.plan.sym_runtime if choice.plan is not None else ()
-    if runtime:
+    # certificates on kernels traced at choice time (a symmetric kernel, a Parseval frame):
+    # checked when the program runs, which branches to CG where one fails
+    checks: list[Any] = []
+    if choice.plan is not None:
+        if choice.plan.sym_runtime:
+            checks.append(_s.symmetric_traced(choice.plan.sym_runtime))
+        checks += list(choice.plan.checks)
+    if choice.method == "adjoint" and choice.iso is not None and choice.l_iso is not None:
+        checks += list(choice.iso.checks) + list(choice.l_iso.checks)
+    if checks:
         residual = True  # the CG branch's convergence is judged by the residual
     b = At(y).astype(xs.dtype) if (iterative or residual) else None
     closed_ok: Any = True
-    if choice.method == "fourier":
-        assert choice.plan is not None
-        x, steps = _fourier(choice.plan, y_leaves, xs, lam), zero_steps
-    elif choice.method == "aliasing":
-        assert choice.plan is not None
-        x, steps = _aliasing(choice.plan, y_leaves, xs, lam), zero_steps
-    elif choice.method == "dct" and runtime:
-        assert choice.plan is not None and b is not None
-        p_dct, bb = choice.plan, b
-        closed_ok = _s.symmetric_traced(runtime)
+
+    def closed_form() -> jax.Array:
+        if choice.method == "fourier":
+            assert choice.plan is not None
+            return _fourier(choice.plan, y_leaves, xs, lam)
+        if choice.method == "aliasing":
+            assert choice.plan is not None
+            return _aliasing(choice.plan, y_leaves, xs, lam)
+        if choice.method == "dct":
+            assert choice.plan is not None
+            return _dct(choice.plan, y_leaves, xs, lam)
+        return _adjoint(choice, A, y, xs, lam)
+
+    if not iterative and checks:
+        assert b is not None
+        bb = b
+        closed_ok = jnp.all(jnp.stack([jnp.asarray(c) for c in checks]))
 
         def by_cg():
             xc, k = _iterative("cg", A, L, y, xs, lam, tol, maxiter, normal_op, bb)
             return xc.astype(xs.dtype), k
 
         x, steps = jax.lax.cond(
-            closed_ok, lambda: (_dct(p_dct, y_leaves, xs, lam), zero_steps), by_cg
+            closed_ok, lambda: (closed_form().astype(xs.dtype), zero_steps), by_cg
         )
-    elif choice.method == "dct":
-        assert choice.plan is not None
-        x, steps = _dct(choice.plan, y_leaves, xs, lam), zero_steps
-    elif choice.method == "adjoint":
-        x, steps = _adjoint(choice, A, y, xs, lam), zero_steps
+    elif not iterative:
+        x, steps = closed_form(), zero_steps
     else:
         assert b is not None
         x, steps = _iterative(choice.method, A, L, y, xs, lam, tol, maxiter, normal_op, b)
@@ -712,7 +736,7 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
     elif residual:
         # exact up to rounding (eps · cond); a singular system (no unique minimiser) is caught
         converged = finite & (res <= float(np.sqrt(jnp.finfo(rd).eps)))
-        if runtime:  # the CG branch: converged to its tolerance
+        if checks:  # the CG branch: converged to its tolerance
             converged = jnp.where(closed_ok, converged, finite & (res <= 2 * tol))
     else:
         converged = finite

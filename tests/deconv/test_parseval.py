@@ -136,6 +136,14 @@ def test_parseval_regulariser_with_circular_blur(rng):
     M, G = dense(A1, xs1), dense(L1, xs1)
     want = np.linalg.solve(M.T @ M + 0.5 * G.T @ G, M.T @ np.asarray(y1) + 0.5 * G.T @ G @ z)
     close(xh, want, 1e-10)
+    # L passed into jit (traced filters): LᴴL = I checked when the program runs
+    f = jax.jit(lambda L, y: solve(A1, y, xs1, reg=0.5, L=L, tol=1e-12))
+    leaves, tree = jax.tree.flatten(L1)
+    L3 = jax.tree.unflatten(tree, [v + 0.05 for v in leaves])  # not tight
+    for L, closed in ((L1, True), (L3, False)):
+        xh, info = f(L, y1)
+        assert info.method == "fourier" and (int(info.iterations) == 0) == closed
+        close(xh, oracle(A1, y1, xs1, 0.5, L), 1e-9)
 
 
 def test_parseval_regulariser_quick(rng):
@@ -178,7 +186,8 @@ def test_parseval_from_core_branch(rng):
 
 
 def test_certificate_follows_kernel_values(rng):
-    """Same structure, kernels no longer orthogonal: the cached choice is not reused."""
+    """Same structure, kernels no longer orthogonal: the cached choice is not reused; traced
+    kernels are checked when the program runs."""
     cs = _cs()
     W = cs.dwt_op("db2", "periodization", in_size=16)
     xs = jax.ShapeDtypeStruct((16,), jnp.float64)
@@ -192,10 +201,20 @@ def test_certificate_follows_kernel_values(rng):
         xh, info = solve(V, y, xs, reg=0.1)
         assert info.method == want
         close(xh, oracle(V, y, xs, 0.1))
-    # under jit with the bank's kernels traced: not certified there, still the right x
-    f = jax.jit(lambda V, y: solve(V, y, xs, reg=0.1))
-    xh, info = f(W, W(x))
+    # under jit with the bank's kernels traced: the certificate is checked when the program
+    # runs (lax.cond): the adjoint where it holds, CG where it does not; the same x
+    f = jax.jit(lambda V, y: solve(V, y, xs, reg=0.1, tol=1e-12))
+    xh, info = f(W, W(x))  # one level: the aliasing form needs no certificate
+    assert info.method == "aliasing"
     close(xh, oracle(W, W(x), xs, 0.1))
+    C = cs.wavedec_op("db2", "periodization", in_size=16, level=2)  # a cascade
+    leaves, tree = jax.tree.flatten(C)
+    C3 = jax.tree.unflatten(tree, [v + 0.05 for v in leaves])  # not tight
+    for V, closed in ((C, True), (C3, False)):
+        xh, info = f(V, V(x))
+        assert info.method == "adjoint" and (int(info.iterations) == 0) == closed
+        assert bool(info.converged)
+        close(xh, oracle(V, V(x), xs, 0.1), 1e-9)
 
 
 # ---- recognition is structural: each family's method, and labels do not matter ---------------
