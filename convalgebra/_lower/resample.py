@@ -11,8 +11,8 @@ residue ``a`` share the phase ``e(a)`` and their windows advance by ``Q``. Two p
 without an intermediate of ``u`` times the signal; the cost model (``estimate``, from
 ``cost.TUNING[platform]["rational"]``) picks one per node, shape and dtype:
 
-* **block** (``G = 0``, where ``Q`` divides ``n`` and the output is whole rows of ``P``): ``x``
-  *is* a ``(rows, Q)`` matrix (a reshape, no copy) and the output a ``(rows, P)`` one, so one
+* **block** (``G = 0``): ``x`` *is* a ``(rows, Q)`` matrix (a reshape, no copy, where ``Q``
+  divides ``n``; else ``x`` completed with zeros) and the output a ``(rows, P)`` one, so one
   ``(rows, Q) @ (Q, P)`` product computes every output in its final layout; the taps that
   reach the previous or next row are two small products added in one pass. ``Q`` multiply-adds
   per output (``Q / taps`` times the kept work, at the product's full rate): the choice when
@@ -192,12 +192,14 @@ def forward(c: Conv, x: jax.Array, w: jax.Array, G: int, precision: Any = None) 
 
 @dataclasses.dataclass(frozen=True)
 class BlockPlan:
-    """The "block" form: ``x`` viewed as ``R`` rows of ``Q`` samples (no copy, ``Q`` divides
-    ``n``), output rows of ``P`` (``T = R P``, the output's own layout). Row ``r`` of the output
-    is ``X[r] @ K[0]`` plus, for the residues whose taps reach the previous (next) row,
-    ``X[r - 1, jm:] @ K[-1][jm:, :am]`` (``X[r + 1, :jp] @ K[1][:jp, ap:]``), added in place."""
+    """The "block" form: ``x`` viewed as ``R`` rows of ``Q`` samples (a reshape, no copy, where
+    ``Q`` divides ``n``; else ``x`` padded with zeros to ``R Q``), output rows of ``P`` (the
+    output's own layout; cropped to ``T`` where ``T < R P``). Row ``r`` of the output is
+    ``X[r] @ K[0]`` plus, for the residues whose taps reach the previous (next) row,
+    ``X[r - 1, jm:] @ K[-1][jm:, :am]`` (``X[r + 1, :jp] @ K[1][:jp, ap:]``)."""
 
     n: int
+    T: int
     P: int
     Q: int
     R: int
@@ -210,7 +212,8 @@ class BlockPlan:
 def block_plan(c: Conv, n: int) -> BlockPlan | None:
     """The block plan of ``c`` on ``n`` samples, or ``None`` where it does not apply."""
     P, Q, T, res = residues(c, n)
-    if n % Q or T != (n // Q) * P or n // Q < 2:
+    R = max(-(-n // Q), -(-T // P))
+    if R < 2:
         return None
     jm, am, jp, ap = Q, 0, 0, P
     for a, (_, t, i0) in enumerate(res):
@@ -222,7 +225,7 @@ def block_plan(c: Conv, n: int) -> BlockPlan | None:
             jm, am = min(jm, Q + i0), a + 1
         if i0 + t > Q:
             jp, ap = max(jp, i0 + t - Q), min(ap, a)
-    return BlockPlan(n=n, P=P, Q=Q, R=n // Q, jm=jm, am=am, jp=jp, ap=ap)
+    return BlockPlan(n=n, T=T, P=P, Q=Q, R=R, jm=jm, am=am, jp=jp, ap=ap)
 
 
 def _block_kernels(w: jax.Array, c: Conv, n: int) -> jax.Array:
@@ -247,18 +250,20 @@ def _block(c: Conv, x: jax.Array, w: jax.Array, bp: BlockPlan, prec: Any) -> jax
     ``jax.linear_transpose`` of an eager call differentiates, copied the output twice more.)"""
     lead = x.shape[:-1]
     b, R, P, Q = math.prod(lead), bp.R, bp.P, bp.Q
+    z = jnp.zeros((), x.dtype)
+    if R * Q != bp.n:  # the last row completed with zeros (one copy of x)
+        x = lax.pad(x, z, [(0, 0, 0)] * (x.ndim - 1) + [(0, R * Q - bp.n, 0)])
     X = x.reshape(b, R, Q)
     K = _block_kernels(w, c, bp.n).astype(x.dtype)
     dims = (((2,), (0,)), ((), ()))
     y = lax.dot_general(X, K[1], dims, precision=prec)  # (b, R, P)
-    z = jnp.zeros((), x.dtype)
     if bp.am:  # rows 1.. read the end of the previous row
         part = lax.dot_general(X[:, : R - 1, bp.jm :], K[0, bp.jm :, : bp.am], dims, precision=prec)
         y = y + lax.pad(part, z, [(0, 0, 0), (1, 0, 0), (0, P - bp.am, 0)])
     if bp.jp:  # rows ..R-2 read the start of the next row
         part = lax.dot_general(X[:, 1:, : bp.jp], K[2, : bp.jp, bp.ap :], dims, precision=prec)
         y = y + lax.pad(part, z, [(0, 0, 0), (0, 1, 0), (bp.ap, 0, 0)])
-    return y.reshape((*lead, R * P))
+    return y.reshape((b, R * P))[:, : bp.T].reshape((*lead, bp.T))
 
 
 def _rate(t: dict[str, Any], dtype: Any, k: int, n: int) -> float:
@@ -286,9 +291,11 @@ def estimate(c: Conv, in_shape: tuple[int, ...], G: int, platform: str, dtype: A
         assert bp is not None
         flops = 2.0 * batch * bp.R * bp.P * bp.Q
         out = batch * bp.R * bp.P
-        if (batch * n + 2 * out) * dtype.itemsize <= t["cache_bytes"]:
+        padded = 0 if bp.R * bp.Q == n else batch * bp.R * bp.Q  # x completed to whole rows
+        if (batch * n + padded + 2 * out) * dtype.itemsize <= t["cache_bytes"]:
             scale *= t["in_cache"]
-        return flops / _rate(t, dtype, bp.Q, bp.P) + out * t["interleave"] * scale + 9 * overhead
+        moved = (out + padded) * t["interleave"]
+        return flops / _rate(t, dtype, bp.Q, bp.P) + moved * scale + 10 * overhead
     p = plan(c, n, G)
     pg = p.P // p.G
     flops = 2.0 * batch * p.rows * p.P * p.L
