@@ -202,8 +202,14 @@ def _resample_forms(case: SignalCase, x: np.ndarray, forms: dict, refs: dict, no
         ("convalgebra", "convalgebra", (f, (xj,))),
     ]
     ct = jnp.asarray(np.random.default_rng(1).standard_normal(refs["forward"].shape), x.dtype)
+    import convalgebra as ca
+
+    op = cs.resample_poly_op(p, q, in_size=x.shape[-1], dtype=x.dtype)
     forms["transpose"] = [
         ("convalgebra", "convalgebra", (lambda c: jax.linear_transpose(f, xj)(c)[0], (ct,))),
+        # the operator's transpose: the transposed node's own program (linear_transpose of
+        # the eager call above transposes the forward program instead)
+        ("convalgebra ca.transpose", "convalgebra", (lambda c: ca.transpose(op, xj)(c), (ct,))),
     ]
     forms["grad"] = [
         ("convalgebra", "convalgebra", (jax.grad(lambda v, c: jnp.sum(f(v) * c)), (xj, ct))),
