@@ -94,6 +94,7 @@ def test_dct_float32(rng):
     close(xh, oracle(A, y, xs, 0.1), 1e-5)
 
 
+@pytest.mark.slow  # default-run budget
 def test_not_dct_where_it_does_not_hold(rng):
     """A non-symmetric or even kernel, or a whole-sample (mirror) boundary: not the DCT form
     (CG), and the answer is still the dense one."""

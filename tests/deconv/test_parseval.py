@@ -81,7 +81,7 @@ def _banks(cs):
 
 @pytest.mark.filterwarnings("ignore:Level value")
 @pytest.mark.parametrize(
-    "i", [i if i in (0, 2, 3, 7) else pytest.param(i, marks=pytest.mark.slow) for i in range(8)]
+    "i", [i if i in (0, 3) else pytest.param(i, marks=pytest.mark.slow) for i in range(8)]
 )
 def test_parseval_banks_adjoint_and_dense(rng, i):
     """Orthogonal periodization banks, 1-D, 2-D, multilevel: AᴴA = I certified, x = Aᴴy/(1+λ);
@@ -163,6 +163,7 @@ def test_parseval_regulariser_quick(rng):
     np.testing.assert_allclose(dense(N, xs), M.T @ M + 0.2 * G.T @ G, atol=1e-10)
 
 
+@pytest.mark.slow  # default-run budget
 def test_parseval_from_core_branch(rng):
     """A bank built in the core (no signal module): ↓2 ∘ circular filters, certified alike."""
     pywt = pytest.importorskip("pywt", reason="PyWavelets not installed")
@@ -185,6 +186,7 @@ def test_parseval_from_core_branch(rng):
     np.testing.assert_allclose(S @ S.T, np.eye(48), atol=1e-12)
 
 
+@pytest.mark.slow  # default-run budget
 def test_certificate_follows_kernel_values(rng):
     """Same structure, kernels no longer orthogonal: the cached choice is not reused; traced
     kernels are checked when the program runs."""
@@ -301,6 +303,7 @@ def test_each_family_is_recognised_and_labels_do_not_matter(rng):
             assert _s.spectral(ir, shape)[0] is not None, name
 
 
+@pytest.mark.slow  # default-run budget
 def test_parseval_cascade_float32(rng):
     """float32 filters: the levels' constants agree to the certificate's tolerance (64 eps),
     so the two-level cascade is still Parseval; x matches the float64 oracle to float32."""
