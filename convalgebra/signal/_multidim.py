@@ -35,11 +35,11 @@ def dwtn(
 ) -> dict[str, jax.Array]:
     """One level of the N-D DWT, as ``pywt.dwtn``: keys like ``"ad"`` (approximation along the
     first axis, detail along the second)."""
-    ndim = np.ndim(data)
-    axes = _axes("dwtn", ndim, axes, distinct=False)  # a repeated axis: transformed again
+    x = _host(data)  # NumPy when the call can take the eager NumPy path
+    axes = _axes("dwtn", x.ndim, axes, distinct=False)  # a repeated axis: transformed again
     ws = wavelets_per_axis("dwtn", wavelet, len(axes))
     modes = modes_per_axis("dwtn", mode, len(axes))
-    small = _small(data, w=ws)
+    small = _small(x, w=ws) if isinstance(x, np.ndarray) else None
     if small is not None and all(small[0].shape[a] > 1 for a in axes):  # NumPy, no compile
         cur: dict[str, np.ndarray] = {"": small[0]}
         for ax, w, mode in zip(axes, ws, modes):
@@ -49,7 +49,7 @@ def dwtn(
                 nxt[key + "a"], nxt[key + "d"] = np.moveaxis(a, -1, ax), np.moveaxis(d, -1, ax)
             cur = nxt
         return {k: _out(v) for k, v in cur.items()}
-    out = {"": _inexact(jnp.asarray(data))}
+    out = {"": _inexact(jnp.asarray(x))}
     for ax, w, mode in zip(axes, ws, modes):
         nxt = {}
         for key, v in out.items():

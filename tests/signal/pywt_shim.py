@@ -41,8 +41,6 @@ KNOWN: dict[str, str] = {
     "test_dwt_idwt.py::test_dwt_idwt_dtypes": LONGDOUBLE,
     "test_multidim.py::test_dwt2_idwt2_dtypes": LONGDOUBLE,
     "test_multidim.py::test_dwtn_idwtn_dtypes": LONGDOUBLE,
-    "test_swt.py::test_swt_dtypes": LONGDOUBLE,
-    "test_swt.py::test_swt_roundtrip_dtypes": LONGDOUBLE,
     "test_multilevel.py::test_multilevel_dtypes_1d": LONGDOUBLE,
     "test_multilevel.py::test_multilevel_dtypes_2d": LONGDOUBLE,
     "test_multilevel.py::test_multilevel_dtypes_nd": LONGDOUBLE,
@@ -51,17 +49,8 @@ KNOWN: dict[str, str] = {
     "test_multilevel.py::test_waverecn_accuracies": LONGDOUBLE,
     "test_multilevel.py::test_waverecn_dtypes": LONGDOUBLE,
     "test_multilevel.py::test_waverecn_invalid_coeffs": NONE_IN_DICT,
-    # float32 rounding: coif5's 30 taps summed in another order than PyWavelets' C loop; the
-    # round trip is off by 1.4e-6 relative where the test allows 1e-6 (float64 rows pass)
-    "test_mra_roundtrip[complex64-periodization-swt-coif5]": "float32 rounding (1.4e-6 > 1e-6)",
-    "test_mra2_roundtrip[float32-periodization-swt2-coif5]": "float32 rounding (1.4e-6 > 1e-6)",
-    "test_mra2_roundtrip[complex64-periodization-swt2-coif5]": "float32 rounding (1.4e-6 > 1e-6)",
-    # complex64 2-D round trips through the lowered (non-periodic) bank: one sample of 512 off by
-    # 1.03e-6 relative where the test allows 1e-6 (PyWavelets 3.8e-7; float64 rows pass)
-    **{
-        f"test_mra2_roundtrip[complex64-{m}-dwt2-db2]": "float32 rounding (1.03e-6 > 1e-6)"
-        for m in ("constant", "reflect", "smooth", "symmetric")
-    },
+    # (the float32 mra/mra2 round trips that missed 1e-6 by rounding, and test_swt.py's two
+    # dtype tests, pass since eager calls run the bank's NumPy form)
 }
 
 
