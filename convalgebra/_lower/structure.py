@@ -26,8 +26,10 @@ seen (pinned, ``axis=``, transposed, several outputs, ``nn`` and ``signal`` oper
 
 Everything reads static fields (modes, wraps, factors, phases, ranks, node and callable
 types); the builders use the kernels as traced arrays, so it runs under ``jit``, ``vmap`` and
-``grad``. The two checks on kernel *values* (orthogonality, symmetry) need concrete kernels;
-a trace trusts what was checked outside it (``trusted``).
+``grad``. The two checks on kernel *values* (orthogonality, symmetry) run on concrete kernels
+while the method is chosen; a later trace trusts what was checked (``trusted``); kernels
+already traced at choice time get the check compiled into the program (``Tight.checks``,
+``Plan.sym_runtime``: the solve branches to CG where it fails).
 """
 
 from __future__ import annotations
@@ -117,9 +119,9 @@ class Term:
     factors: tuple[int, ...] | None = None  # per original axis, after C; None: no ↓
     phases: tuple[int, ...] | None = None
     mixing: bool = False  # a channel-mixing filter: the symbol is a matrix per frequency
-    # a periodic extension not yet consumed: (original axis, before, after); ``shape`` is
-    # then the extended shape
-    pend: tuple[tuple[int, int, int, str], ...] = ()  # (axis, before, after, kind)
+    # an extension not yet consumed by a valid filter: (original axis, before, after, kind);
+    # ``shape`` is then the extended shape
+    pend: tuple[tuple[int, int, int, str], ...] = ()
     # original axes on which the filters act on the half-sample symmetric extension: the
     # symbol is that of a circular filter on the doubled period 2N (DCT-II eigenvalues: its
     # first N bins); their kernels must be symmetric (checked by ``plan``)
