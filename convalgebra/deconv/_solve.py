@@ -362,7 +362,7 @@ def _back(v: jax.Array, chan: int) -> jax.Array:
     return jnp.moveaxis(jnp.squeeze(v, 1 + chan), 0, chan)
 
 
-def _fourier(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
+def _fourier(p: _s.Plan, y_leaves, xs, lam, rhs: bool = False) -> jax.Array:
     real = not jnp.issubdtype(xs.dtype, jnp.complexfloating)
     cd = _complex_dtype(xs.dtype)
     ctx = _s.Ctx(tuple(xs.shape), p.axes, real, cd)
@@ -371,10 +371,14 @@ def _fourier(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
         return _fourier_mixing(p, y_leaves, xs, lam, ctx)
     P: Any = 0
     R: Any = 0
-    for t, y in zip(p.a.flat(), y_leaves):
+    for i, t in enumerate(p.a.flat()):
         H = t.build(ctx).a
         P = P + (H.real**2 + H.imag**2)
-        R = R + jnp.conj(H) * ctx.fwd(y.astype(rd if real else cd))
+        if not rhs:
+            y = y_leaves[i]
+            R = R + jnp.conj(H) * ctx.fwd(y.astype(rd if real else cd))
+    if rhs:  # y_leaves = [Aᴴy (+ ...)]: the normal equations' right-hand side
+        R = ctx.fwd(y_leaves[0].astype(rd if real else cd))
     if p.l is not None:
         PL: Any = 0
         for t in p.l.flat():
@@ -424,7 +428,7 @@ def _fourier_mixing(p: _s.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
     return _finish(ctx.inv(_back(X, chan), tuple(xs.shape)), xs)
 
 
-def _dct(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
+def _dct(p: _s.Plan, y_leaves, xs, lam, rhs: bool = False) -> jax.Array:
     """Symmetric boundaries: ``A = Cᵀ diag(λ) C`` with ``C`` the orthonormal DCT-II on the
     ``half`` axes, ``λ`` the first ``N`` bins of the kernel's transfer function on the
     doubled period (Ng, Chan and Tang, SIAM J. Sci. Comput. 21(3), 1999)."""
@@ -439,10 +443,14 @@ def _dct(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
 
     P: Any = 0
     R: Any = 0
-    for t, y in zip(p.a.flat(), y_leaves):
+    for i, t in enumerate(p.a.flat()):
         h = sym(t)
         P = P + h * h
-        R = R + h * jfft.dctn(y.astype(rd), type=2, axes=axes, norm="ortho")
+        if not rhs:
+            y = y_leaves[i]
+            R = R + h * jfft.dctn(y.astype(rd), type=2, axes=axes, norm="ortho")
+    if rhs:  # y_leaves = [Aᴴy (+ ...)]: the normal equations' right-hand side
+        R = jfft.dctn(y_leaves[0].astype(rd), type=2, axes=axes, norm="ortho")
     if p.l is not None:
         PL: Any = 0
         for t in p.l.flat():
@@ -518,6 +526,34 @@ def _aliasing(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
     r = jnp.broadcast_to(r, jnp.broadcast_shapes(r.shape, M.shape[:-1]))
     X = jnp.linalg.solve(jnp.broadcast_to(M, r.shape + (K,)), r[..., None])[..., 0]
     return _finish(ctx.inv(_s.ungroup(X, factors), shape), xs)
+
+
+def _rhs_solver(choice: _Choice, xs, lam):
+    """``rhs -> (AᴴA + λLᴴL)⁻¹ rhs`` for the closed forms that rest on kernel values (a
+    Parseval frame, symmetric kernels), or ``None``. Their formulas hold only where the
+    certificate does, so their derivative in the kernels is taken implicitly
+    (``lax.custom_linear_solve`` on the normal operator), as CG's is."""
+    rd = _real_dtype(xs.dtype)
+    p = choice.plan
+    if choice.method == "adjoint":
+        iso, l_iso = choice.iso, choice.l_iso
+        assert iso is not None and l_iso is not None
+        valued = iso.certs or iso.checks or l_iso.certs or l_iso.checks
+        if not valued or "iso" not in iso.kinds:
+            return None
+        den = (jnp.asarray(iso.c).astype(rd) + lam * jnp.asarray(l_iso.c).astype(rd)).astype(rd)
+        return lambda r: _div(r, den).astype(xs.dtype)
+    if choice.method == "dct" and p is not None:
+        return lambda r: _dct(p, [r], xs, lam, rhs=True)
+    if (
+        choice.method == "fourier"
+        and p is not None
+        and p.l is None
+        and choice.certs + tuple(p.checks)
+        and not p.mixing
+    ):
+        return lambda r: _fourier(p, [r], xs, lam, rhs=True)
+    return None
 
 
 def _adjoint(c: _Choice, A, y, xs, lam) -> jax.Array:
@@ -688,10 +724,17 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
         checks += list(choice.iso.checks) + list(choice.l_iso.checks)
     if checks:
         residual = True  # the CG branch's convergence is judged by the residual
-    b = At(y).astype(xs.dtype) if (iterative or residual) else None
+    rhs_solve = None if iterative else _rhs_solver(choice, xs, lam)
+    b = At(y).astype(xs.dtype) if (iterative or residual or rhs_solve) else None
     closed_ok: Any = True
 
     def closed_form() -> jax.Array:
+        if rhs_solve is not None:  # implicit derivative in the kernels
+            assert b is not None
+            rs = rhs_solve
+            return jax.lax.custom_linear_solve(
+                normal_op, b, lambda _mv, r: rs(r), symmetric=True
+            ).astype(xs.dtype)
         if choice.method == "fourier":
             assert choice.plan is not None
             return _fourier(choice.plan, y_leaves, xs, lam)

@@ -316,3 +316,35 @@ def test_parseval_cascade_float32(rng):
     xh, info = solve(W, y, xs, reg=0.3)
     assert info.method == "adjoint" and xh.dtype == jnp.float32
     close(xh, oracle(W, y, jax.ShapeDtypeStruct((8, 8), jnp.float64), 0.3), 1e-5)
+
+
+@pytest.mark.slow  # default-run budget
+def test_kernel_gradients_of_value_certified_forms(rng):
+    """The Parseval and DCT formulas hold only where their certificate does: their derivative
+    in the kernels is implicit (custom_linear_solve), equal to CG's."""
+    cs = _cs()
+    xs = jax.ShapeDtypeStruct((16,), jnp.float64)
+    x = jnp.asarray(rand(rng, (16,)))
+    W = cs.wavedec_op("db2", "periodization", in_size=16, level=2)
+    h = jnp.asarray(rand(rng, (5,)))
+    w5 = jnp.array([0.2, 0.5, 1.0, 0.5, 0.2])
+    ext = cs.extend_op((2, 2), "symmetric")
+    cases = [
+        ("adjoint", lambda ks: jax.tree.unflatten(jax.tree.structure(W), ks), None, W),
+        ("dct", lambda ks: ca.corr(ks[0], "valid") @ ext, None, [w5]),
+        ("fourier", lambda ks: ca.conv(h, "circular"),
+         lambda ks: jax.tree.unflatten(jax.tree.structure(W), ks), W),
+    ]  # fmt: skip
+
+    def loss(ks, how, make_a, make_l, y):
+        L = make_l(ks) if make_l else None
+        xh, _ = solve(make_a(ks), y, xs, reg=0.3, L=L, method=how, tol=1e-13)
+        return jnp.sum(jnp.sin(xh))
+
+    for method, make_a, make_l, params in cases:
+        ks = jax.tree.leaves(params)
+        y = make_a(ks)(x)
+        got = jax.grad(loss)(ks, method, make_a, make_l, y)
+        want = jax.grad(loss)(ks, "cg", make_a, make_l, y)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-7, atol=1e-9, err_msg=method)
