@@ -689,8 +689,11 @@ def _tree_sub(a: Any, b: Any) -> Any:
     return jax.tree_util.tree_map(lambda u, v: u - v.astype(u.dtype), a, b)
 
 
-def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
-    """The solve proper, traced (under the caller's jit or the cached one of :func:`solve`)."""
+def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn, fixed=False):
+    """The solve proper, traced (under the caller's jit or the cached one of :func:`solve`).
+
+    ``fixed``: the kernels are constants here (an eager call; closed over), so no derivative
+    in them is taken and the value-certified forms need not solve implicitly."""
     rd = _real_dtype(xs.dtype)
     lam = jnp.asarray(reg).astype(rd)
     if choice.method in CLOSED and choice.plan is None and choice.iso is None:
@@ -724,7 +727,7 @@ def _solve(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual, warn):
         checks += list(choice.iso.checks) + list(choice.l_iso.checks)
     if checks:
         residual = True  # the CG branch's convergence is judged by the residual
-    rhs_solve = None if iterative else _rhs_solver(choice, xs, lam)
+    rhs_solve = None if (iterative or fixed) else _rhs_solver(choice, xs, lam)
     b = At(y).astype(xs.dtype) if (iterative or residual or rhs_solve) else None
     closed_ok: Any = True
 
@@ -819,7 +822,7 @@ def _flags(converged: jax.Array, *trees: Any) -> jax.Array:
 def _solve_jit(A, L, y, reg, z, *, xs, choice, tol, maxiter, residual):
     x, info = _solve(
         A, L, y, reg, z, xs=xs, choice=choice, tol=tol, maxiter=maxiter, residual=residual,
-        warn=False,
+        warn=False, fixed=True,
     )  # fmt: skip
     return x, info, _flags(info.converged, y, z, A, L)
 
@@ -1044,4 +1047,4 @@ def solve(
         _check_linear(name, "L", L, xs)
     choice = _choose(name, A, L, xs, method)
     kw = dict(xs=xs, tol=t, maxiter=it, residual=bool(residual), warn=bool(warn))
-    return _solve(A, L, y, reg, z, choice=choice, **kw)
+    return _solve(A, L, y, reg, z, choice=choice, fixed=_concrete(A, L), **kw)
