@@ -933,7 +933,8 @@ def solve(
     ``A + λI``) need the optional ``lineax``.
 
     Called outside a trace, ``solve`` compiles itself (one program per operator structure,
-    shapes and static arguments), so an eager call costs what a jitted one does. Works under
+    shapes and static arguments), so an eager call costs about what a jitted one does (plus
+    the Python checks and one reduction over the inputs for the non-finite check). Works under
     ``jax.jit`` and ``jax.vmap`` (a batch of ``y``); differentiable with respect to ``y``,
     ``reg``, ``z`` and the kernels inside ``A`` and ``L``.
 
