@@ -368,7 +368,7 @@ def _fourier(p: _s.Plan, y_leaves, xs, lam, rhs: bool = False) -> jax.Array:
     ctx = _s.Ctx(tuple(xs.shape), p.axes, real, cd)
     rd = _real_dtype(xs.dtype)
     if p.mixing:
-        return _fourier_mixing(p, y_leaves, xs, lam, ctx)
+        return _fourier_mixing(p, y_leaves, xs, lam, ctx, rhs)
     P: Any = 0
     R: Any = 0
     for i, t in enumerate(p.a.flat()):
@@ -393,7 +393,7 @@ def _fourier(p: _s.Plan, y_leaves, xs, lam, rhs: bool = False) -> jax.Array:
     return _finish(ctx.inv(R * inv.astype(R.dtype), tuple(xs.shape)), xs)
 
 
-def _fourier_mixing(p: _s.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
+def _fourier_mixing(p: _s.Plan, y_leaves, xs, lam, ctx, rhs: bool = False) -> jax.Array:
     """Per frequency ``(Σ ĤᵢᴴĤᵢ + λ Σ ĜⱼᴴĜⱼ) x̂ = Σ Ĥᵢᴴ ŷᵢ`` with ``C_in × C_in`` matrices."""
     chan = p.chan
     assert chan is not None
@@ -408,11 +408,14 @@ def _fourier_mixing(p: _s.Plan, y_leaves, xs, lam, ctx) -> jax.Array:
 
     N: Any = 0
     R: Any = 0
-    for t, y in zip(p.a.flat(), y_leaves):
+    for i, t in enumerate(p.a.flat()):
         H = mat(t)
         N = N + jnp.einsum("ki...,kj...->ij...", jnp.conj(H), H)
-        yf = ctx.fwd(y.astype(jnp.finfo(cd).dtype if ctx.real else cd))
-        R = R + jnp.einsum("ki...,k...->i...", jnp.conj(H), _front(yf, chan))
+        if not rhs:
+            yf = ctx.fwd(y_leaves[i].astype(jnp.finfo(cd).dtype if ctx.real else cd))
+            R = R + jnp.einsum("ki...,k...->i...", jnp.conj(H), _front(yf, chan))
+    if rhs:  # y_leaves = [Aᴴy (+ ...)]: the normal equations' right-hand side
+        R = _front(ctx.fwd(y_leaves[0].astype(jnp.finfo(cd).dtype if ctx.real else cd)), chan)
     if p.l is not None:
         for t in p.l.flat():
             G = mat(t)
@@ -473,7 +476,7 @@ def _phase(ctx: _s.Ctx, t: _s.Term, H: jax.Array) -> jax.Array:
     return _s.phase(ctx, t, H)
 
 
-def _aliasing(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
+def _aliasing(p: _s.Plan, y_leaves, xs, lam, rhs: bool = False) -> jax.Array:
     """Per group of ``K`` aliased frequencies: ``M x̂_g = r_g``, with ``M`` the sum of
     ``conj(h)hᵀ/K`` over decimated terms and of ``diag|h|²`` over the others."""
     factors = p.factors
@@ -488,11 +491,12 @@ def _aliasing(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
     def full(a):
         return jnp.broadcast_to(a, jnp.broadcast_shapes(a.shape, shape))
 
-    dec_a = [(t, y) for t, y in zip(p.a.flat(), y_leaves) if t.decimated]
-    diag_a = [(t, y) for t, y in zip(p.a.flat(), y_leaves) if not t.decimated]
+    ys: list[Any] = [None] * len(p.a.flat()) if rhs else list(y_leaves)
+    dec_a = [(t, y) for t, y in zip(p.a.flat(), ys) if t.decimated]
+    diag_a = [(t, y) for t, y in zip(p.a.flat(), ys) if not t.decimated]
     l_terms = p.l.flat() if p.l is not None else []
     # the single-term, L = I form: x̂ = conj(h) ⊙ tile(ŷ / (Σ_aliases |h|²/K + λ))
-    if len(dec_a) == 1 and not diag_a and p.l is None:
+    if len(dec_a) == 1 and not diag_a and p.l is None and not rhs:
         t, y = dec_a[0]
         H = full(_phase(ctx, t, t.build(ctx).a))
         S = jnp.sum(_s.group(H.real**2 + H.imag**2, factors), axis=-1) / K
@@ -506,11 +510,15 @@ def _aliasing(p: _s.Plan, y_leaves, xs, lam) -> jax.Array:
     for t, y in dec_a:
         h = _s.group(full(_phase(ctx, t, t.build(ctx).a)), factors)
         M = M + jnp.conj(h)[..., :, None] * h[..., None, :] / K
-        r = r + jnp.conj(h) * ctx.fwd(y.astype(cd))[..., None]
+        if not rhs:
+            r = r + jnp.conj(h) * ctx.fwd(y.astype(cd))[..., None]
     for t, y in diag_a:
         H = full(t.build(ctx).a)
         D = D + _s.group(H.real**2 + H.imag**2, factors)
-        r = r + _s.group(jnp.conj(H) * ctx.fwd(y.astype(cd)), factors)
+        if not rhs:
+            r = r + _s.group(jnp.conj(H) * ctx.fwd(y.astype(cd)), factors)
+    if rhs:  # y_leaves = [Aᴴy (+ ...)]: F(Aᴴy) grouped is Σ conj(hᵢ) ŷᵢ
+        r = _s.group(full(ctx.fwd(y_leaves[0].astype(cd))), factors)
     if p.l is None:
         D = D + _l_diag(p, lamc, rd)
     for t in l_terms:
@@ -545,14 +553,11 @@ def _rhs_solver(choice: _Choice, xs, lam):
         return lambda r: _div(r, den).astype(xs.dtype)
     if choice.method == "dct" and p is not None:
         return lambda r: _dct(p, [r], xs, lam, rhs=True)
-    if (
-        choice.method == "fourier"
-        and p is not None
-        and p.l is None
-        and choice.certs + tuple(p.checks)
-        and not p.mixing
-    ):
+    parseval_l = p is not None and p.l is None and bool(choice.certs or p.checks)
+    if choice.method == "fourier" and p is not None and parseval_l:
         return lambda r: _fourier(p, [r], xs, lam, rhs=True)
+    if choice.method == "aliasing" and p is not None and parseval_l:
+        return lambda r: _aliasing(p, [r], xs, lam, rhs=True)
     return None
 
 

@@ -348,3 +348,29 @@ def test_kernel_gradients_of_value_certified_forms(rng):
         want = jax.grad(loss)(ks, "cg", make_a, make_l, y)
         for g, w in zip(got, want):
             np.testing.assert_allclose(g, w, rtol=1e-7, atol=1e-9, err_msg=method)
+
+
+@pytest.mark.slow  # default-run budget
+def test_kernel_gradients_aliasing_and_mixing_with_parseval_l(rng):
+    """``↓2 ∘`` circular A (aliasing) and a channel-mixing A (fourier), L a Parseval cascade
+    whose filters are differentiated: implicit gradients, equal to CG's."""
+    cs = _cs()
+    W = cs.wavedec_op("db2", "periodization", in_size=16, level=2)
+    tree = jax.tree.structure(W)
+    cases = [
+        ("aliasing", ca.down(2) @ ca.conv(jnp.asarray(rand(rng, (5,))), "circular"), (16,)),
+        ("fourier", ca.conv(jnp.asarray(rand(rng, (2, 2, 3))), "circular", ndim=1), (2, 16)),
+    ]
+
+    def loss(ks, how, A, y, xs):
+        xh, _ = solve(A, y, xs, reg=0.3, L=jax.tree.unflatten(tree, ks), method=how, tol=1e-13)
+        return jnp.sum(jnp.sin(xh))
+
+    for method, A, shape in cases:
+        xs = jax.ShapeDtypeStruct(shape, jnp.float64)
+        y = A(jnp.asarray(rand(rng, shape)))
+        ks = jax.tree.leaves(W)
+        got = jax.grad(loss)(ks, method, A, y, xs)
+        want = jax.grad(loss)(ks, "cg", A, y, xs)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-7, atol=1e-9, err_msg=method)
