@@ -186,6 +186,7 @@ def synthesis(
     before: int,
     length: int,
     periodic: bool,
+    inplace: bool = False,
 ) -> jax.Array:
     """``crop(rec_lo * ↑2 a' + rec_hi * ↑2 d')`` as two interleaved output phases.
 
@@ -201,8 +202,10 @@ def synthesis(
         p = t0 % 2
         taps.append((rec_lo[p::2], rec_hi[p::2]))
         shifts.append(t0 // 2 - before)  # x[2q + r] reads c[q + shift - i], i < h
-    if periodic:
+    if periodic and inplace:  # the outputs that wrap around written in place (1-D: faster)
         return _periodic_synthesis(a, d, taps, shifts, length)
+    if periodic:  # one materialised periodic window (the N-D transforms' moved axes: faster)
+        return _phase_block(a, d, taps, shifts, 0, length, True)
     phases = []
     for (g_lo, g_hi), sh in zip(taps, shifts):
         o = sh - h + 1
@@ -315,7 +318,7 @@ def _adjoint_values(
             lo, hi = (jnp.pad(v, (0, 1)) for v in (lo, hi))
             f += 1
         b = -(-(f - 1 - before) // 2)  # x[t] = sum_k lo[t + before - 2k] a[k mod count] + ...
-        y = synthesis(a, d, lo, hi, before + 2 * b, b, count, True)
+        y = synthesis(a, d, lo, hi, before + 2 * b, b, count, True, inplace=True)
         if n % 2:  # the repeated last sample folds back onto x[n - 1]
             y = jnp.concatenate([y[..., : n - 1], y[..., n - 1 : n] + y[..., n : n + 1]], -1)
         return y

@@ -144,8 +144,12 @@ def _analysis(x: jax.Array, w: Wavelet, mode: str) -> tuple[jax.Array, jax.Array
     return multirate.analysis(x, h_lo, h_hi, _MODE_TO_EXT[mode], b, m)
 
 
-def _synthesis(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
-    """One level of synthesis on the last axis: the values of :func:`synthesis_op`."""
+def _synthesis(
+    a: jax.Array, d: jax.Array, w: Wavelet, mode: str, inplace: bool = False
+) -> jax.Array:
+    """One level of synthesis on the last axis: the values of :func:`synthesis_op`
+    (``inplace``: periodization's wrapped outputs written in place, faster in 1-D; the N-D
+    transforms' moved axes run faster from one materialised periodic window)."""
     m, f = a.shape[-1], w.dec_len
     if mode == "periodization":
         s0 = f // 2 - 1
@@ -161,7 +165,8 @@ def _synthesis(a: jax.Array, d: jax.Array, w: Wavelet, mode: str) -> jax.Array:
         before, start = 0, f - 2
     rec_lo = jnp.asarray(w.rec_lo).astype(a.dtype)
     rec_hi = jnp.asarray(w.rec_hi).astype(a.dtype)
-    return multirate.synthesis(a, d, rec_lo, rec_hi, start, before, length, mode == "periodization")
+    periodic = mode == "periodization"
+    return multirate.synthesis(a, d, rec_lo, rec_hi, start, before, length, periodic, inplace)
 
 
 def _tracing(*xs: Any) -> bool:

@@ -67,7 +67,7 @@ def _waverec_last(a: jax.Array, ds: list[jax.Array], w: Wavelet, mode: str) -> j
         if a.shape[-1] == d.shape[-1] + 1:
             a = a[..., :-1]
         dt = jnp.result_type(a.dtype, d.dtype)
-        a = _synthesis(a.astype(dt), d.astype(dt), w, mode)
+        a = _synthesis(a.astype(dt), d.astype(dt), w, mode, inplace=True)
     return a
 
 
