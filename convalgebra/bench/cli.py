@@ -155,13 +155,39 @@ def main(argv: list[str] | None = None) -> int:
 RUNNERS = {"signal": "forms_signal", "solve": "forms_solve", "train": "forms_train"}
 
 
-def _run_external(name: str, args: argparse.Namespace) -> int:
-    import importlib
+# The options each runner takes from this command line (``--quick`` and ``--repeat`` all do);
+# any other option is refused rather than silently ignored, unless the command also names a
+# convolution suite it applies to.
+PASSED = {
+    "signal": ("filter", "direction", "json", "markdown", "plot"),
+    "solve": ("json",),
+    "train": ("budget", "json", "markdown"),
+}
+_OPTIONS = ("filter", "direction", "budget", "json", "markdown", "plot", "no_torch")
 
-    module = importlib.import_module(f".{RUNNERS[name]}", __package__)
+
+def _external_argv(name: str, args: argparse.Namespace, mixed: bool) -> list[str]:
     argv = ["--quick"] if args.quick else []
     if args.repeat is not None:
         argv += ["--repeat", str(args.repeat)]
+    defaults = parser().parse_args([])
+    for opt in _OPTIONS:
+        value = getattr(args, opt)
+        if value == getattr(defaults, opt):
+            continue
+        flag = "--" + opt.replace("_", "-")
+        if opt in PASSED[name] and not (mixed and opt in ("json", "markdown", "plot")):
+            argv += [flag, str(value)]  # output files, when mixed: the convolution suites' own
+        elif not mixed:
+            raise UsageError(f"suite {name!r} does not take {flag}")
+    return argv
+
+
+def _run_external(name: str, args: argparse.Namespace, mixed: bool) -> int:
+    import importlib
+
+    argv = _external_argv(name, args, mixed)
+    module = importlib.import_module(f".{RUNNERS[name]}", __package__)
     print(f"{PROG}: suite {name!r} (python -m convalgebra.bench.{RUNNERS[name]})", flush=True)
     return int(module.main(argv) or 0)
 
@@ -169,8 +195,9 @@ def _run_external(name: str, args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, argv: list[str]) -> int:
     suites = _split(args.suite, (*SUITES, *RUNNERS, "all"), "suite")
     status = 0
+    mixed = any(s not in RUNNERS for s in suites)
     for name in [s for s in suites if s in RUNNERS]:
-        status = max(status, _run_external(name, args))
+        status = max(status, _run_external(name, args, mixed))
     suites = [s for s in suites if s not in RUNNERS]
     if not suites:
         return status

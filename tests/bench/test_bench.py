@@ -233,3 +233,22 @@ def test_gpu_script_refuses_ci_and_bad_usage(tmp_path):
     for args in ([], ["--quick"], [str(tmp_path), "--platform", "tpu"], [str(tmp_path), "-x"]):
         r = subprocess.run(["bash", script, *args], env=env, capture_output=True, text=True)
         assert r.returncode == 2 and ("usage" in r.stderr or "gpu or cpu" in r.stderr), args
+
+
+def test_runner_suites_take_the_options_they_support_and_refuse_the_rest():
+    from convalgebra.bench import cli
+
+    def argv(*words, name="signal"):
+        args = cli.parser().parse_args(list(words))
+        suites = args.suite.split(",")
+        return cli._external_argv(name, args, any(s not in cli.RUNNERS for s in suites))
+
+    got = argv("--suite", "signal", "--filter", "sosfilt", "--markdown", "t.md", "--quick")
+    assert got == ["--quick", "--filter", "sosfilt", "--markdown", "t.md"]
+    assert argv("--suite", "solve", "--repeat", "3", name="solve") == ["--repeat", "3"]
+    with pytest.raises(cli.UsageError, match="suite 'solve' does not take --filter"):
+        argv("--suite", "solve", "--filter", "x", name="solve")
+    with pytest.raises(cli.UsageError, match="suite 'signal' does not take --no-torch"):
+        argv("--suite", "signal", "--no-torch")
+    # beside a convolution suite the option is that suite's; output files stay its own
+    assert argv("--suite", "strided,signal", "--no-torch", "--json", "r.json") == []
