@@ -104,28 +104,26 @@ def idwtn(
             m_ == "periodization" or 2 * shape[axes[i]] - ws[i].dec_len + 2 >= 1
             for i, m_ in enumerate(modes)
         ):
-            for i in reversed(range(nd)):
-                ax = axes[i]
-                nxt_np = {}
-                for key in {k[:i] for k in cur_np}:
-                    a = np.moveaxis(cur_np[key + "a"], ax, -1)
-                    d = np.moveaxis(cur_np[key + "d"], ax, -1)
-                    nxt_np[key] = np.moveaxis(_idwt_small(a, d, ws[i], modes[i]), -1, ax)
-                cur_np = nxt_np
-            return _out(cur_np[""])
+            return _out(_synthesise(cur_np, axes, ws, modes, np.moveaxis, _idwt_small))
     dt = jnp.result_type(*[v.dtype for v in arrs.values()])
     zero = jnp.zeros(shape, dt)
     cur = {
         "".join(k): arrs.get("".join(k), zero).astype(dt)
         for k in itertools.product("ad", repeat=nd)
     }
-    for i in reversed(range(nd)):
+    return _synthesise(cur, axes, ws, modes, jnp.moveaxis, _idwt_last)
+
+
+def _synthesise(cur: dict, axes, ws, modes, moveaxis, idwt) -> Any:
+    """One N-D inverse level: ``cur`` maps ``"ad.."`` keys to coefficients; the last axis is
+    synthesised first, by ``idwt`` on the moved axis (NumPy or JAX, per ``moveaxis``)."""
+    for i in reversed(range(len(axes))):
         ax = axes[i]
         nxt = {}
         for key in {k[:i] for k in cur}:
-            a = jnp.moveaxis(cur[key + "a"], ax, -1)
-            d = jnp.moveaxis(cur[key + "d"], ax, -1)
-            nxt[key] = jnp.moveaxis(_idwt_last(a, d, ws[i], modes[i]), -1, ax)
+            a = moveaxis(cur[key + "a"], ax, -1)
+            d = moveaxis(cur[key + "d"], ax, -1)
+            nxt[key] = moveaxis(idwt(a, d, ws[i], modes[i]), -1, ax)
         cur = nxt
     return cur[""]
 
