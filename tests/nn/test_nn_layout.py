@@ -12,7 +12,7 @@ F = torch.nn.functional
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("nd", [1, 2])
+@pytest.mark.parametrize("nd", [1, pytest.param(2, marks=pytest.mark.slow)])
 def test_channels_last_matches_torch(nd):
     rng = np.random.default_rng(nd)
     x = rng.standard_normal((2, 4, *(9, 8)[:nd]))
