@@ -447,15 +447,17 @@ def _real(dtype: np.dtype) -> np.dtype:
     return np.finfo(dtype).dtype if np.dtype(dtype).kind in "fc" else np.dtype(float)
 
 
-def _windows(x: np.ndarray, width: int, count: int, step: int, offset: int = 0) -> np.ndarray:
-    """The view ``w[..., k, j] = x[..., offset + step * k + j]``, ``k < count``, ``j < width``
-    (``x`` contiguous in its last axis; no copy)."""
+def _windows(
+    x: np.ndarray, width: int, count: int, step: int, offset: int = 0, spacing: int = 1
+) -> np.ndarray:
+    """The view ``w[..., k, j] = x[..., offset + step * k + spacing * j]``, ``k < count``,
+    ``j < width`` (no copy of a contiguous ``x``)."""
     x = np.ascontiguousarray(x)
     s = x.strides[-1]
     return np.lib.stride_tricks.as_strided(
         x[..., offset:],
         shape=(*x.shape[:-1], count, width),
-        strides=(*x.strides[:-1], step * s, s),
+        strides=(*x.strides[:-1], step * s, spacing * s),
         writeable=False,
     )
 
@@ -524,10 +526,6 @@ def stationary_numpy(
     n, f = x.shape[-1], lo.shape[0]
     before = dilation * (f // 2 - 1)
     xe = x[..., np.arange(-before, n - before + dilation * (f - 1)) % n]
-    win = np.ascontiguousarray(xe)
-    s = win.strides[-1]
-    win = np.lib.stride_tricks.as_strided(
-        win, (*win.shape[:-1], n, f), (*win.strides[:-1], s, dilation * s), writeable=False
-    )
+    win = _windows(xe, f, n, 1, spacing=dilation)
     y = win @ np.stack([lo, hi], axis=-1).astype(_real(x.dtype))
     return y[..., 0], y[..., 1]
