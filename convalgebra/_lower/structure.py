@@ -520,6 +520,16 @@ def _map(fn: Callable[[Term], Term], res: Result) -> Result:
     return fn(res)
 
 
+def _add_all(terms: list, what: str) -> Any:
+    """The sum of one-output spectral terms (``NotSpectral(what)`` if any has several)."""
+    if any(isinstance(t, tuple) for t in terms):
+        raise NotSpectral(what)
+    out = terms[0]
+    for t in terms[1:]:
+        out = _add(out, t)
+    return out
+
+
 def _then(step: IR, res: Result) -> Result:
     """``step ∘ res``."""
     if isinstance(step, Seq):
@@ -533,25 +543,14 @@ def _then(step: IR, res: Result) -> Result:
             outs = [_then(t, r) for t, r in zip(step.terms, res)]
             if isinstance(step, Parallel):
                 return tuple(outs)
-            if any(isinstance(o, tuple) for o in outs):
-                raise NotSpectral("a join of several-output operators")
-            out = outs[0]
-            for o in outs[1:]:
-                out = _add(out, o)
-            return out
+            return _add_all(outs, "a join of several-output operators")
         raise NotSpectral(f"{type(step).__name__} after several outputs")
     if isinstance(step, Branch):
         return tuple(_then(t, res) for t in step.terms)
     if isinstance(step, Mul):
         return _map(lambda t: _scale(t, step.value, step.c), _then(step.body, res))
     if isinstance(step, Add):
-        terms = [_then(t, res) for t in step.terms]
-        if any(isinstance(t, tuple) for t in terms):
-            raise NotSpectral("a sum of several-output operators")
-        out = terms[0]
-        for t in terms[1:]:
-            out = _add(out, t)
-        return out
+        return _add_all([_then(t, res) for t in step.terms], "a sum of several-output operators")
     if isinstance(step, (Parallel, Join)):
         raise NotSpectral(f"{type(step).__name__} after one output")
     ext = extension(step, res.shape)
